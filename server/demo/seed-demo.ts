@@ -1,0 +1,43 @@
+/**
+ * Loads the Dongguan demo city into an empty database: the units go through the
+ * same checked import as any other boundary data, then the administrators.
+ * Does nothing for what is already there, so a restart reuses the data.
+ */
+import type { Db } from '../db/client.ts'
+import { INSERT_ADMINISTRATORS, INSERT_ASSIGNMENTS } from '../administrators/queries.ts'
+import { importUnits } from '../units/import-units.ts'
+import { generateDongguan, type DemoOptions } from './dongguan.ts'
+
+/** The demo's boundaries are valid from the start of the real project's grid era. */
+export const DEMO_VALID_FROM = new Date('2017-01-01T00:00:00+08:00')
+
+export async function seedDemoIfEmpty(db: Db, log: (msg: string) => void = () => {}, options: DemoOptions = {}) {
+  const { rows } = await db.query<{ generations: number; administrators: number }>(
+    `SELECT (SELECT count(*)::int FROM generation) AS generations, (SELECT count(*)::int FROM administrator) AS administrators`,
+  )
+  const { generations, administrators } = rows[0]!
+  if (generations > 0 && administrators > 0) return false
+  const started = Date.now()
+  log('Generating the Dongguan demo city…')
+  const city = await generateDongguan(db, options)
+  if (generations === 0) {
+    const report = await importUnits(db, city.units, {
+      validFrom: DEMO_VALID_FROM,
+      label: 'Dongguan demo city',
+      actor: 'demo-seed',
+      source: 'demo',
+    })
+    log(`Imported ${report.counts.town} towns, ${report.counts.community} communities, ${report.counts.grid} grids`)
+  }
+  if (administrators === 0) {
+    await db.transaction(async (tx) => {
+      const a = city.administrators
+      await tx.query(INSERT_ADMINISTRATORS, [a.map((x) => x.employee_no), a.map((x) => x.name), a.map((x) => x.phone), a.map((x) => x.active)])
+      const pairs = a.flatMap((x) => x.grids.map((g) => [x.employee_no, g] as const))
+      await tx.query(INSERT_ASSIGNMENTS, [pairs.map((p) => p[0]), pairs.map((p) => p[1])])
+    })
+    log(`Loaded ${city.administrators.length} grid administrators`)
+  }
+  log(`Demo city ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return true
+}

@@ -1,0 +1,33 @@
+/** Reads the environment, opens the database, loads the demo city when empty, listens, and closes gracefully. */
+import { buildApp } from './app.ts'
+import { loadConfig } from './config.ts'
+import { openDb } from './db/client.ts'
+import { migrate } from './db/migrate.ts'
+import { seedDemoIfEmpty } from './demo/seed-demo.ts'
+
+const config = loadConfig()
+const started = Date.now()
+const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+const app = await buildApp({ db, importBodyLimit: config.importBodyLimit, logger: { level: config.logLevel } })
+const log = (msg: string) => app.log.info(msg)
+log(`Database: ${db.backend === 'postgres' ? 'PostgreSQL server (DATABASE_URL)' : `embedded PostGIS in ${config.dataDir}`}`)
+
+const applied = await migrate(db)
+if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`)
+if (config.seedDemo) await seedDemoIfEmpty(db, log)
+
+await app.listen({ port: config.port, host: config.host })
+log(`Zhiwang ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+
+let closing = false
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    if (closing) return
+    closing = true
+    log(`${signal}: finishing in-flight requests and closing`)
+    // app.close() stops accepting connections and waits for in-flight requests.
+    await app.close()
+    await db.close()
+    process.exit(0)
+  })
+}

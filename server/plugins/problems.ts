@@ -1,0 +1,63 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { AppError, PROBLEMS, type ProblemCode } from '../errors.ts'
+
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
+
+/** Maps any error thrown by a route, a schema or the body parser to problem+json. */
+function toAppError(err: FastifyError): AppError {
+  if (err instanceof AppError) return err
+  if (err.validation) {
+    const errors = err.validation.map((v) => ({
+      where: `${err.validationContext ?? 'request'}${v.instancePath || ''}`,
+      message: v.message ?? 'is invalid',
+      ...(v.params && Object.keys(v.params).length ? { params: v.params } : {}),
+    }))
+    const first = errors[0]!
+    return new AppError('invalid-parameter', `${first.where} ${first.message}`, { errors })
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload-too-large', `${err.message}; split the request or use the streaming endpoint`)
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported-media-type', err.message)
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('malformed-json', 'The body is empty; a JSON document was expected')
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('bad-request', err.message)
+  }
+  if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON') {
+    return new AppError('malformed-json', `The body is not valid JSON: ${err.message}`)
+  }
+  const status = err.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    const code = (Object.keys(PROBLEMS) as ProblemCode[]).find((c) => PROBLEMS[c].status === status) ?? 'bad-request'
+    return new AppError(code, err.message)
+  }
+  return new AppError('internal', 'The server failed to answer this request; the failure was logged')
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: AppError) {
+  return reply.code(error.status).type(PROBLEM_TYPE).send(error.toProblem(request.url))
+}
+
+async function problems(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const appError = toAppError(err)
+    if (appError.status >= 500) request.log.error({ err }, 'request failed')
+    return sendProblem(reply, request, appError)
+  })
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, new AppError('not-found', `No route ${request.method} ${request.url.split('?')[0]}`)),
+  )
+
+  // Each problem type URI resolves to a short description of it.
+  app.get<{ Params: { code: string } }>('/problems/:code', async (request) => {
+    const code = request.params.code as ProblemCode
+    if (!(code in PROBLEMS)) throw new AppError('not-found', `No problem type ${JSON.stringify(code)}`)
+    return { type: `/problems/${code}`, ...PROBLEMS[code] }
+  })
+}
+
+export default fp(problems, { name: 'problems' })

@@ -1,0 +1,151 @@
+import type { FastifyInstance } from 'fastify'
+import { Type, type Static } from 'typebox'
+import type { Db } from '../db/client.ts'
+import { AppError, notFound } from '../errors.ts'
+import { ADMINISTRATORS_OF_GRID } from '../administrators/queries.ts'
+import { importUnits } from './import-units.ts'
+import * as q from './queries.ts'
+import { likeLiteral, unitFeature, type UnitRow } from './unit-features.ts'
+
+const Code = Type.String({ pattern: '^[0-9]{6}([0-9]{3}){0,3}$', description: 'Hierarchical unit code (6, 9, 12 or 15 digits)' })
+const At = Type.String({ format: 'date-time', description: 'Answer from the generation valid at this moment (default: current)' })
+
+const ListQuery = Type.Object({
+  level: Type.Optional(Type.Union([Type.Literal('city'), Type.Literal('town'), Type.Literal('community'), Type.Literal('grid')])),
+  parent: Type.Optional(Code),
+  bbox: Type.Optional(Type.String({ pattern: '^\\s*-?[0-9.]+(\\s*,\\s*-?[0-9.]+){3}\\s*$', description: 'minLon,minLat,maxLon,maxLat' })),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Code prefix or part of the Chinese or English name' })),
+  simplify: Type.Optional(Type.Number({ minimum: 0, maximum: 10000, description: 'Simplification tolerance in metres' })),
+  limit: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+  at: Type.Optional(At),
+})
+
+const ImportQuery = Type.Object({
+  dryRun: Type.Boolean({ default: false }),
+  fix: Type.Boolean({ default: false }),
+  clip: Type.Boolean({ default: false }),
+  mode: Type.Union([Type.Literal('replace'), Type.Literal('merge')], { default: 'replace' }),
+  toleranceM2: Type.Number({ minimum: 0, maximum: 1e9, default: 1 }),
+  validFrom: Type.Optional(Type.String({ format: 'date-time' })),
+  label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+})
+
+export interface UnitRoutesOptions {
+  db: Db
+  importBodyLimit: number
+}
+
+export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesOptions) {
+  const { db } = opts
+
+  async function generationAt(at: string | undefined) {
+    const gen = (await db.query<{ id: number; label: string; valid_from: Date; valid_to: Date | null }>(q.GENERATION, [at ?? null])).rows[0]
+    if (!gen) throw new AppError('not-found', at ? `No boundary generation was valid at ${at}` : 'No boundary generation has been imported yet')
+    return gen
+  }
+  const generationInfo = (g: { id: number; label: string; valid_from: Date; valid_to: Date | null }) => ({
+    id: g.id,
+    label: g.label,
+    validFrom: g.valid_from.toISOString(),
+    validTo: g.valid_to?.toISOString() ?? null,
+  })
+
+  app.get('/api/v1/generations', async () => {
+    const { rows } = await db.query<Record<string, unknown> & { valid_from: Date; valid_to: Date | null }>(q.GENERATIONS)
+    return {
+      items: rows.map((g) => ({
+        id: g.id,
+        label: g.label,
+        validFrom: g.valid_from.toISOString(),
+        validTo: g.valid_to?.toISOString() ?? null,
+        current: g.valid_to === null,
+        createdAt: (g.created_at as Date).toISOString(),
+        createdBy: g.created_by,
+        source: g.source,
+        note: g.note,
+        units: g.units,
+      })),
+    }
+  })
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/units', { schema: { querystring: ListQuery } }, async (request) => {
+    const query = request.query
+    const gen = await generationAt(query.at)
+    let bbox: number[] | null = null
+    if (query.bbox) {
+      bbox = query.bbox.split(',').map(Number)
+      const [minLon, minLat, maxLon, maxLat] = bbox as [number, number, number, number]
+      if (!bbox.every(Number.isFinite) || minLon > maxLon || minLat > maxLat || minLon < -180 || maxLon > 180 || minLat < -90 || maxLat > 90) {
+        throw new AppError('invalid-parameter', `Unexpected bbox value: ${query.bbox}; expected minLon,minLat,maxLon,maxLat in WGS84 range`)
+      }
+    }
+    const filter = [gen.id, query.level ?? null, query.parent ?? null, bbox, query.q ? likeLiteral(query.q) : null]
+    const [count, page] = await Promise.all([
+      db.query<{ n: number }>(q.COUNT_UNITS, filter),
+      db.query<UnitRow>(q.LIST_UNITS, [...filter, query.simplify ?? 0, query.limit, query.offset]),
+    ])
+    const numberMatched = count.rows[0]!.n
+    const links = [{ rel: 'self', type: 'application/geo+json', href: request.url }]
+    if (query.offset + page.rows.length < numberMatched) {
+      const next = new URLSearchParams(request.query as unknown as Record<string, string>)
+      next.set('offset', String(query.offset + query.limit))
+      next.set('limit', String(query.limit))
+      links.push({ rel: 'next', type: 'application/geo+json', href: `/api/v1/units?${next}` })
+    }
+    return {
+      type: 'FeatureCollection',
+      generation: generationInfo(gen),
+      numberMatched,
+      numberReturned: page.rows.length,
+      links,
+      features: page.rows.map((r) => unitFeature(r)),
+    }
+  })
+
+  app.get<{ Params: { code: string }; Querystring: { at?: string } }>(
+    '/api/v1/units/:code',
+    { schema: { params: Type.Object({ code: Code }), querystring: Type.Object({ at: Type.Optional(At) }) } },
+    async (request) => {
+      const { code } = request.params
+      const gen = await generationAt(request.query.at)
+      const row = (await db.query<UnitRow>(q.GET_UNIT, [gen.id, code])).rows[0]
+      if (!row) throw notFound('unit', code)
+      const [ancestors, children, administrators] = await Promise.all([
+        db.query<{ code: string; level: string; name_zh: string; name_en: string | null }>(q.ANCESTORS, [gen.id, code]),
+        db.query<{ code: string }>(q.CHILD_CODES, [gen.id, code]),
+        row.level === 'grid' ? db.query(ADMINISTRATORS_OF_GRID, [code]) : Promise.resolve({ rows: [] }),
+      ])
+      return unitFeature(row, {
+        generation: generationInfo(gen),
+        ancestors: ancestors.rows.map((a) => ({ code: a.code, level: a.level, name: a.name_zh, name_en: a.name_en })),
+        children: children.rows.map((c) => c.code),
+        ...(row.level === 'grid' ? { administrators: administrators.rows.map(adminSummary) } : {}),
+      })
+    },
+  )
+
+  app.post<{ Querystring: Static<typeof ImportQuery>; Body: unknown }>(
+    '/api/v1/units/import',
+    { bodyLimit: opts.importBodyLimit, schema: { querystring: ImportQuery } },
+    async (request, reply) => {
+      const query = request.query
+      const report = await importUnits(db, request.body, {
+        ...query,
+        validFrom: query.validFrom ? new Date(query.validFrom) : undefined,
+        actor: headerText(request.headers['x-actor']),
+        source: 'api',
+      })
+      reply.code(report.dryRun ? 200 : 201)
+      return report
+    },
+  )
+}
+
+export function adminSummary(a: Record<string, unknown>) {
+  return { id: a.id, employeeNo: a.employee_no, name: a.name, phone: a.phone, active: a.active }
+}
+
+function headerText(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v
+}
