@@ -196,7 +196,7 @@ function checkCoordinates(type: 'Polygon' | 'MultiPolygon', coordinates: unknown
         const lon = Array.isArray(pos) ? pos[0] : undefined
         const lat = Array.isArray(pos) ? pos[1] : undefined
         if (typeof lon !== 'number' || typeof lat !== 'number' || !Number.isFinite(lon) || !Number.isFinite(lat)) {
-          return issue('coordinates', `${where}[${i}] is not a finite [lon, lat] pair: ${JSON.stringify(pos)}`, { path: `${where}[${i}]` })
+          return issue('coordinates', `${where}[${i}] is not a finite [lon, lat] pair: ${showPosition(pos)}`, { path: `${where}[${i}]` })
         }
         if (lon < -180 || lon > 180 || lat < -90 || lat > 90) {
           return issue('coordinates', `${where}[${i}] = [${lon}, ${lat}] is outside WGS84 range (lon −180…180, lat −90…90)`, {
@@ -215,6 +215,11 @@ function checkCoordinates(type: 'Polygon' | 'MultiPolygon', coordinates: unknown
       }
     })
   })
+}
+
+/** Shows a position as sent: JSON.stringify would print Infinity and NaN as null. */
+function showPosition(pos: unknown): string {
+  return Array.isArray(pos) ? `[${pos.map((v) => (typeof v === 'string' ? JSON.stringify(v) : String(v))).join(', ')}]` : JSON.stringify(pos) ?? String(pos)
 }
 
 function traced(check: () => string[]): string[] {

@@ -66,7 +66,7 @@ SELECT f.code, ST_NPoints(f.before) AS points_before, ST_NPoints(f.after) AS poi
 FROM fixed f JOIN upd USING (code)`
 
 export const EMPTY_GEOMETRIES = `
-SELECT idx, code FROM import_staging WHERE idx IS NOT NULL AND (ST_IsEmpty(geom) OR ST_Area(geom) = 0) ORDER BY idx`
+SELECT idx, code FROM import_staging WHERE idx IS NOT NULL AND usable AND (ST_IsEmpty(geom) OR ST_Area(geom) = 0) ORDER BY idx`
 
 export const TO_MULTI = `UPDATE import_staging SET geom = ST_Multi(geom) WHERE GeometryType(geom) <> 'MULTIPOLYGON'`
 

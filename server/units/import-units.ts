@@ -162,10 +162,11 @@ async function runGeometryChecks(tx: Queryable, report: ImportReport, options: I
     const outside = (await tx.query<{ idx: number | null; code: string; parent_code: string; outside_m2: number; x: number; y: number }>(
       q.OUTSIDE_PARENT,
       [level],
-    )).rows.filter((r) => options.clip || r.outside_m2 > tolerance)
-    if (outside.length === 0) continue
-    if (options.clip) await tx.query(q.CLIP_TO_PARENT, [level, outside.map((r) => r.code)])
-    for (const r of outside) {
+    )).rows
+    // With clip, every child not covered is cut (so nesting is exact), but only
+    // cuts beyond the tolerance are worth reporting; without clip, those are errors.
+    if (options.clip && outside.length > 0) await tx.query(q.CLIP_TO_PARENT, [level, outside.map((r) => r.code)])
+    for (const r of outside.filter((r) => r.outside_m2 > tolerance)) {
       const m2 = Math.round(r.outside_m2 * 100) / 100
       const issue: ImportIssue = {
         index: r.idx,

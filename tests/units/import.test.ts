@@ -1,0 +1,231 @@
+import { beforeAll, expect, it } from 'vitest'
+import { buildApp } from '../../server/app.ts'
+import { registryChecksum } from '../helpers/db-checksum.ts'
+import { describeBackends } from '../helpers/backends.ts'
+import { feature, gridIndex, rectangle, squareCity } from '../helpers/square-city.ts'
+
+type App = Awaited<ReturnType<typeof buildApp>>
+
+function post(app: App, body: unknown, query = '') {
+  return app.inject({
+    method: 'POST',
+    url: `/api/v1/units/import${query}`,
+    headers: { 'content-type': 'application/json' },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+}
+
+describeBackends('Unit import', ({ db }) => {
+  let app: App
+  beforeAll(async () => {
+    app = await buildApp({ db: db() })
+    return () => app.close()
+  })
+
+  it('rejects one bow-tie among 100 good grids, naming its index, code and self-intersection point, storing nothing', async () => {
+    const before = await registryChecksum(db())
+    const city = squareCity()
+    const i = gridIndex(57)
+    const target = city.features[i]!
+    const [[x0, y0], [x1], [, y1]] = (target.geometry.coordinates as [number, number][][])[0] as [[number, number], [number, number], [number, number]]
+    // A bow-tie inside its own square: its edges cross at the square's centre.
+    target.geometry.coordinates = [[[x0, y0], [x1, y1!], [x1!, y0], [x0, y1!], [x0, y0]]]
+
+    const res = await post(app, city)
+    expect(res.statusCode).toBe(422)
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    const problem = res.json()
+    expect(problem.errors).toHaveLength(1)
+    const [err] = problem.errors
+    expect(err).toMatchObject({ index: i, code: target.properties.code, check: 'validity', reason: 'Self-intersection' })
+    expect(err.location[0]).toBeCloseTo((x0 + x1!) / 2, 9)
+    expect(err.location[1]).toBeCloseTo((y0 + y1!) / 2, 9)
+    expect(problem.detail).toContain(`feature ${i}`)
+    expect(await registryChecksum(db())).toBe(before)
+  })
+
+  it('repairs the bow-tie with fix=true and reports what changed', async () => {
+    const city = squareCity({ nx: 3, ny: 3 })
+    const i = gridIndex(5)
+    const g = city.features[i]!
+    const [[x0, y0], [x1], [, y1]] = (g.geometry.coordinates as [number, number][][])[0] as [[number, number], [number, number], [number, number]]
+    g.geometry.coordinates = [[[x0, y0], [x1, y1!], [x1!, y0], [x0, y1!], [x0, y0]]]
+    const res = await post(app, city, '?fix=true&dryRun=true')
+    expect(res.statusCode).toBe(200)
+    const report = res.json()
+    expect(report).toMatchObject({ dryRun: true, valid: true, errors: [] })
+    expect(report.fixed).toEqual([expect.objectContaining({ index: i, code: g.properties.code, check: 'validity' })])
+    expect(report.fixed[0].message).toMatch(/2 part/)
+  })
+
+  it('reports every structural problem at once, each with feature index and code', async () => {
+    const before = await registryChecksum(db())
+    const city = squareCity({ nx: 4, ny: 4 })
+    const f = city.features
+    f[gridIndex(1)]!.geometry.coordinates = [[[113.7, 22.9], [200, 22.9], [113.71, 22.91], [113.7, 22.9]]] // lon out of range
+    f[gridIndex(2)]!.geometry.coordinates = [[[113.7, 22.9], [113.71, 22.9], [113.71, 22.91], [113.7, 22.95]]] // not closed
+    f[gridIndex(3)]!.geometry.coordinates = [[[113.7, 22.9], [113.71, 22.9], [113.7, 22.9]]] // too few positions
+    f[gridIndex(4)]!.properties.code = '4419000030010' // 13 digits
+    f[gridIndex(5)]!.properties.code = f[gridIndex(6)]!.properties.code // duplicate
+    f[gridIndex(7)]!.properties.code = '441900003999001' // parent community 441900003999 missing
+    f[gridIndex(8)]!.properties.population = -5
+    f[gridIndex(9)]!.properties.name = ''
+    f[gridIndex(10)]!.geometry = { type: 'Point', coordinates: [113.7, 22.9] } as never
+    const res = await post(app, city)
+    expect(res.statusCode).toBe(422)
+    const { errors } = res.json()
+    const byIndex = (n: number) => errors.filter((e: { index: number }) => e.index === gridIndex(n)).map((e: { check: string }) => e.check)
+    expect(byIndex(1)).toEqual(['coordinates'])
+    expect(byIndex(2)).toEqual(['ring'])
+    expect(byIndex(3)).toEqual(['ring'])
+    expect(byIndex(4)).toEqual(['code'])
+    expect(byIndex(6)).toEqual(['duplicate-code'])
+    expect(byIndex(7)).toEqual(['parent'])
+    expect(byIndex(8)).toEqual(['attributes'])
+    expect(byIndex(9)).toEqual(['name'])
+    expect(byIndex(10)).toEqual(['geometry-type'])
+    const outOfRange = errors.find((e: { index: number }) => e.index === gridIndex(1))
+    expect(outOfRange.message).toContain('200')
+    expect(outOfRange.path).toBe('coordinates[0][1]')
+    expect(errors.find((e: { index: number }) => e.index === gridIndex(7)).code).toBe('441900003999001')
+    expect(await registryChecksum(db())).toBe(before)
+  })
+
+  it('rejects non-finite coordinates (1e999 parses as Infinity)', async () => {
+    const before = await registryChecksum(db())
+    const city = JSON.stringify(squareCity({ nx: 2, ny: 2 })).replace('[113.71,22.9]', '[113.71,1e999]')
+    expect(city).toContain('1e999')
+    const res = await post(app, city)
+    expect(await registryChecksum(db())).toBe(before)
+    expect(res.statusCode).toBe(422)
+    expect(res.json().errors[0]).toMatchObject({ check: 'coordinates' })
+    expect(res.json().errors[0].message).toContain('Infinity')
+  })
+
+  it('names overlapping siblings and their overlap area', async () => {
+    const city = squareCity({ nx: 2, ny: 1, size: 0.01 })
+    // Grid 2 reaches 0.002° into grid 1: overlap is 0.002° × 0.01°.
+    const g2 = city.features[gridIndex(2)]!
+    g2.geometry.coordinates = [rectangle(113.708, 22.9, 113.72, 22.91)]
+    const res = await post(app, city)
+    expect(res.statusCode).toBe(422)
+    const errors = res.json().errors
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ index: gridIndex(1), otherIndex: gridIndex(2), check: 'sibling-overlap', otherCode: g2.properties.code })
+    // 0.002° of longitude × 0.01° of latitude at 22.905° N, on the ellipsoid (≈ 205 m × 1107 m).
+    const expected = 0.002 * 111_320 * Math.cos((22.905 * Math.PI) / 180) * 0.01 * 110_760
+    expect(errors[0].overlapM2 / expected).toBeGreaterThan(0.99)
+    expect(errors[0].overlapM2 / expected).toBeLessThan(1.01)
+    expect(errors[0].location[0]).toBeGreaterThan(113.708)
+    expect(errors[0].location[0]).toBeLessThan(113.71)
+  })
+
+  it('rejects a child reaching outside its parent, or clips it with clip=true', async () => {
+    const city = squareCity({ nx: 2, ny: 2 })
+    const g = city.features[gridIndex(2)]!
+    g.geometry.coordinates = [rectangle(113.71, 22.91, 113.725, 22.92)] // 0.005° east of the community
+    const rejected = await post(app, city)
+    expect(rejected.statusCode).toBe(422)
+    expect(rejected.json().errors).toEqual([expect.objectContaining({ index: gridIndex(2), check: 'outside-parent', parentCode: '441900003001' })])
+
+    const clipped = await post(app, city, '?clip=true&dryRun=true')
+    expect(clipped.statusCode).toBe(200)
+    expect(clipped.json().valid).toBe(true)
+    expect(clipped.json().clipped).toEqual([expect.objectContaining({ index: gridIndex(2), code: g.properties.code })])
+  })
+
+  it('stores a clean import as the current generation and answers "as of" earlier dates from the previous one', async () => {
+    const first = await post(app, squareCity({ nx: 2, ny: 2 }), '?validFrom=2020-01-01T00:00:00Z&label=first')
+    expect(first.statusCode).toBe(201)
+    expect(first.json()).toMatchObject({ valid: true, counts: { city: 1, town: 1, community: 1, grid: 4 } })
+    const second = await post(app, squareCity({ nx: 3, ny: 3 }), '?validFrom=2022-06-01T00:00:00Z&label=second')
+    expect(second.statusCode).toBe(201)
+
+    const gens = (await app.inject('/api/v1/generations')).json().items
+    expect(gens.map((g: { label: string }) => g.label).slice(0, 2)).toEqual(['second', 'first'])
+    expect(gens[1].validTo).toBe('2022-06-01T00:00:00.000Z')
+    expect(gens[0].current).toBe(true)
+
+    const now = (await app.inject('/api/v1/units?level=grid')).json()
+    const past = (await app.inject('/api/v1/units?level=grid&at=2021-01-01T00:00:00Z')).json()
+    expect(now.numberMatched).toBe(9)
+    expect(past.numberMatched).toBe(4)
+    expect((await app.inject('/api/v1/units?at=2019-01-01T00:00:00Z')).statusCode).toBe(404)
+
+    // Stored area is geodesic: the 9 grids add up to the community.
+    const community = (await app.inject('/api/v1/units/441900003001')).json()
+    const sum = now.features.reduce((s: number, f: { properties: { area_m2: number } }) => s + f.properties.area_m2, 0)
+    expect(sum / community.properties.area_m2).toBeCloseTo(1, 6)
+
+    const early = await post(app, squareCity({ nx: 2, ny: 2 }), '?validFrom=2021-01-01T00:00:00Z')
+    expect(early.statusCode).toBe(409)
+  })
+
+  it('merges a partial import into the current generation', async () => {
+    const before = (await app.inject('/api/v1/units?limit=10000')).json()
+    // Redraw two neighbouring grids of the current 3×3 city: move their shared edge.
+    const [a, b] = ['441900003001001', '441900003001002'].map((code) => before.features.find((f: { id: string }) => f.id === code))
+    const [ax0, ay0, ax1, ay1] = bounds(a.geometry.coordinates[0][0])
+    const [, , bx1] = bounds(b.geometry.coordinates[0][0])
+    const mid = ax1 + 0.004
+    const body = {
+      type: 'FeatureCollection',
+      features: [
+        feature('grid', a.id, '新网格1', [rectangle(ax0, ay0, mid, ay1)]),
+        feature('grid', b.id, '新网格2', [rectangle(mid, ay0, bx1, ay1)]),
+      ],
+    }
+    const res = await post(app, body, '?mode=merge')
+    expect(res.statusCode).toBe(201)
+    expect(res.json().counts).toEqual(before.numberMatched === 12 ? { city: 1, town: 1, community: 1, grid: 9 } : res.json().counts)
+    const after = (await app.inject('/api/v1/units?limit=10000')).json()
+    expect(after.numberMatched).toBe(before.numberMatched)
+    expect(after.generation.id).toBe(before.generation.id + 1)
+    const a2 = after.features.find((f: { id: string }) => f.id === a.id)
+    expect(a2.properties.name).toBe('新网格1')
+    expect(a2.properties.area_m2).toBeGreaterThan(a.properties.area_m2 * 1.3)
+    const untouched = after.features.find((f: { id: string }) => f.id === '441900003001009')
+    expect(untouched.geometry).toEqual(before.features.find((f: { id: string }) => f.id === '441900003001009').geometry)
+  })
+
+  it('rejects a merge whose redrawn grid overlaps a carried-over sibling', async () => {
+    const before = await registryChecksum(db())
+    const body = {
+      type: 'FeatureCollection',
+      features: [feature('grid', '441900003001005', '扩张网格', [rectangle(113.7, 22.9, 113.725, 22.925)])],
+    }
+    const res = await post(app, body, '?mode=merge')
+    expect(res.statusCode).toBe(422)
+    const overlaps = res.json().errors.filter((e: { check: string }) => e.check === 'sibling-overlap')
+    expect(overlaps.length).toBeGreaterThan(1)
+    expect(overlaps.every((e: { index: number; code: string }) => e.index === 0 && e.code === '441900003001005')).toBe(true)
+    expect(await registryChecksum(db())).toBe(before)
+  })
+
+  it('answers malformed JSON, wrong media types and non-collections with problem documents', async () => {
+    const before = await registryChecksum(db())
+    const broken = await post(app, '{"type": "FeatureCollection", "features": [}')
+    expect(broken.statusCode).toBe(400)
+    expect(broken.json()).toMatchObject({ type: '/problems/malformed-json', status: 400 })
+    expect(broken.json().detail).toMatch(/position|column/i)
+
+    const text = await app.inject({ method: 'POST', url: '/api/v1/units/import', headers: { 'content-type': 'text/plain' }, payload: 'hello' })
+    expect(text.statusCode).toBe(415)
+    expect(text.headers['content-type']).toMatch(/problem\+json/)
+
+    const notCollection = await post(app, { type: 'Feature', properties: {}, geometry: null })
+    expect(notCollection.statusCode).toBe(422)
+    expect(notCollection.json().errors[0]).toMatchObject({ index: null, check: 'structure' })
+
+    const badOption = await post(app, squareCity({ nx: 1, ny: 1 }), '?mode=replace-all')
+    expect(badOption.statusCode).toBe(400)
+    expect(badOption.json().detail).toContain('mode')
+    expect(await registryChecksum(db())).toBe(before)
+  })
+})
+
+function bounds(ring: [number, number][]) {
+  const xs = ring.map((p) => p[0])
+  const ys = ring.map((p) => p[1])
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] as const
+}
