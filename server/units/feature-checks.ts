@@ -54,6 +54,8 @@ const KNOWN_PROPERTIES = new Set<string>(['level', 'code', 'name', 'name_zh', 'n
 export interface FeatureCheckResult {
   units: UnitInput[]
   issues: ImportIssue[]
+  /** Every code the collection names, passing or not, with its first feature index. */
+  codes: Map<string, number>
 }
 
 /** Checks a whole FeatureCollection; never throws on bad input. */
@@ -84,11 +86,11 @@ export function checkFeatureCollection(body: unknown): FeatureCheckResult {
     }
     if (found.unit) units.push(found.unit)
   })
-  return { units, issues }
+  return { units, issues, codes: firstIndexOfCode }
 }
 
 function collectionIssue(message: string): FeatureCheckResult {
-  return { units: [], issues: [{ index: null, code: null, check: 'structure', message }] }
+  return { units: [], issues: [{ index: null, code: null, check: 'structure', message }], codes: new Map() }
 }
 
 function checkFeature(feature: unknown, index: number): { unit: UnitInput | null; code: string | null; issues: ImportIssue[] } {

@@ -71,7 +71,7 @@ export async function importUnits(db: Db, body: unknown, options: ImportOptions 
       await stage(tx, structural.units)
       if (options.mode === 'merge') await tx.query(q.CARRY_OVER_CURRENT)
       await tx.exec(q.INDEX_STAGING)
-      await runGeometryChecks(tx, report, options, tolerance)
+      await runGeometryChecks(tx, report, options, tolerance, structural.codes)
 
       report.errors.sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity))
       for (const { level, n } of (await tx.query<{ level: Level; n: number }>(q.LEVEL_COUNTS)).rows) report.counts[level] = n
@@ -110,13 +110,19 @@ async function stage(tx: Queryable, units: UnitInput[]) {
   }
 }
 
-async function runGeometryChecks(tx: Queryable, report: ImportReport, options: ImportOptions, tolerance: number) {
+async function runGeometryChecks(tx: Queryable, report: ImportReport, options: ImportOptions, tolerance: number, codes: Map<string, number>) {
   for (const r of (await tx.query<{ idx: number | null; code: string; parent_code: string }>(q.UNKNOWN_PARENTS)).rows) {
+    const failedParent = codes.get(r.parent_code)
     report.errors.push({
       index: r.idx,
       code: r.code,
       check: 'parent',
-      message: `Parent ${r.parent_code} is neither in the import nor${options.mode === 'merge' ? ' in the current generation' : ' (mode=replace) carried over'}`,
+      message:
+        failedParent !== undefined
+          ? `Parent ${r.parent_code} (feature ${failedParent}) failed its own checks`
+          : options.mode === 'merge'
+            ? `Parent ${r.parent_code} is neither in the import nor in the current generation`
+            : `Parent ${r.parent_code} is not in the import (mode=replace imports a whole hierarchy; mode=merge adds to the current generation)`,
       parentCode: r.parent_code,
     })
   }

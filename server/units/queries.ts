@@ -32,7 +32,7 @@ const UNIT_COLUMNS = `
 export const LIST_UNITS = `
 SELECT ${UNIT_COLUMNS},
   ST_AsGeoJSON(CASE WHEN $6::float8 > 0
-                    THEN ST_SimplifyPreserveTopology(u.geom, $6::float8 / 111320.0)
+                    THEN ST_Multi(ST_SimplifyPreserveTopology(u.geom, $6::float8 / 111320.0))
                     ELSE u.geom END, 7)::json AS geometry
 ${FILTER}
 ORDER BY u.code
