@@ -8,6 +8,26 @@ export interface PgliteDb extends Db {
   dumpDataDir(): Promise<Blob>
 }
 
+/**
+ * When a C++ exception escapes a PostGIS function (GEOS), the WebAssembly build
+ * abandons the statement: no error, zero rows, and only a "snapshot … still
+ * active" warning. A silently empty answer would pass checks that should fail,
+ * so that warning becomes an error here, as it is on a PostgreSQL server.
+ */
+function abortWatch() {
+  let warning: string | null = null
+  return {
+    onNotice: (notice: { severity?: string; message?: string }) => {
+      if (notice.severity === 'WARNING' && /snapshot .* still active/.test(notice.message ?? '')) warning = notice.message ?? ''
+    },
+    check(sql: string) {
+      if (warning !== null) {
+        throw new Error(`The embedded PostGIS abandoned a statement (${warning}); a geometry operation failed inside GEOS: ${sql.trim().slice(0, 200)}`)
+      }
+    },
+  }
+}
+
 export async function openPgliteDb(dataDir: string, loadDataDir?: Blob): Promise<PgliteDb> {
   if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true })
   const pglite = await PGlite.create(dataDir, {
@@ -16,11 +36,15 @@ export async function openPgliteDb(dataDir: string, loadDataDir?: Blob): Promise
   })
   const asQueryable = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
-      const res = await q.query<T>(sql, params)
+      const aborted = abortWatch()
+      const res = await q.query<T>(sql, params, { onNotice: aborted.onNotice })
+      aborted.check(sql)
       return { rows: res.rows }
     },
     async exec(sql: string) {
-      await q.exec(sql)
+      const aborted = abortWatch()
+      await q.exec(sql, { onNotice: aborted.onNotice })
+      aborted.check(sql)
     },
   })
 

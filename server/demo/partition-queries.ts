@@ -2,10 +2,10 @@
  * SQL that cuts a parent unit into Voronoi cells around seed points, clipped
  * exactly to the parent. Children of one parent share their edges vertex for
  * vertex, so siblings neither overlap nor leave gaps and their union is the
- * parent. Coordinates keep full double precision (no snapping to a grid: snap
- * rounding moves edges by millimetres, which along a 30 km coast adds up to
- * square metres outside the parent). Runs on temp tables inside the
- * generator's transaction.
+ * parent. Cuts run on the 2^-40° grid of zw_intersection (migration 004), and
+ * the city outline is put on that grid first, so a child's edges along its
+ * parent's boundary are the parent's own vertices. Runs on temp tables inside
+ * the generator's transaction.
  */
 
 export const CREATE_WORK_TABLES = `
@@ -21,11 +21,11 @@ CREATE TEMP TABLE demo_cell (
   geom        geometry NOT NULL
 ) ON COMMIT DROP`
 
-/** The city itself: the outline, made valid. */
+/** The city itself: the outline, made valid and put on the cutting grid. */
 export const INSERT_CITY = `
 INSERT INTO demo_unit (code, level, parent_code, geom)
 VALUES ($1, 'city', NULL,
-        ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON($2), 4326)), 3)))`
+        ST_Multi(ST_CollectionExtract(zw_precise(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON($2), 4326))), 3)))`
 
 /** 1-based indexes of the points ($1 lon, $2 lat) inside unit $3. */
 export const POINTS_INSIDE = `
@@ -50,7 +50,7 @@ WITH seeds AS (
   SELECT parent_code, (ST_Dump(v)).geom AS cell FROM diagrams
 )
 SELECT s.seed, s.parent_code,
-       ST_CollectionExtract(ST_Intersection(ST_SetSRID(ST_Scale(c.cell, 1.0 / $5::float8, 1.0), 4326), parent.geom), 3)
+       ST_CollectionExtract(zw_intersection(ST_SetSRID(ST_Scale(c.cell, 1.0 / $5::float8, 1.0), 4326), parent.geom), 3)
 FROM cells c
 JOIN seeds s ON s.parent_code = c.parent_code AND ST_Contains(c.cell, s.p)
 JOIN demo_unit parent ON parent.code = c.parent_code`

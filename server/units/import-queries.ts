@@ -77,7 +77,7 @@ SELECT c.idx, c.code, c.parent_code, p.idx AS parent_idx,
        ST_X(ST_PointOnSurface(d.outside)) AS x, ST_Y(ST_PointOnSurface(d.outside)) AS y
 FROM import_staging c
 JOIN import_staging p ON p.code = c.parent_code
-CROSS JOIN LATERAL (SELECT ST_Difference(c.geom, p.geom) AS outside) d
+CROSS JOIN LATERAL (SELECT zw_difference(c.geom, p.geom) AS outside) d
 WHERE c.level = $1 AND c.usable AND p.usable
   AND (c.idx IS NOT NULL OR p.idx IS NOT NULL)
   AND NOT ST_CoveredBy(c.geom, p.geom)
@@ -87,7 +87,7 @@ ORDER BY c.idx NULLS LAST, c.code`
 /** \`clip\`: cut children of one level to their parent. */
 export const CLIP_TO_PARENT = `
 UPDATE import_staging c
-SET geom = ST_Multi(ST_CollectionExtract(ST_Intersection(c.geom, p.geom), 3))
+SET geom = ST_Multi(ST_CollectionExtract(zw_intersection(c.geom, p.geom), 3))
 FROM import_staging p
 WHERE p.code = c.parent_code AND c.level = $1 AND c.usable AND p.usable
   AND c.code = ANY($2::text[])`
@@ -101,7 +101,7 @@ FROM import_staging a
 JOIN import_staging b
   ON b.parent_code IS NOT DISTINCT FROM a.parent_code AND b.level = a.level
  AND a.code < b.code AND a.geom && b.geom
-CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3) AS g) o
+CROSS JOIN LATERAL (SELECT ST_CollectionExtract(zw_intersection(a.geom, b.geom), 3) AS g) o
 WHERE a.usable AND b.usable
   AND (a.idx IS NOT NULL OR b.idx IS NOT NULL)
   AND ST_Relate(a.geom, b.geom, '2********')

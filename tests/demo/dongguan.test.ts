@@ -23,6 +23,31 @@ const OUTLINE = `ST_SetSRID(ST_GeomFromGeoJSON($1::text), 4326)`
 /** Units of the current generation. */
 const CURRENT = `generation_id = current_generation()`
 
+/*
+ * How the geometry is judged.
+ *
+ * Areas of partition errors are planar (in degrees², converted to m² with the
+ * scale at Dongguan's latitude), not geodesic: units are planar lon/lat
+ * polygons, and where a grid edge A–X–B meets its community's edge A–B, the
+ * point X lies on the straight lon/lat segment A–B. The difference of the two
+ * is a zero-width sliver in the plane, but cast to geography its edges become
+ * great-circle arcs and the "sliver" grows to hundreds of m² (up to 330 m² per
+ * community here) although nothing is wrong. ::geography is used only for the
+ * plausibility of real areas.
+ *
+ * Overlays (union, difference, symmetric difference) run with a fixed precision
+ * of GRID_SIZE degrees (~1 mm), i.e. GEOS's snap-rounding overlay, which is
+ * robust. The floating-precision overlay fails on some pairs of these polygons
+ * on PGlite (PostGIS 3.6.2 / GEOS 3.14.0; e.g. ST_Difference of grid
+ * 441900003016003 and its community), and PGlite then returns NO ROWS and no
+ * error, only a WARNING "snapshot … still active": every query below therefore
+ * checks that it got the rows it must get (see `one`).
+ */
+const GRID_SIZE = 1e-11
+const M2_PER_DEG2 = 111_320 * Math.cos((22.9 * Math.PI) / 180) * 110_574
+/** A planar area in m² of the geometry expression `g`. */
+const m2 = (g: string) => `(ST_Area(${g}) * ${M2_PER_DEG2})`
+
 interface TownRow {
   code: string
   name_zh: string
@@ -101,9 +126,16 @@ async function rows<T>(db: Db, sql: string, params: unknown[] = []): Promise<T[]
   return (await db.query<T>(sql, params)).rows
 }
 
+/** The single row of an aggregate query; none means the query failed silently (PGlite, see above). */
+async function one<T>(db: Db, sql: string, params: unknown[] = []): Promise<T> {
+  const list = await rows<T>(db, sql, params)
+  if (list.length !== 1) throw new Error(`expected exactly one row, got ${list.length} (a PostGIS error swallowed by the backend?): ${sql.slice(0, 200)}`)
+  return list[0]!
+}
+
 /** Everything the demo seed writes, to prove that a second call writes nothing. */
 async function fingerprint(db: Db) {
-  return (await rows<Record<string, number | string>>(db, `
+  return one<Record<string, number | string>>(db, `
     SELECT (SELECT count(*)::int FROM generation) AS generations,
            (SELECT string_agg(id || ':' || valid_from::text || ':' || created_at::text, ',') FROM generation) AS generation_rows,
            (SELECT count(*)::int FROM unit) AS units,
@@ -112,7 +144,7 @@ async function fingerprint(db: Db) {
            (SELECT count(*)::int FROM administrator) AS administrators,
            (SELECT max(id)::int FROM administrator) AS max_administrator_id,
            (SELECT count(*)::int FROM administrator_grid) AS assignments,
-           (SELECT count(*)::int FROM audit_log) AS audit_entries`))[0]!
+           (SELECT count(*)::int FROM audit_log) AS audit_entries`)
 }
 
 describeBackends('Dongguan demo city', ({ backend, db }) => {
@@ -167,166 +199,201 @@ describeBackends('Dongguan demo city', ({ backend, db }) => {
   })
 
   it('is a partition of the real outline: the union of the grids is the city unit and the outline, without overlaps', async () => {
-    const [r] = await rows<Record<string, number>>(
+    // The outline file is not OGC-valid (its exterior ring touches itself,
+    // enclosing some lakes as loops of the ring rather than as interior rings),
+    // so it is compared as PostGIS repairs it, after checking that the repair
+    // keeps exactly the area the raw rings enclose.
+    const r = await one<Record<string, number | string>>(
       db(),
       `WITH grids AS (
-         SELECT ST_Union(geom) AS u, sum(ST_Area(geom::geography)) AS area_sum, count(*) AS n
+         SELECT ST_Union(geom, $2::float8) AS u, sum(ST_Area(geom)) AS area_sum
          FROM unit WHERE level = 'grid' AND ${CURRENT}
        ), city AS (SELECT geom FROM unit WHERE level = 'city' AND ${CURRENT}),
-       outline AS (SELECT ${OUTLINE} AS geom)
-       SELECT ST_IsValid(outline.geom)::int AS outline_valid,
-              ST_Area(outline.geom::geography) AS outline_area,
-              ST_Area(city.geom::geography) AS city_area,
-              ST_Area(grids.u::geography) AS union_area,
+       raw AS (SELECT ${OUTLINE} AS geom),
+       outline AS (SELECT ST_MakeValid(geom) AS geom FROM raw)
+       SELECT ST_IsValidReason(raw.geom) AS raw_validity,
+              ST_Area(raw.geom) AS raw_area,
+              ST_Area(outline.geom) AS outline_area,
+              ST_Area(city.geom) AS city_area,
+              ST_Area(city.geom::geography) AS city_geodesic_m2,
+              ST_Area(grids.u) AS union_area,
               grids.area_sum,
-              ST_Area(ST_SymDifference(grids.u, city.geom)::geography) AS grids_vs_city,
-              ST_Area(ST_SymDifference(grids.u, outline.geom)::geography) AS grids_vs_outline,
-              ST_Area(ST_SymDifference(city.geom, outline.geom)::geography) AS city_vs_outline
-       FROM grids, city, outline`,
-      [OUTLINE_GEOJSON],
+              ST_Area(ST_SymDifference(grids.u, city.geom, $2::float8)) AS grids_vs_city,
+              ST_Area(ST_SymDifference(grids.u, outline.geom, $2::float8)) AS grids_vs_outline,
+              ST_Area(ST_SymDifference(city.geom, outline.geom, $2::float8)) AS city_vs_outline
+       FROM grids, city, raw, outline`,
+      [OUTLINE_GEOJSON, GRID_SIZE],
     )
     console.log(`[demo] ${backend}: partition ${JSON.stringify(r)}`)
-    const tolerance = 1e-6 * r!.city_area!
-    expect(r!.outline_valid).toBe(1)
-    expect(r!.city_area).toBeGreaterThan(2.0e9) // Dongguan is ~2,460 km²
-    expect(r!.city_area).toBeLessThan(3.0e9)
-    expect(r!.city_vs_outline).toBeLessThan(tolerance)
-    expect(r!.grids_vs_city).toBeLessThan(tolerance)
-    expect(r!.grids_vs_outline).toBeLessThan(tolerance)
-    // No overlaps: the grids' areas add up to the area of their union.
-    expect(Math.abs(r!.area_sum! - r!.union_area!)).toBeLessThan(tolerance)
+    const a = r as Record<string, number>
+    // Relative to the city's area (~2,460 km²): 1e-9 is about 2.5 m².
+    const tolerance = 1e-9 * a.city_area!
+    expect(a.city_geodesic_m2).toBeGreaterThan(2.3e9)
+    expect(a.city_geodesic_m2).toBeLessThan(2.6e9)
+    expect(Math.abs(a.outline_area! - a.raw_area!)).toBeLessThan(tolerance)
+    expect(a.city_vs_outline).toBeLessThan(tolerance)
+    expect(a.grids_vs_city).toBeLessThan(tolerance)
+    expect(a.grids_vs_outline).toBeLessThan(tolerance)
+    // No overlaps: the grids' areas add up to the area of their union (and of the city).
+    expect(Math.abs(a.area_sum! - a.union_area!)).toBeLessThan(tolerance)
+    expect(Math.abs(a.area_sum! - a.city_area!)).toBeLessThan(tolerance)
   })
 
   it('keeps the holes of the outline (lakes) in the city and in the union of the grids', async () => {
-    const list = await rows<{ what: string; parts: number; holes: number; hole_area: number }>(
+    // Holes under 1 m² are not lakes but zero-width seams the union may leave
+    // where one grid's edge is split by a neighbour's vertex; they are counted apart.
+    const list = await rows<{ what: string; parts: number; holes: number; hole_m2: number; seams: number; seam_m2: number }>(
       db(),
       `WITH shapes AS (
-         SELECT 'outline' AS what, ${OUTLINE} AS geom
+         SELECT 'raw outline' AS what, ${OUTLINE} AS geom
+         UNION ALL SELECT 'outline', ST_MakeValid(${OUTLINE})
          UNION ALL SELECT 'city', geom FROM unit WHERE level = 'city' AND ${CURRENT}
-         UNION ALL SELECT 'grids', ST_Union(geom) FROM unit WHERE level = 'grid' AND ${CURRENT}
+         UNION ALL SELECT 'grids', ST_Union(geom, $2::float8) FROM unit WHERE level = 'grid' AND ${CURRENT}
        ), polygons AS (
          SELECT s.what, COALESCE(d.path[1], 1) AS part, d.geom FROM shapes s CROSS JOIN LATERAL ST_Dump(s.geom) AS d
+       ), rings AS (
+         SELECT p.what, p.part, ${m2('ST_MakePolygon(ST_InteriorRingN(p.geom, n))')} AS area
+         FROM polygons p LEFT JOIN LATERAL generate_series(1, ST_NumInteriorRings(p.geom)) AS n ON true
        )
-       SELECT p.what, count(DISTINCT p.part)::int AS parts, count(n)::int AS holes,
-              COALESCE(sum(ST_Area(ST_MakePolygon(ST_InteriorRingN(p.geom, n))::geography)), 0)::float8 AS hole_area
-       FROM polygons p LEFT JOIN LATERAL generate_series(1, ST_NumInteriorRings(p.geom)) AS n ON true
-       GROUP BY p.what`,
-      [OUTLINE_GEOJSON],
+       SELECT what, count(DISTINCT part)::int AS parts,
+              count(*) FILTER (WHERE area >= 1)::int AS holes, COALESCE(sum(area) FILTER (WHERE area >= 1), 0)::float8 AS hole_m2,
+              count(*) FILTER (WHERE area < 1)::int AS seams, COALESCE(sum(area) FILTER (WHERE area < 1), 0)::float8 AS seam_m2
+       FROM rings GROUP BY what ORDER BY what`,
+      [OUTLINE_GEOJSON, GRID_SIZE],
     )
-    const shape = Object.fromEntries(list.map((x) => [x.what, x]))
-    const { outline, city, grids } = shape
     console.log(`[demo] ${backend}: holes ${JSON.stringify(list)}`)
+    expect(list.map((x) => x.what)).toEqual(['city', 'grids', 'outline', 'raw outline'])
+    const { outline, city, grids } = Object.fromEntries(list.map((x) => [x.what, x]))
+    expect(list.find((x) => x.what === 'raw outline')!.holes).toBeGreaterThan(0)
     expect(outline!.holes).toBeGreaterThan(0)
-    expect(city!.holes).toBe(outline!.holes)
-    expect(grids!.holes).toBe(outline!.holes)
-    expect(city!.parts).toBe(outline!.parts)
-    expect(grids!.parts).toBe(outline!.parts)
-    expect(Math.abs(city!.hole_area - outline!.hole_area)).toBeLessThan(1)
-    expect(Math.abs(grids!.hole_area - outline!.hole_area)).toBeLessThan(1)
-    // And no unit of any level reaches into a hole.
-    const [inHoles] = await rows<{ n: number; area: number }>(
-      db(),
-      `WITH holes AS (
-         SELECT ST_Union(ST_MakePolygon(ST_InteriorRingN(d.geom, n))) AS geom
-         FROM ST_Dump(${OUTLINE}) AS d, generate_series(1, ST_NumInteriorRings(d.geom)) AS n
-       )
-       SELECT count(*)::int AS n, COALESCE(max(ST_Area(ST_Intersection(u.geom, holes.geom)::geography)), 0)::float8 AS area
-       FROM unit u, holes WHERE u.${CURRENT} AND ST_Relate(u.geom, holes.geom, '2********')`,
-      [OUTLINE_GEOJSON],
-    )
-    expect(inHoles!.area).toBeLessThan(1)
+    for (const shape of [city!, grids!]) {
+      expect(shape.parts).toBe(outline!.parts)
+      expect(shape.holes).toBe(outline!.holes)
+      expect(Math.abs(shape.hole_m2 - outline!.hole_m2)).toBeLessThan(1)
+      expect(shape.seam_m2).toBeLessThan(1)
+    }
   })
 
+  const plural = { town: 'towns', community: 'communities', grid: 'grids' } as const
   for (const [level, parentLevel] of [['town', 'city'], ['community', 'town'], ['grid', 'community']] as const) {
-    it(`partitions every ${parentLevel} into its ${level}s: union equals the ${parentLevel}, no overlaps`, async () => {
+    it(`partitions every ${parentLevel} into its ${plural[level]}: their union is the ${parentLevel}, no overlaps`, async () => {
+      const { parents } = await one<{ parents: number }>(db(), `SELECT count(*)::int AS parents FROM unit WHERE level = $1 AND ${CURRENT}`, [parentLevel])
+      // MATERIALIZED: just after the import the table has no statistics yet,
+      // and without it the planner re-aggregated the children for every parent
+      // (close to a minute instead of well under a second).
       const list = await rows<{ code: string; area: number; symdiff: number; area_sum: number; union_area: number }>(
         db(),
-        `WITH children AS (
-           SELECT parent_code, ST_Union(geom) AS u, sum(ST_Area(geom::geography)) AS area_sum
+        `WITH children AS MATERIALIZED (
+           SELECT parent_code, ST_Union(geom, $3::float8) AS u, sum(ST_Area(geom)) AS area_sum
            FROM unit WHERE level = $1 AND ${CURRENT} GROUP BY parent_code
          )
-         SELECT p.code, ST_Area(p.geom::geography) AS area,
-                COALESCE(ST_Area(ST_SymDifference(p.geom, c.u)::geography), -1)::float8 AS symdiff,
-                COALESCE(c.area_sum, -1)::float8 AS area_sum, COALESCE(ST_Area(c.u::geography), -1)::float8 AS union_area
+         SELECT p.code, ${m2('p.geom')} AS area,
+                COALESCE(${m2('ST_SymDifference(p.geom, c.u, $3::float8)')}, -1)::float8 AS symdiff,
+                COALESCE(c.area_sum * ${M2_PER_DEG2}, -1)::float8 AS area_sum,
+                COALESCE(${m2('c.u')}, -1)::float8 AS union_area
          FROM unit p LEFT JOIN children c ON c.parent_code = p.code
          WHERE p.level = $2 AND p.${CURRENT}
          ORDER BY p.code`,
-        [level, parentLevel],
+        [level, parentLevel, GRID_SIZE],
       )
-      expect(list.length).toBeGreaterThan(0)
+      expect(list).toHaveLength(parents)
       const worst = { symdiff: 0, overlap: 0 }
       const bad = list.filter((p) => {
-        const tolerance = Math.max(1, 1e-6 * p.area)
-        worst.symdiff = Math.max(worst.symdiff, p.symdiff / p.area)
-        worst.overlap = Math.max(worst.overlap, Math.abs(p.area_sum - p.union_area) / p.area)
+        const tolerance = Math.max(1, 1e-9 * p.area)
+        worst.symdiff = Math.max(worst.symdiff, p.symdiff)
+        worst.overlap = Math.max(worst.overlap, Math.abs(p.area_sum - p.union_area))
         return p.symdiff < 0 || p.symdiff > tolerance || Math.abs(p.area_sum - p.union_area) > tolerance
       })
-      console.log(`[demo] ${backend}: ${parentLevel}→${level} worst relative symdiff ${worst.symdiff.toExponential(2)}, overlap ${worst.overlap.toExponential(2)}`)
+      console.log(`[demo] ${backend}: ${parentLevel}→${level}: worst symmetric difference ${worst.symdiff.toExponential(2)} m², overlap ${worst.overlap.toExponential(2)} m²`)
       expect(bad).toEqual([])
     })
 
-    it(`nests every ${level} in its ${parentLevel} (covered within 1 m², parent code = code prefix)`, async () => {
-      const [r] = await rows<Record<string, number>>(
+    it(`nests every ${level} in its ${parentLevel} (within 1 m²; parent code = code prefix)`, async () => {
+      const r = await one<Record<string, number>>(
         db(),
         `SELECT count(*)::int AS children,
                 count(p.code)::int AS with_parent,
                 count(*) FILTER (WHERE c.parent_code IS DISTINCT FROM left(c.code, -3))::int AS wrong_parent_code,
                 count(*) FILTER (WHERE p.level IS DISTINCT FROM $2)::int AS wrong_parent_level,
                 count(*) FILTER (WHERE NOT ST_CoveredBy(c.geom, p.geom))::int AS not_strictly_covered,
-                COALESCE(max(CASE WHEN NOT ST_CoveredBy(c.geom, p.geom) THEN ST_Area(ST_Difference(c.geom, p.geom)::geography) END), 0)::float8 AS max_outside_m2
+                COALESCE(max(CASE WHEN NOT ST_CoveredBy(c.geom, p.geom) THEN ${m2('ST_Difference(c.geom, p.geom, $3::float8)')} END), 0)::float8 AS max_outside_m2
          FROM unit c LEFT JOIN unit p ON p.generation_id = c.generation_id AND p.code = c.parent_code
          WHERE c.level = $1 AND c.${CURRENT}`,
-        [level, parentLevel],
+        [level, parentLevel, GRID_SIZE],
       )
       console.log(`[demo] ${backend}: ${level} in ${parentLevel} ${JSON.stringify(r)}`)
-      expect(r!.with_parent).toBe(r!.children)
-      expect(r!.wrong_parent_code).toBe(0)
-      expect(r!.wrong_parent_level).toBe(0)
-      expect(r!.max_outside_m2).toBeLessThan(1)
+      expect(r.children).toBeGreaterThan(0)
+      expect(r.with_parent).toBe(r.children)
+      expect(r.wrong_parent_code).toBe(0)
+      expect(r.wrong_parent_level).toBe(0)
+      // Not every child is strictly covered (floating point along shared
+      // edges), but whatever lies outside its parent must be negligible.
+      expect(r.max_outside_m2).toBeLessThan(1)
     })
   }
 
   it('puts each town centre of the CSV inside its town', async () => {
     const towns = readTowns()
-    const outside = await rows<{ code: string }>(
+    const list = await rows<{ code: string; covers: boolean | null }>(
       db(),
-      `SELECT t.code
+      `SELECT t.code, ST_Covers(u.geom, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326)) AS covers
        FROM unnest($1::text[], $2::float8[], $3::float8[]) AS t(code, lon, lat)
        LEFT JOIN unit u ON u.code = t.code AND u.level = 'town' AND u.${CURRENT}
-       WHERE u.code IS NULL OR NOT ST_Covers(u.geom, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326))`,
+       ORDER BY t.code`,
       [towns.map((t) => t.code), towns.map((t) => t.lon), towns.map((t) => t.lat)],
     )
-    expect(outside).toEqual([])
+    expect(list).toHaveLength(33)
+    expect(list.filter((t) => t.covers !== true).map((t) => t.code)).toEqual([])
   })
 
   it('makes grids smaller where the synthetic population is dense', async () => {
-    const grids = await rows<{ code: string; town: string; area: number; town_density: number }>(
+    const grids = await rows<{ code: string; town: string; area: number; town_density: number; lon: number; lat: number }>(
       db(),
       `SELECT g.code, left(g.code, 9) AS town, g.area_m2 AS area,
-              (t.population / (ST_Area(t.geom::geography) / 1e6))::float8 AS town_density
+              (t.population / (t.area_m2 / 1e6))::float8 AS town_density,
+              ST_X(ST_Centroid(g.geom)) AS lon, ST_Y(ST_Centroid(g.geom)) AS lat
        FROM unit g JOIN unit t ON t.generation_id = g.generation_id AND t.code = left(g.code, 9)
        WHERE g.level = 'grid' AND g.${CURRENT}`,
     )
+    expect(grids.length).toBeGreaterThanOrEqual(2900)
+
     // The four central streets (the densest cores) against the rest of the city.
     const central = new Set(['441900003', '441900004', '441900005', '441900006'])
     const centralMedian = median(grids.filter((g) => central.has(g.town)).map((g) => g.area))
     const restMedian = median(grids.filter((g) => !central.has(g.town)).map((g) => g.area))
-    // Across the city: a grid is smaller the denser its town. The town's density
-    // is measured over the whole town, so the grid's own area barely enters it
-    // (unlike the grid's own population/area, which would correlate with area by
-    // construction).
-    const rho = spearman(grids.map((g) => g.town_density), grids.map((g) => g.area))
-    // Within towns: grids near the town centre (the density core) are smaller
-    // than those on the outskirts.
-    const towns = readTowns()
-    console.log(`[demo] ${backend}: median grid area central ${Math.round(centralMedian)} m², rest ${Math.round(restMedian)} m²; Spearman(town density, grid area) ${rho.toFixed(3)}`)
     expect(centralMedian).toBeLessThan(0.5 * restMedian)
-    expect(rho).toBeLessThan(-0.5)
-    void towns
+
+    // Across the city: the denser its town, the smaller a grid. The town's
+    // density is taken over the whole town, so the grid's own area barely
+    // enters it (a grid's own population/area would anti-correlate with its
+    // area by construction, whatever the generator did).
+    const acrossTowns = spearman(grids.map((g) => g.town_density), grids.map((g) => g.area))
+    expect(acrossTowns).toBeLessThan(-0.5)
+
+    // Within towns: the synthetic density peaks at the town centres, so grids
+    // grow with the distance from their town's centre.
+    const centre = new Map(readTowns().map((t) => [t.code, t]))
+    const distance = (g: (typeof grids)[number]) => {
+      const c = centre.get(g.town)!
+      return Math.hypot((g.lon - c.lon) * 111_320 * Math.cos((c.lat * Math.PI) / 180), (g.lat - c.lat) * 110_574)
+    }
+    const withinTowns = spearman(grids.map(distance), grids.map((g) => g.area))
+    const perTown = [...centre.keys()].map((town) => {
+      const own = grids.filter((g) => g.town === town)
+      return spearman(own.map(distance), own.map((g) => g.area))
+    })
+    const growing = perTown.filter((rho) => rho > 0).length
+    console.log(
+      `[demo] ${backend}: median grid area central streets ${Math.round(centralMedian)} m², rest ${Math.round(restMedian)} m²; ` +
+        `Spearman(town density, grid area) ${acrossTowns.toFixed(3)}; Spearman(distance to town centre, grid area) ${withinTowns.toFixed(3)}, ` +
+        `positive in ${growing}/33 towns (min ${Math.min(...perTown).toFixed(2)})`,
+    )
+    expect(withinTowns).toBeGreaterThan(0.5)
+    expect(growing).toBeGreaterThanOrEqual(30)
   })
 
   it('has plausible attributes: non-negative, fewer households than people, parents hold the sum of their children', async () => {
-    const [r] = await rows<Record<string, number>>(
+    const r = await one<Record<string, number>>(
       db(),
       `SELECT count(*) FILTER (WHERE population IS NULL OR households IS NULL OR buildings IS NULL OR rented_rooms IS NULL OR businesses IS NULL)::int AS missing,
               count(*) FILTER (WHERE population < 0 OR households < 0 OR buildings < 0 OR rented_rooms < 0 OR businesses < 0)::int AS negative,
@@ -336,35 +403,39 @@ describeBackends('Dongguan demo city', ({ backend, db }) => {
     )
     console.log(`[demo] ${backend}: attributes ${JSON.stringify(r)}`)
     expect(r).toEqual({ missing: 0, negative: 0, households_not_below_population: 0, city_population: expect.any(Number) })
-    expect(r!.city_population).toBeGreaterThanOrEqual(8_000_000)
-    expect(r!.city_population).toBeLessThanOrEqual(13_000_000)
+    expect(r.city_population).toBeGreaterThanOrEqual(8_000_000)
+    expect(r.city_population).toBeLessThanOrEqual(13_000_000)
 
-    const mismatched = await rows(
+    // Every unit above the grids, with its own counts and the sums over its children.
+    const parents = await rows<Record<string, string | number | null>>(
       db(),
-      `SELECT p.code, p.population, s.population AS children_population
+      `SELECT p.code, p.population, p.households, p.buildings, p.rented_rooms, p.businesses,
+              s.population::float8 AS sum_population, s.households::float8 AS sum_households, s.buildings::float8 AS sum_buildings,
+              s.rented_rooms::float8 AS sum_rented_rooms, s.businesses::float8 AS sum_businesses
        FROM unit p
-       JOIN (SELECT parent_code, sum(population)::float8 AS population, sum(households)::float8 AS households,
-                    sum(buildings)::float8 AS buildings, sum(rented_rooms)::float8 AS rented_rooms, sum(businesses)::float8 AS businesses,
-                    count(*) AS n
-             FROM unit WHERE ${CURRENT} GROUP BY parent_code) s ON s.parent_code = p.code
-       WHERE p.${CURRENT}
-         AND (p.population <> s.population OR p.households <> s.households OR p.buildings <> s.buildings
-              OR p.rented_rooms <> s.rented_rooms OR p.businesses <> s.businesses)`,
+       LEFT JOIN (SELECT parent_code, sum(population) AS population, sum(households) AS households, sum(buildings) AS buildings,
+                         sum(rented_rooms) AS rented_rooms, sum(businesses) AS businesses
+                  FROM unit WHERE ${CURRENT} GROUP BY parent_code) s ON s.parent_code = p.code
+       WHERE p.${CURRENT} AND p.level <> 'grid'
+       ORDER BY p.code`,
     )
+    const { n } = await one<{ n: number }>(db(), `SELECT count(*)::int AS n FROM unit WHERE ${CURRENT} AND level <> 'grid'`)
+    expect(parents).toHaveLength(n)
+    const attributes = ['population', 'households', 'buildings', 'rented_rooms', 'businesses']
+    const mismatched = parents.filter((p) => attributes.some((a) => p[a] === null || p[a] !== p[`sum_${a}`]))
     expect(mismatched).toEqual([])
-    // Every non-grid unit has children (checked above per level), so the join saw every parent.
-    expect(await rows(db(), `SELECT count(*)::int AS n FROM unit p WHERE p.${CURRENT} AND p.level <> 'grid'
-                             AND NOT EXISTS (SELECT 1 FROM unit c WHERE c.generation_id = p.generation_id AND c.parent_code = p.code)`)).toEqual([{ n: 0 }])
   })
 
   for (const level of ['community', 'grid'] as const) {
-    it(`numbers the ${level}s of each parent 001..n, west→east in rows from north to south`, async () => {
+    it(`numbers the ${plural[level]} of each parent 001..n, west→east in rows from north to south`, async () => {
       const list = await rows<{ code: string; parent_code: string; lon: number; lat: number }>(
         db(),
         `SELECT code, parent_code, ST_X(ST_Centroid(geom)) AS lon, ST_Y(ST_Centroid(geom)) AS lat
          FROM unit WHERE level = $1 AND ${CURRENT} ORDER BY code`,
         [level],
       )
+      const { n } = await one<{ n: number }>(db(), `SELECT count(*)::int AS n FROM unit WHERE level = $1 AND ${CURRENT}`, [level])
+      expect(list).toHaveLength(n)
       const byParent = new Map<string, typeof list>()
       for (const u of list) byParent.set(u.parent_code, [...(byParent.get(u.parent_code) ?? []), u])
       const gaps: string[] = []
@@ -384,38 +455,44 @@ describeBackends('Dongguan demo city', ({ backend, db }) => {
   }
 
   it('has ~10,000 administrators, 2–5 per grid, unique employee numbers, only existing grids', async () => {
-    const [r] = await rows<Record<string, number>>(
+    const r = await one<Record<string, number>>(
       db(),
-      `WITH per_grid AS (
-         SELECT g.code, count(ag.administrator_id)::int AS n
-         FROM unit g LEFT JOIN administrator_grid ag ON ag.grid_code = g.code
-         WHERE g.level = 'grid' AND g.${CURRENT} GROUP BY g.code
-       ), per_admin AS (
+      `WITH per_admin AS (
          SELECT a.id, count(ag.grid_code)::int AS n, count(DISTINCT left(ag.grid_code, 12))::int AS communities
          FROM administrator a LEFT JOIN administrator_grid ag ON ag.administrator_id = a.id GROUP BY a.id
        )
        SELECT (SELECT count(*)::int FROM administrator) AS administrators,
               (SELECT count(DISTINCT employee_no)::int FROM administrator) AS employee_numbers,
-              (SELECT min(n) FROM per_grid) AS min_per_grid,
-              (SELECT max(n) FROM per_grid) AS max_per_grid,
-              (SELECT count(*)::int FROM per_grid WHERE n < 2 OR n > 5) AS grids_outside_2_to_5,
               (SELECT min(n) FROM per_admin) AS min_grids_per_admin,
               (SELECT max(n) FROM per_admin) AS max_grids_per_admin,
               (SELECT max(communities) FROM per_admin) AS max_communities_per_admin,
               (SELECT count(*)::int FROM administrator_grid ag
                 WHERE NOT EXISTS (SELECT 1 FROM unit g WHERE g.level = 'grid' AND g.${CURRENT} AND g.code = ag.grid_code)) AS unknown_grids`,
     )
-    console.log(`[demo] ${backend}: administrators ${JSON.stringify(r)}`)
-    expect(r!.administrators).toBeGreaterThanOrEqual(9000)
-    expect(r!.administrators).toBeLessThanOrEqual(11000)
-    expect(r!.employee_numbers).toBe(r!.administrators)
-    expect(r!.unknown_grids).toBe(0)
-    expect(r!.min_grids_per_admin).toBeGreaterThanOrEqual(1)
-    expect(r!.max_grids_per_admin).toBeLessThanOrEqual(2)
-    expect(r!.max_communities_per_admin).toBe(1)
-    expect(r!.min_per_grid).toBeGreaterThanOrEqual(2)
-    expect(r!.max_per_grid).toBeLessThanOrEqual(5)
-    expect(r!.grids_outside_2_to_5).toBe(0)
+    // How many grids have 0, 1, 2, … administrators (counting those who share a grid).
+    const histogram = Object.fromEntries(
+      (await rows<{ n: number; grids: number }>(
+        db(),
+        `SELECT n, count(*)::int AS grids FROM (
+           SELECT g.code, count(ag.administrator_id)::int AS n
+           FROM unit g LEFT JOIN administrator_grid ag ON ag.grid_code = g.code
+           WHERE g.level = 'grid' AND g.${CURRENT} GROUP BY g.code) x
+         GROUP BY n ORDER BY n`,
+      )).map((x) => [x.n, x.grids]),
+    ) as Record<number, number>
+    console.log(`[demo] ${backend}: administrators ${JSON.stringify(r)}, grids by number of administrators ${JSON.stringify(histogram)}`)
+    expect(r.administrators).toBeGreaterThanOrEqual(9000)
+    expect(r.administrators).toBeLessThanOrEqual(11000)
+    expect(r.employee_numbers).toBe(r.administrators)
+    expect(r.unknown_grids).toBe(0)
+    // Each serves one grid, or two neighbours in the same community.
+    expect(r.min_grids_per_admin).toBe(1)
+    expect(r.max_grids_per_admin).toBeLessThanOrEqual(2)
+    expect(r.max_communities_per_admin).toBe(1)
+    const { grids } = await one<{ grids: number }>(db(), `SELECT count(*)::int AS grids FROM unit WHERE level = 'grid' AND ${CURRENT}`)
+    expect(Object.values(histogram).reduce((a, b) => a + b, 0)).toBe(grids)
+    const outside = Object.fromEntries(Object.entries(histogram).filter(([n]) => Number(n) < 2 || Number(n) > 5))
+    expect(outside, 'grids (by number of administrators) outside 2–5').toEqual({})
   })
 
   it('does nothing when called again on the loaded database', async () => {
@@ -424,7 +501,6 @@ describeBackends('Dongguan demo city', ({ backend, db }) => {
     expect(await seedDemoIfEmpty(db())).toBe(false)
     expect(await fingerprint(db())).toEqual(before)
   })
-
 })
 
 const SMALL = { communities: 150, grids: 400, samples: 20_000 } as const
@@ -498,5 +574,22 @@ describeBackends('Dongguan demo generator (small city)', ({ backend, db }) => {
     expect(report.counts.town).toBe(33)
     expect(report.counts.grid).toBe(first.units.features.filter((f) => f.properties.level === 'grid').length)
     expect(await rows(db(), `SELECT count(*)::int AS n FROM generation`)).toEqual([{ n: 0 }])
+  })
+
+  it('is checked for real: the same import rejects the city with one grid moved 500 m east', async () => {
+    // A control for the test above: a clean report only means something if
+    // the checks can fail on this data.
+    const moved = structuredClone(first.units)
+    const victim = moved.features.find((f) => f.properties.level === 'grid')!
+    const shift = (c: unknown): unknown => {
+      const list = c as unknown[]
+      return typeof list[0] === 'number' ? [(list[0] as number) + 0.005, list[1]] : list.map(shift)
+    }
+    const geometry = victim.geometry as { type: string; coordinates: unknown }
+    victim.geometry = { ...geometry, coordinates: shift(geometry.coordinates) }
+    const report = await importUnits(db(), moved, { dryRun: true })
+    expect(report.valid).toBe(false)
+    expect(report.errors.filter((e) => e.code === victim.properties.code).map((e) => e.check)).toContain('outside-parent')
+    expect(report.errors.map((e) => e.check)).toContain('sibling-overlap')
   })
 })

@@ -1,34 +1,36 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { request } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type ServerProcess } from '../helpers/server-process.ts'
 
-/** Sends a body of `bytes` in 1 MiB chunks until the server answers; resolves with what it answered. */
+/**
+ * Declares a body of `bytes`, sends its first MiB and then waits: a server that
+ * honours its body limit answers from the declared length alone. Returns the
+ * status line's code, the content type and the body of that answer.
+ */
 function postHuge(url: string, bytes: number) {
-  return new Promise<{ status: number; type: string; body: string; sent: number }>((resolve, reject) => {
-    let sent = 0
-    const req = request(`${url}/api/v1/units/import`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': String(bytes) },
+  const { hostname, port } = new URL(url)
+  return new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+    const socket = connect(Number(port), hostname)
+    let raw = ''
+    const timer = setTimeout(() => (socket.destroy(), reject(new Error(`no answer; got ${JSON.stringify(raw)}`))), 60_000)
+    socket.on('error', reject)
+    socket.on('data', (d) => {
+      raw += d
+      const split = raw.indexOf('\r\n\r\n')
+      if (split < 0) return
+      const head = raw.slice(0, split)
+      const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? NaN)
+      const body = raw.slice(split + 4)
+      if (Buffer.byteLength(body) < length) return
+      clearTimeout(timer)
+      socket.destroy()
+      resolve({ status: Number(head.split(' ')[1]), type: /content-type: *([^\r\n]+)/i.exec(head)?.[1] ?? '', body })
     })
-    req.on('response', (res) => {
-      let body = ''
-      res.on('data', (d) => (body += d))
-      res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), body, sent }))
-    })
-    // The server may close the socket after answering: that is the point.
-    req.on('error', (err) => (sent > 0 ? undefined : reject(err)))
-    const chunk = Buffer.alloc(1024 * 1024, ' ')
-    const pump = () => {
-      while (sent < bytes) {
-        sent += chunk.length
-        if (!req.write(chunk)) return req.once('drain', pump)
-      }
-      req.end()
-    }
-    pump()
+    socket.write(`POST /api/v1/units/import HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${bytes}\r\n\r\n`)
+    socket.write(Buffer.alloc(1024 * 1024, ' '))
   })
 }
 
@@ -59,8 +61,6 @@ describe('npm start on the embedded database', () => {
     expect(res.status).toBe(413)
     expect(res.type).toMatch(/^application\/problem\+json/)
     expect(JSON.parse(res.body)).toMatchObject({ type: '/problems/payload-too-large', status: 413 })
-    // It answered from the declared length, long before the body was sent.
-    expect(res.sent).toBeLessThan(200 * 1024 * 1024)
     expect(await (await fetch(`${server.url}/api/v1/generations`)).json()).toEqual(before)
     expect((await fetch(`${server.url}/health`)).status).toBe(200)
   })
