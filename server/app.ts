@@ -1,15 +1,24 @@
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import administratorRoutes from './administrators/routes.ts'
+import coverageRoutes from './coverage/routes.ts'
 import type { Db } from './db/client.ts'
 import healthRoutes from './health/routes.ts'
 import jsonBody from './plugins/json-body.ts'
 import problems from './plugins/problems.ts'
 import unitRoutes from './units/routes.ts'
+import lookupRoutes from './lookup/routes.ts'
+import { LookupService } from './lookup/lookup-service.ts'
 
 export interface AppOptions {
   db: Db
   importBodyLimit?: number
   logger?: FastifyServerOptions['logger']
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lookup: LookupService
+  }
 }
 
 /** Builds the API around an open database; `listen()` is the caller's business (tests use `inject`). */
@@ -22,7 +31,17 @@ export async function buildApp(options: AppOptions) {
   await app.register(problems)
   await app.register(jsonBody)
   await app.register(healthRoutes, { db: options.db })
-  await app.register(unitRoutes, { db: options.db, importBodyLimit: options.importBodyLimit ?? 64 * 1024 * 1024 })
+  const lookup = new LookupService(options.db, (msg) => app.log.info(msg))
+  app.decorate('lookup', lookup)
+  app.addHook('onClose', async () => lookup.stop())
+  await app.register(unitRoutes, {
+    db: options.db,
+    importBodyLimit: options.importBodyLimit ?? 64 * 1024 * 1024,
+    // A new generation: rebuild the lookup index in the background and swap it in.
+    onPublished: () => void lookup.refresh().catch((err) => app.log.error({ err }, 'lookup index rebuild failed')),
+  })
+  await app.register(lookupRoutes, { db: options.db, lookup })
   await app.register(administratorRoutes, { db: options.db })
+  await app.register(coverageRoutes, { db: options.db })
   return app
 }

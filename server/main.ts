@@ -15,6 +15,7 @@ log(`Database: ${db.backend === 'postgres' ? 'PostgreSQL server (DATABASE_URL)' 
 const applied = await migrate(db)
 if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`)
 if (config.seedDemo) await seedDemoIfEmpty(db, log)
+await app.lookup.start()
 
 await app.listen({ port: config.port, host: config.host })
 log(`Zhiwang ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)

@@ -11,7 +11,7 @@ const Code = Type.String({ pattern: '^[0-9]{6}([0-9]{3}){0,3}$', description: 'H
 const At = Type.String({ format: 'date-time', description: 'Answer from the generation valid at this moment (default: current)' })
 
 const ListQuery = Type.Object({
-  level: Type.Optional(Type.Union([Type.Literal('city'), Type.Literal('town'), Type.Literal('community'), Type.Literal('grid')])),
+  level: Type.Optional(Type.Unsafe<'city' | 'town' | 'community' | 'grid'>({ type: 'string', enum: ['city', 'town', 'community', 'grid'] })),
   parent: Type.Optional(Code),
   bbox: Type.Optional(Type.String({ pattern: '^\\s*-?[0-9.]+(\\s*,\\s*-?[0-9.]+){3}\\s*$', description: 'minLon,minLat,maxLon,maxLat' })),
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Code prefix or part of the Chinese or English name' })),
@@ -25,7 +25,7 @@ const ImportQuery = Type.Object({
   dryRun: Type.Boolean({ default: false }),
   fix: Type.Boolean({ default: false }),
   clip: Type.Boolean({ default: false }),
-  mode: Type.Union([Type.Literal('replace'), Type.Literal('merge')], { default: 'replace' }),
+  mode: Type.Unsafe<'replace' | 'merge'>({ type: 'string', enum: ['replace', 'merge'], default: 'replace' }),
   toleranceM2: Type.Number({ minimum: 0, maximum: 1e9, default: 1 }),
   validFrom: Type.Optional(Type.String({ format: 'date-time' })),
   label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -34,6 +34,8 @@ const ImportQuery = Type.Object({
 export interface UnitRoutesOptions {
   db: Db
   importBodyLimit: number
+  /** Called after a generation was stored. */
+  onPublished?: () => void
 }
 
 export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesOptions) {
@@ -136,6 +138,7 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
         actor: headerText(request.headers['x-actor']),
         source: 'api',
       })
+      if (!report.dryRun) opts.onPublished?.()
       reply.code(report.dryRun ? 200 : 201)
       return report
     },

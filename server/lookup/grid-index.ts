@@ -1,0 +1,259 @@
+/**
+ * Point-to-grid index of one generation: H3 cells at two resolutions kept as
+ * typed arrays. A resolution-9 cell (≈0.1 km²) with no grid edge near it
+ * answers directly; the others are refined into resolution-11 cells
+ * (≈0.002 km²), which again answer directly or keep their few candidate grids,
+ * against which the point is tested exactly. The hot path allocates nothing.
+ *
+ * Semantics equal PostGIS ST_Covers(grid, point) in lon/lat. A point covered by
+ * several grids (on a shared edge or vertex) goes to the one with the lowest
+ * code, and `onBoundary` says the point lies on that grid's boundary.
+ */
+import { EdgeIndex } from './edge-index.ts'
+import { GridPolygons, INSIDE, ON_BOUNDARY, OUTSIDE } from './grid-polygons.ts'
+import { FaceProjection, H3Lattice } from './h3-lattice.ts'
+import { IntHashMap } from './int-hash-map.ts'
+
+export const COARSE_RES = 9
+export const FINE_RES = 11
+/** Margin on a cell's circumradius: covers H3's distortion and the metric's approximation. */
+const SAFETY = 1.2
+
+const OUT = -1
+const REFINE = -2
+/** Fine-cell values ≤ CANDIDATES encode candidate list −(v − CANDIDATES). */
+const CANDIDATES = -3
+
+export class GridIndex {
+  readonly polygons: GridPolygons
+  readonly edges: EdgeIndex
+  readonly coarse: H3Lattice
+  readonly fine: H3Lattice
+  /** Region bbox: outside it nothing is covered. */
+  private readonly minLon: number
+  private readonly minLat: number
+  private readonly maxLon: number
+  private readonly maxLat: number
+  private readonly projection: FaceProjection
+  /** Coarse cells, dense over their (i, j) range. */
+  private readonly coarseCells: Int32Array
+  private readonly ci0: number
+  private readonly cj0: number
+  private readonly cSpanJ: number
+  private readonly cSpanI: number
+  /** Fine cells, hashed by packed (i, j). */
+  private readonly fineCells: IntHashMap
+  private readonly fi0: number
+  private readonly fj0: number
+  private readonly fSpanJ: number
+  /** Candidate lists: grids candList[candStart[k] … candStart[k + 1] − 1], ascending. */
+  private readonly candStart: Int32Array
+  private readonly candList: Int32Array
+  private readonly plane = new Float64Array(2)
+  private readonly ij = new Int32Array(2)
+  /** Set by lookup(): whether the point lies on the answered grid's boundary. */
+  onBoundary = false
+  readonly stats: { coarseCells: number; fineCells: number; candidateLists: number; buildMs: number }
+
+  constructor(polygons: GridPolygons) {
+    const started = performance.now()
+    this.polygons = polygons
+    this.edges = new EdgeIndex(polygons)
+    const { bbox } = polygons
+    let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity
+    for (let g = 0; g < polygons.size; g++) {
+      minLon = Math.min(minLon, bbox[4 * g]!)
+      minLat = Math.min(minLat, bbox[4 * g + 1]!)
+      maxLon = Math.max(maxLon, bbox[4 * g + 2]!)
+      maxLat = Math.max(maxLat, bbox[4 * g + 3]!)
+    }
+    if (polygons.size === 0) [minLon, minLat, maxLon, maxLat] = [0, 0, 0, 0]
+    this.minLon = minLon
+    this.minLat = minLat
+    this.maxLon = maxLon
+    this.maxLat = maxLat
+    const cLon = (minLon + maxLon) / 2
+    const cLat = (minLat + maxLat) / 2
+    this.projection = new FaceProjection(cLon, cLat)
+    for (const [lon, lat] of boxSamples(minLon, minLat, maxLon, maxLat)) {
+      if (!this.projection.holds(lon, lat)) {
+        throw new Error(`Unexpected region ${minLon},${minLat},${maxLon},${maxLat}: it spans two icosahedron faces`)
+      }
+    }
+    this.coarse = new H3Lattice(this.projection, cLon, cLat, COARSE_RES, 100)
+    this.fine = new H3Lattice(this.projection, cLon, cLat, FINE_RES, 1000)
+    const coarseRadius = this.radiusMetres(this.coarse, minLon, minLat, maxLon, maxLat) * SAFETY
+    const fineRadius = this.radiusMetres(this.fine, minLon, minLat, maxLon, maxLat) * SAFETY
+
+    // Coarse level: a dense array over the lattice range of the region.
+    const cr = this.latticeRange(this.coarse, minLon, minLat, maxLon, maxLat)
+    this.ci0 = cr.i0
+    this.cj0 = cr.j0
+    this.cSpanI = cr.i1 - cr.i0 + 1
+    this.cSpanJ = cr.j1 - cr.j0 + 1
+    this.coarseCells = new Int32Array(this.cSpanI * this.cSpanJ).fill(OUT)
+    const near: number[] = []
+    const refine: [number, number][] = []
+    for (let i = cr.i0; i <= cr.i1; i++) {
+      for (let j = cr.j0; j <= cr.j1; j++) {
+        const [lon, lat] = this.cellCentre(this.coarse, i, j)
+        if (!this.nearRegion(lon, lat, coarseRadius)) continue
+        const k = (i - cr.i0) * this.cSpanJ + (j - cr.j0)
+        if (this.edges.gridsNear(lon, lat, coarseRadius, near) > 0) {
+          this.coarseCells[k] = REFINE
+          refine.push([i, j])
+        } else this.coarseCells[k] = this.edges.gridAt(lon, lat)
+      }
+    }
+
+    // Fine level: every fine cell whose centre can hold a point of a refined coarse cell.
+    const fr = this.latticeRange(this.fine, minLon, minLat, maxLon, maxLat)
+    this.fi0 = fr.i0
+    this.fj0 = fr.j0
+    this.fSpanJ = fr.j1 - fr.j0 + 1
+    this.fineCells = new IntHashMap(refine.length * 90)
+    const lists = new Map<string, number>()
+    const starts = [0]
+    const members: number[] = []
+    const reach = ((this.coarse.spacing + this.fine.spacing) / Math.sqrt(3)) * SAFETY
+    const steps = Math.ceil((2 * reach) / this.fine.spacing) + 2
+    const uv = new Int32Array(2)
+    for (const [ci, cj] of refine) {
+      const [cx, cy] = this.coarse.centre(ci, cj)
+      this.fine.cellOfPlane(cx, cy, uv)
+      for (let di = -steps; di <= steps; di++) {
+        for (let dj = -steps; dj <= steps; dj++) {
+          const i = uv[0]! + di
+          const j = uv[1]! + dj
+          const [fx, fy] = this.fine.centre(i, j)
+          if (Math.hypot(fx - cx, fy - cy) > reach) continue
+          const key = this.fineKey(i, j)
+          if (this.fineCells.has(key)) continue
+          const [lon, lat] = this.projection.unproject(fx, fy)
+          if (this.edges.gridsNear(lon, lat, fineRadius, near) === 0) {
+            this.fineCells.set(key, this.edges.gridAt(lon, lat))
+            continue
+          }
+          const inside = this.edges.gridAt(lon, lat)
+          if (inside >= 0 && !near.includes(inside)) near.push(inside)
+          near.sort((a, b) => a - b)
+          const name = near.join(',')
+          let list = lists.get(name)
+          if (list === undefined) {
+            list = lists.size
+            lists.set(name, list)
+            members.push(...near)
+            starts.push(members.length)
+          }
+          this.fineCells.set(key, CANDIDATES - list)
+        }
+      }
+    }
+    this.candStart = Int32Array.from(starts)
+    this.candList = Int32Array.from(members)
+    this.stats = {
+      coarseCells: this.coarseCells.length,
+      fineCells: this.fineCells.size,
+      candidateLists: lists.size,
+      buildMs: Math.round(performance.now() - started),
+    }
+  }
+
+  /** Index of the grid covering (lon, lat), or −1; sets `onBoundary`. */
+  lookup(lon: number, lat: number): number {
+    this.onBoundary = false
+    if (!(lon >= this.minLon && lon <= this.maxLon && lat >= this.minLat && lat <= this.maxLat)) return OUT
+    this.projection.project(lon, lat, this.plane)
+    this.coarse.cellOfPlane(this.plane[0]!, this.plane[1]!, this.ij)
+    const ci = this.ij[0]! - this.ci0
+    const cj = this.ij[1]! - this.cj0
+    if (ci < 0 || cj < 0 || ci >= this.cSpanI || cj >= this.cSpanJ) return this.exact(lon, lat)
+    const coarse = this.coarseCells[ci * this.cSpanJ + cj]!
+    if (coarse !== REFINE) return coarse
+    this.fine.cellOfPlane(this.plane[0]!, this.plane[1]!, this.ij)
+    const fine = this.fineCells.get(this.fineKey(this.ij[0]!, this.ij[1]!))
+    if (fine === undefined) return this.exact(lon, lat)
+    if (fine > CANDIDATES) return fine
+    const list = CANDIDATES - fine
+    for (let k = this.candStart[list]!, end = this.candStart[list + 1]!; k < end; k++) {
+      const g = this.candList[k]!
+      const where = this.polygons.locate(g, lon, lat)
+      if (where === OUTSIDE) continue
+      this.onBoundary = where === ON_BOUNDARY
+      return g
+    }
+    return OUT
+  }
+
+  /** The slow exact answer without cells; never needed inside the region, kept as the safe fallback. */
+  private exact(lon: number, lat: number): number {
+    const g = this.edges.gridAt(lon, lat)
+    this.onBoundary = g >= 0 && this.polygons.locate(g, lon, lat) === ON_BOUNDARY
+    return g
+  }
+
+  /** Every coarse cell with what it answers, for storing as H3 cells (−1 outside, −2 refined). */
+  *coarseEntries(): Generator<{ h3: string; value: number }> {
+    for (let i = 0; i < this.cSpanI; i++) {
+      for (let j = 0; j < this.cSpanJ; j++) {
+        const value = this.coarseCells[i * this.cSpanJ + j]!
+        if (value !== OUT) yield { h3: this.coarse.h3(i + this.ci0, j + this.cj0), value }
+      }
+    }
+  }
+
+  private fineKey(i: number, j: number): number {
+    return (i - this.fi0) * this.fSpanJ + (j - this.fj0) + 1
+  }
+
+  private cellCentre(lattice: H3Lattice, i: number, j: number): [number, number] {
+    const [x, y] = lattice.centre(i, j)
+    return this.projection.unproject(x, y)
+  }
+
+  private nearRegion(lon: number, lat: number, metres: number): boolean {
+    const dLon = metres / this.edges.kx
+    const dLat = metres / this.edges.ky
+    return lon >= this.minLon - dLon && lon <= this.maxLon + dLon && lat >= this.minLat - dLat && lat <= this.maxLat + dLat
+  }
+
+  /** Lattice (i, j) range covering the region with a margin of two cells. */
+  private latticeRange(lattice: H3Lattice, minLon: number, minLat: number, maxLon: number, maxLat: number) {
+    let i0 = Infinity, j0 = Infinity, i1 = -Infinity, j1 = -Infinity
+    for (const [lon, lat] of boxSamples(minLon, minLat, maxLon, maxLat)) {
+      this.projection.project(lon, lat, this.plane)
+      lattice.cellOfPlane(this.plane[0]!, this.plane[1]!, this.ij)
+      i0 = Math.min(i0, this.ij[0]!)
+      j0 = Math.min(j0, this.ij[1]!)
+      i1 = Math.max(i1, this.ij[0]!)
+      j1 = Math.max(j1, this.ij[1]!)
+    }
+    return { i0: i0 - 2, j0: j0 - 2, i1: i1 + 2, j1: j1 + 2 }
+  }
+
+  /** Largest centre-to-corner distance of the lattice's cells over the region, in metres. */
+  private radiusMetres(lattice: H3Lattice, minLon: number, minLat: number, maxLon: number, maxLat: number): number {
+    let max = 0
+    for (const [lon, lat] of boxSamples(minLon, minLat, maxLon, maxLat)) {
+      this.projection.project(lon, lat, this.plane)
+      lattice.cellOfPlane(this.plane[0]!, this.plane[1]!, this.ij)
+      const [x, y] = lattice.centre(this.ij[0]!, this.ij[1]!)
+      const [clon, clat] = this.projection.unproject(x, y)
+      // Corners of a hexagon lie at the circumradius = spacing / √3 in the plane.
+      for (let k = 0; k < 6; k++) {
+        const a = (k * Math.PI) / 3
+        const r = lattice.spacing / Math.sqrt(3)
+        const [vlon, vlat] = this.projection.unproject(x + r * Math.cos(a), y + r * Math.sin(a))
+        max = Math.max(max, Math.hypot((vlon - clon) * this.edges.kx, (vlat - clat) * this.edges.ky))
+      }
+    }
+    return max
+  }
+}
+
+/** Corners, edge points and the centre of a box: enough to bound a smooth map over it. */
+function boxSamples(minLon: number, minLat: number, maxLon: number, maxLat: number): [number, number][] {
+  const out: [number, number][] = []
+  for (let a = 0; a <= 4; a++) for (let b = 0; b <= 4; b++) out.push([minLon + ((maxLon - minLon) * a) / 4, minLat + ((maxLat - minLat) * b) / 4])
+  return out
+}

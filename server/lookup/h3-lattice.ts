@@ -1,0 +1,202 @@
+/**
+ * H3 cells of one resolution, as plain integer lattice coordinates, for a region
+ * that lies on one icosahedron face (a city does). On a face, H3 projects the
+ * sphere gnomonically about the face centre and lays a regular hexagonal
+ * lattice over the plane; so a point's cell is the nearest lattice point of its
+ * gnomonic projection. Computing that takes a few multiplications instead of
+ * h3-js's string-returning call, which is what makes millions of lookups a
+ * second possible. The lattice is calibrated against h3-js itself (cell
+ * centres through local IJ coordinates), and tests prove the cells are
+ * bit-identical to h3-js's `latLngToCell` on millions of random points.
+ */
+import { cellToLatLng, cellToLocalIj, getPentagons, latLngToCell, localIjToCell } from 'h3-js'
+
+const DEG = Math.PI / 180
+
+/** Gnomonic projection about the centre of the icosahedron face that holds a region. */
+export class FaceProjection {
+  /** Face centre n and tangent basis e1 (east), e2 (north), as unit vectors. */
+  readonly n: Float64Array
+  readonly e1: Float64Array
+  readonly e2: Float64Array
+
+  constructor(lon: number, lat: number) {
+    this.n = nearestFaceCentre(unitVector(lon, lat))
+    const [nx, ny, nz] = this.n as unknown as [number, number, number]
+    const e1 = normalize([-ny, nx, 0])
+    this.e1 = Float64Array.from(e1)
+    this.e2 = Float64Array.from([ny * e1[2]! - nz * e1[1]!, nz * e1[0]! - nx * e1[2]!, nx * e1[1]! - ny * e1[0]!])
+  }
+
+  /** True when (lon, lat) projects about this face (its nearest face centre is this one). */
+  holds(lon: number, lat: number): boolean {
+    const c = nearestFaceCentre(unitVector(lon, lat))
+    return c[0] === this.n[0] && c[1] === this.n[1] && c[2] === this.n[2]
+  }
+
+  /** Writes the plane coordinates of (lon, lat) into out[0], out[1]. */
+  project(lon: number, lat: number, out: Float64Array): void {
+    const cl = Math.cos(lat * DEG)
+    const x = cl * Math.cos(lon * DEG)
+    const y = cl * Math.sin(lon * DEG)
+    const z = Math.sin(lat * DEG)
+    const n = this.n, e1 = this.e1, e2 = this.e2
+    const d = x * n[0]! + y * n[1]! + z * n[2]!
+    out[0] = (x * e1[0]! + y * e1[1]! + z * e1[2]!) / d
+    out[1] = (x * e2[0]! + y * e2[1]! + z * e2[2]!) / d
+  }
+
+  /** The point whose projection is (X, Y), as [lon, lat]. */
+  unproject(X: number, Y: number): [number, number] {
+    const n = this.n, e1 = this.e1, e2 = this.e2
+    const x = n[0]! + X * e1[0]! + Y * e2[0]!
+    const y = n[1]! + X * e1[1]! + Y * e2[1]!
+    const z = n[2]! + X * e1[2]! + Y * e2[2]!
+    const len = Math.hypot(x, y, z)
+    return [Math.atan2(y, x) / DEG, Math.asin(z / len) / DEG]
+  }
+}
+
+/** The H3 cells of one resolution near a region, as lattice coordinates (i, j) = H3 local IJ about an origin cell. */
+export class H3Lattice {
+  readonly res: number
+  readonly origin: string
+  readonly projection: FaceProjection
+  /** Plane position of lattice point (0, 0) and the two basis vectors. */
+  readonly p0x: number
+  readonly p0y: number
+  readonly ax: number
+  readonly ay: number
+  readonly bx: number
+  readonly by: number
+  /** Inverse of the basis matrix, for plane → fractional lattice coordinates. */
+  private readonly inv: Float64Array
+  /** Local IJ of the origin cell itself; lattice (0, 0) is that cell. */
+  private readonly i0: number
+  private readonly j0: number
+
+  constructor(projection: FaceProjection, lon: number, lat: number, res: number, span: number) {
+    this.res = res
+    this.projection = projection
+    this.origin = latLngToCell(lat, lon, res)
+    const ij = cellToLocalIj(this.origin, this.origin)
+    this.i0 = ij.i
+    this.j0 = ij.j
+    // Basis from cells `span` steps away on each side: the long baseline makes
+    // the rounding error of h3-js's degree output negligible.
+    const at = (i: number, j: number) => this.planeOf(localIjToCell(this.origin, { i: this.i0 + i, j: this.j0 + j }))
+    const o = at(0, 0)
+    const [ip, im, jp, jm] = [at(span, 0), at(-span, 0), at(0, span), at(0, -span)]
+    this.ax = (ip[0] - im[0]) / (2 * span)
+    this.ay = (ip[1] - im[1]) / (2 * span)
+    this.bx = (jp[0] - jm[0]) / (2 * span)
+    this.by = (jp[1] - jm[1]) / (2 * span)
+    this.p0x = o[0]
+    this.p0y = o[1]
+    const det = this.ax * this.by - this.bx * this.ay
+    this.inv = Float64Array.from([this.by / det, -this.bx / det, -this.ay / det, this.ax / det])
+  }
+
+  private planeOf(cell: string): [number, number] {
+    const [lat, lon] = cellToLatLng(cell)
+    const out = new Float64Array(2)
+    this.projection.project(lon, lat, out)
+    return [out[0]!, out[1]!]
+  }
+
+  /**
+   * The lattice cell holding plane point (X, Y): the nearest lattice point, which
+   * for a hexagonal lattice is a corner of the basis parallelogram holding the
+   * point. Writes i, j into out[0], out[1].
+   */
+  cellOfPlane(X: number, Y: number, out: Int32Array): void {
+    const dx = X - this.p0x
+    const dy = Y - this.p0y
+    const inv = this.inv
+    const u = inv[0]! * dx + inv[1]! * dy
+    const v = inv[2]! * dx + inv[3]! * dy
+    const fu = Math.floor(u)
+    const fv = Math.floor(v)
+    let best = Infinity
+    let bi = fu
+    let bj = fv
+    for (let c = 0; c < 4; c++) {
+      const i = fu + (c & 1)
+      const j = fv + (c >> 1)
+      const ex = dx - i * this.ax - j * this.bx
+      const ey = dy - i * this.ay - j * this.by
+      const d = ex * ex + ey * ey
+      if (d < best) {
+        best = d
+        bi = i
+        bj = j
+      }
+    }
+    out[0] = bi
+    out[1] = bj
+  }
+
+  /** Centre of lattice cell (i, j) in the plane. */
+  centre(i: number, j: number): [number, number] {
+    return [this.p0x + i * this.ax + j * this.bx, this.p0y + i * this.ay + j * this.by]
+  }
+
+  /** Distance between neighbouring cell centres, in plane units (√3 × the hexagon's edge). */
+  get spacing(): number {
+    return Math.hypot(this.ax, this.ay)
+  }
+
+  /** The H3 index of lattice cell (i, j). */
+  h3(i: number, j: number): string {
+    return localIjToCell(this.origin, { i: this.i0 + i, j: this.j0 + j })
+  }
+}
+
+function unitVector(lon: number, lat: number): [number, number, number] {
+  const cl = Math.cos(lat * DEG)
+  return [cl * Math.cos(lon * DEG), cl * Math.sin(lon * DEG), Math.sin(lat * DEG)]
+}
+
+function normalize(v: number[]): number[] {
+  const len = Math.hypot(...v)
+  return v.map((c) => c / len)
+}
+
+let faceCentres: Float64Array[] | null = null
+
+/**
+ * The 20 face centres of H3's icosahedron, from its 12 vertices (the centres of
+ * the resolution-0 pentagons): a face is three mutually adjacent vertices, its
+ * centre their normalised sum. H3 assigns every point to its nearest face centre.
+ */
+function nearestFaceCentre(p: [number, number, number]): Float64Array {
+  if (!faceCentres) {
+    const vertices = getPentagons(0).map((c) => {
+      const [lat, lon] = cellToLatLng(c)
+      return unitVector(lon, lat)
+    })
+    const dot = (a: number[], b: number[]) => a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!
+    // Adjacent icosahedron vertices are 63.43° apart (cos = 1/√5 ≈ 0.447); others are ≥ 116°.
+    const adjacent = (a: number[], b: number[]) => dot(a, b) > 0.3
+    faceCentres = []
+    for (let a = 0; a < 12; a++)
+      for (let b = a + 1; b < 12; b++)
+        for (let c = b + 1; c < 12; c++) {
+          const [va, vb, vc] = [vertices[a]!, vertices[b]!, vertices[c]!]
+          if (adjacent(va, vb) && adjacent(vb, vc) && adjacent(va, vc)) {
+            faceCentres.push(Float64Array.from(normalize([va[0] + vb[0] + vc[0], va[1] + vb[1] + vc[1], va[2] + vb[2] + vc[2]])))
+          }
+        }
+    if (faceCentres.length !== 20) throw new Error(`Expected 20 icosahedron faces, found ${faceCentres.length}`)
+  }
+  let best = faceCentres[0]!
+  let bestDot = -Infinity
+  for (const f of faceCentres) {
+    const d = f[0]! * p[0] + f[1]! * p[1] + f[2]! * p[2]
+    if (d > bestDot) {
+      bestDot = d
+      best = f
+    }
+  }
+  return best
+}

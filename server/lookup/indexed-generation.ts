@@ -1,0 +1,74 @@
+/**
+ * One generation ready for lookups: its grid index plus what an answer names —
+ * codes and names of each grid's community and town, and the grid's active
+ * administrators — in arrays by grid index, so answering allocates little.
+ */
+import type { Queryable } from '../db/client.ts'
+import { GridIndex } from './grid-index.ts'
+import { GridPolygons } from './grid-polygons.ts'
+import * as q from './queries.ts'
+import { multiPolygonFromWkb } from './wkb.ts'
+
+export interface UnitRef {
+  code: string
+  name: string
+  name_en: string | null
+}
+
+export interface AdministratorRef {
+  name: string
+  phone: string | null
+  employeeNo: string
+}
+
+export interface GenerationInfo {
+  id: number
+  label: string
+  validFrom: string
+  validTo: string | null
+}
+
+export class IndexedGeneration {
+  constructor(
+    readonly generation: GenerationInfo,
+    readonly index: GridIndex,
+    readonly grids: UnitRef[],
+    readonly communities: (UnitRef | null)[],
+    readonly towns: (UnitRef | null)[],
+    readonly administrators: AdministratorRef[][],
+  ) {}
+
+  get codes(): string[] {
+    return this.index.polygons.codes
+  }
+}
+
+export async function loadIndexedGeneration(db: Queryable, generationId: number): Promise<IndexedGeneration> {
+  const gen = (await db.query<{ id: number; label: string; valid_from: Date; valid_to: Date | null }>(q.GENERATION_INFO, [generationId])).rows[0]
+  if (!gen) throw new Error(`Unexpected generation id: ${generationId}`)
+  const [grids, parents, admins] = await Promise.all([
+    db.query<{ code: string; name_zh: string; name_en: string | null; parent_code: string; wkb: Uint8Array }>(q.GRIDS, [generationId]),
+    db.query<{ code: string; level: string; name_zh: string; name_en: string | null }>(q.PARENTS, [generationId]),
+    db.query<{ grid_code: string; name: string; phone: string | null; employee_no: string }>(q.ACTIVE_ADMINISTRATORS),
+  ])
+  const polygons = new GridPolygons({
+    codes: grids.rows.map((g) => g.code),
+    multipolygons: grids.rows.map((g) => multiPolygonFromWkb(g.wkb)),
+  })
+  const index = new GridIndex(polygons)
+  const parentRef = new Map(parents.rows.map((p) => [p.code, { code: p.code, name: p.name_zh, name_en: p.name_en }]))
+  const byGrid = new Map<string, AdministratorRef[]>()
+  for (const a of admins.rows) {
+    const list = byGrid.get(a.grid_code) ?? []
+    list.push({ name: a.name, phone: a.phone, employeeNo: a.employee_no })
+    byGrid.set(a.grid_code, list)
+  }
+  return new IndexedGeneration(
+    { id: gen.id, label: gen.label, validFrom: gen.valid_from.toISOString(), validTo: gen.valid_to?.toISOString() ?? null },
+    index,
+    grids.rows.map((g) => ({ code: g.code, name: g.name_zh, name_en: g.name_en })),
+    grids.rows.map((g) => parentRef.get(g.parent_code) ?? null),
+    grids.rows.map((g) => parentRef.get(g.code.slice(0, 9)) ?? null),
+    grids.rows.map((g) => byGrid.get(g.code) ?? []),
+  )
+}

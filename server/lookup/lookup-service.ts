@@ -1,0 +1,100 @@
+/**
+ * Keeps lookup indexes: the current generation's, swapped atomically when a new
+ * generation is published (requests keep using the old one until the new one
+ * is complete), and past generations' built on first use in a small LRU cache.
+ */
+import type { Db } from '../db/client.ts'
+import { AppError } from '../errors.ts'
+import { GENERATION } from '../units/queries.ts'
+import { loadIndexedGeneration, type IndexedGeneration } from './indexed-generation.ts'
+import * as q from './queries.ts'
+
+const PAST_CACHE_SIZE = 4
+/** How often to look for a generation published by another server on the same database. */
+const POLL_MS = 5000
+
+export class LookupService {
+  private current: IndexedGeneration | null = null
+  private building: Promise<IndexedGeneration | null> | null = null
+  private readonly past = new Map<number, Promise<IndexedGeneration>>()
+  private timer: NodeJS.Timeout | null = null
+
+  constructor(private readonly db: Db, private readonly log: (msg: string) => void = () => {}) {}
+
+  /** Builds the current index now and starts watching for new generations. */
+  async start(): Promise<void> {
+    await this.refresh()
+    this.timer = setInterval(() => void this.refresh().catch((err) => this.log(`lookup index refresh failed: ${err.message}`)), POLL_MS)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+  }
+
+  /**
+   * Rebuilds in the background when the current generation changed; resolves
+   * once the index in use is the current generation's. Concurrent calls share one build.
+   */
+  refresh(): Promise<IndexedGeneration | null> {
+    if (this.building) return this.building
+    this.building = (async () => {
+      try {
+        const id = (await this.db.query<{ id: number | null }>(q.CURRENT_GENERATION)).rows[0]?.id ?? null
+        if (id === null) return (this.current = null)
+        if (this.current?.generation.id === id) return this.current
+        const started = Date.now()
+        const next = await loadIndexedGeneration(this.db, id)
+        this.current = next // the swap: one assignment, so no request sees a half-built index
+        this.log(`lookup index for generation ${id} ready in ${Date.now() - started} ms (${next.index.stats.fineCells} fine cells)`)
+        await this.storeCells(next)
+        return next
+      } finally {
+        this.building = null
+      }
+    })()
+    return this.building
+  }
+
+  /** Stores the index's resolution-9 cells in unit_h3_cell once per generation, for analytics and coverage. */
+  private async storeCells(ix: IndexedGeneration) {
+    const id = ix.generation.id
+    const { rows } = await this.db.query<{ n: number }>(q.COUNT_CELLS, [id])
+    if (rows[0]!.n > 0) return
+    const h3: string[] = []
+    const res: number[] = []
+    const grid: (string | null)[] = []
+    for (const { h3: cell, value } of ix.index.coarseEntries()) {
+      h3.push(cell)
+      res.push(ix.index.coarse.res)
+      grid.push(value >= 0 ? ix.codes[value]! : null)
+    }
+    await this.db.transaction(async (tx) => {
+      await tx.query(q.REPLACE_CELLS, [id])
+      await tx.query(q.INSERT_CELLS, [id, h3, res, grid])
+    })
+  }
+
+  /** The index answering for `at` (ISO date-time), or the current one. */
+  async indexFor(at?: string): Promise<IndexedGeneration> {
+    if (!at) {
+      const current = this.current ?? (await this.refresh())
+      if (!current) throw new AppError('not-found', 'No boundary generation has been imported yet')
+      return current
+    }
+    const gen = (await this.db.query<{ id: number }>(GENERATION, [at])).rows[0]
+    if (!gen) throw new AppError('not-found', `No boundary generation was valid at ${at}`)
+    if (this.current?.generation.id === gen.id) return this.current
+    let entry = this.past.get(gen.id)
+    if (entry) {
+      this.past.delete(gen.id) // re-insert: most recently used last
+    } else {
+      entry = loadIndexedGeneration(this.db, gen.id)
+      entry.catch(() => this.past.delete(gen.id))
+    }
+    this.past.set(gen.id, entry)
+    while (this.past.size > PAST_CACHE_SIZE) this.past.delete(this.past.keys().next().value!)
+    return entry
+  }
+}

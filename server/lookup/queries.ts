@@ -1,0 +1,35 @@
+/** SQL of point-to-grid lookup. */
+
+export const CURRENT_GENERATION = `SELECT current_generation() AS id`
+
+export const GENERATION_INFO = `SELECT id, label, valid_from, valid_to FROM generation WHERE id = $1`
+
+/** Grids of generation $1, ordered by code (the index relies on it for its boundary rule); exact doubles as WKB. */
+export const GRIDS = `
+SELECT code, name_zh, name_en, parent_code, ST_AsBinary(geom) AS wkb
+FROM unit WHERE generation_id = $1 AND level = 'grid' ORDER BY code`
+
+export const PARENTS = `
+SELECT code, level, name_zh, name_en FROM unit WHERE generation_id = $1 AND level IN ('town', 'community')`
+
+export const ACTIVE_ADMINISTRATORS = `
+SELECT ag.grid_code, a.name, a.phone, a.employee_no
+FROM administrator_grid ag JOIN administrator a ON a.id = ag.administrator_id
+WHERE a.active ORDER BY ag.grid_code, a.employee_no`
+
+/** MapIt-style: every unit of generation $1 covering the point ($2 lon, $3 lat), city first. */
+export const UNITS_COVERING = `
+SELECT code, level, name_zh, name_en, parent_code
+FROM unit
+WHERE generation_id = $1 AND ST_Covers(geom, ST_SetSRID(ST_MakePoint($2, $3), 4326))
+ORDER BY length(code), code`
+
+export const REPLACE_CELLS = `DELETE FROM unit_h3_cell WHERE generation_id = $1`
+
+/** $2 H3 ids (text, hex), $3 resolutions, $4 grid codes (NULL: refined, the cell crosses grid boundaries). */
+export const INSERT_CELLS = `
+INSERT INTO unit_h3_cell (generation_id, h3, res, grid_code)
+SELECT $1, ('x' || lpad(h, 16, '0'))::bit(64)::bigint, r, g
+FROM unnest($2::text[], $3::int[], $4::text[]) AS c(h, r, g)`
+
+export const COUNT_CELLS = `SELECT count(*)::int AS n FROM unit_h3_cell WHERE generation_id = $1`

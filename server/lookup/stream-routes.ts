@@ -1,0 +1,160 @@
+/**
+ * Streaming lookup: NDJSON or CSV in, the same format out, any size, in
+ * constant memory (a Transform with back-pressure both ways), row numbers kept
+ * and bad rows answered with an error in their place.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Transform, type TransformCallback } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { Readable } from 'node:stream'
+import { batchSnippets, BATCH_FIELDS, type BatchField } from './answers.ts'
+import type { IndexedGeneration } from './indexed-generation.ts'
+import type { LookupService } from './lookup-service.ts'
+
+export const STREAM_TYPES = ['application/x-ndjson', 'application/jsonl', 'text/csv'] as const
+
+type ToWgs84 = (lon: number, lat: number, crs: string) => Float64Array
+
+export function isStreamRequest(request: FastifyRequest): boolean {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+  return (STREAM_TYPES as readonly string[]).includes(type)
+}
+
+export function registerLookupStreams(app: FastifyInstance, lookup: LookupService, toWgs84: ToWgs84) {
+  // The body stays a stream: no body limit applies, the handler reads it row by row.
+  app.addContentTypeParser([...STREAM_TYPES], (_request, payload, done) => done(null, payload))
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.routeOptions.url !== '/api/v1/lookup/batch' || !isStreamRequest(request)) return
+    const query = request.query as { at?: string; crs: string; fields?: string }
+    const ix = await lookup.indexFor(query.at)
+    const csv = request.headers['content-type']!.toLowerCase().startsWith('text/csv')
+    const fields = (query.fields?.split(',') ?? BATCH_FIELDS) as BatchField[]
+    const rows = new RowTransform(ix, fields, csv, (lon, lat) => toWgs84(lon, lat, query.crs))
+    reply.type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8').header('x-generation', String(ix.generation.id))
+    pipeline(request.body as Readable, rows).catch((err) => rows.destroy(err))
+    return reply.send(rows)
+  })
+}
+
+class RowTransform extends Transform {
+  private rest = ''
+  private row = 0
+  private header: string[] | null = null
+  private lonCol = -1
+  private latCol = -1
+  private readonly snippets: ReturnType<typeof batchSnippets>
+
+  constructor(
+    private readonly ix: IndexedGeneration,
+    private readonly fields: BatchField[],
+    private readonly csv: boolean,
+    private readonly toWgs84: (lon: number, lat: number) => Float64Array,
+  ) {
+    super({ readableHighWaterMark: 1 << 16 })
+    this.snippets = batchSnippets(ix, fields)
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+    const text = this.rest + chunk.toString('utf8')
+    const lines = text.split('\n')
+    this.rest = lines.pop()!
+    const out: string[] = []
+    for (const line of lines) this.line(line, out)
+    done(null, out.join(''))
+  }
+
+  override _flush(done: TransformCallback) {
+    const out: string[] = []
+    if (this.rest.trim() !== '') this.line(this.rest, out)
+    done(null, out.join(''))
+  }
+
+  private line(raw: string, out: string[]) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+    if (line.trim() === '') return
+    if (this.csv && this.header === null) return this.readHeader(line, out)
+    const n = ++this.row
+    if (this.csv) this.csvRow(n, line, out)
+    else this.ndjsonRow(n, line, out)
+  }
+
+  private readHeader(line: string, out: string[]) {
+    this.header = splitCsv(line)
+    const names = this.header.map((h) => h.trim().toLowerCase())
+    this.lonCol = names.findIndex((h) => ['lon', 'lng', 'longitude', 'x'].includes(h))
+    this.latCol = names.findIndex((h) => ['lat', 'latitude', 'y'].includes(h))
+    const extra = this.fields.map((f) => (f === 'onBoundary' ? 'on_boundary' : f))
+    out.push(['row', ...this.header, ...extra, 'error'].map(csvCell).join(',') + '\n')
+    if (this.lonCol < 0 || this.latCol < 0) this.destroy(new Error('The CSV header needs lon and lat columns'))
+  }
+
+  private answer(lon: unknown, lat: unknown, shown?: string): { members: string[]; error: string | null } {
+    if (typeof lon !== 'number' || typeof lat !== 'number' || !(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) {
+      return { members: [], error: `lon/lat must be numbers in WGS84 range, got ${shown ?? `${JSON.stringify(lon)}, ${JSON.stringify(lat)}`}` }
+    }
+    const p = this.toWgs84(lon, lat)
+    const g = this.ix.index.lookup(p[0]!, p[1]!)
+    const members = this.fields.map((f) => {
+      if (f === 'onBoundary') return String(this.ix.index.onBoundary)
+      const u = g < 0 ? null : f === 'grid' ? this.ix.grids[g] : f === 'community' ? this.ix.communities[g] : this.ix.towns[g]
+      return u ? u.code : ''
+    })
+    return { members, error: null }
+  }
+
+  private csvRow(n: number, line: string, out: string[]) {
+    const cells = splitCsv(line)
+    const num = (v: string | undefined) => (v === undefined || v.trim() === '' ? NaN : Number(v))
+    const { members, error } = this.answer(num(cells[this.lonCol]), num(cells[this.latCol]), `${JSON.stringify(cells[this.lonCol] ?? '')}, ${JSON.stringify(cells[this.latCol] ?? '')}`)
+    const padded = this.header!.map((_, k) => cells[k] ?? '')
+    const answer = error ? this.fields.map(() => '') : members
+    out.push([String(n), ...padded, ...answer, error ?? ''].map(csvCell).join(',') + '\n')
+  }
+
+  private ndjsonRow(n: number, line: string, out: string[]) {
+    let value: unknown
+    try {
+      value = JSON.parse(line)
+    } catch (err) {
+      out.push(`{"row":${n},"error":${JSON.stringify(`not JSON: ${(err as Error).message}`)}}\n`)
+      return
+    }
+    const obj = value as Record<string, unknown>
+    const [lon, lat] = Array.isArray(value) ? value : [obj?.lon ?? obj?.lng ?? obj?.longitude, obj?.lat ?? obj?.latitude]
+    const { error } = this.answer(lon, lat)
+    const id = !Array.isArray(value) && obj && 'id' in obj ? `,"id":${JSON.stringify(obj.id)}` : ''
+    if (error) {
+      out.push(`{"row":${n}${id},"error":${JSON.stringify(error)}}\n`)
+      return
+    }
+    const p = this.toWgs84(lon as number, lat as number)
+    const g = this.ix.index.lookup(p[0]!, p[1]!)
+    const members = g >= 0 ? this.snippets.byGrid[g]! : this.snippets.none
+    const boundary = this.snippets.withBoundary ? `${members ? ',' : ''}"onBoundary":${this.ix.index.onBoundary}` : ''
+    out.push(`{"row":${n}${id},"lon":${lon},"lat":${lat}${members ? ',' + members : ''}${boundary}}\n`)
+  }
+}
+
+/** Splits one CSV line (RFC 4180 quoting, no embedded newlines). */
+function splitCsv(line: string): string[] {
+  const cells: string[] = []
+  let cell = ''
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') (cell += '"'), i++
+      else if (c === '"') quoted = false
+      else cell += c
+    } else if (c === '"') quoted = true
+    else if (c === ',') cells.push(cell), (cell = '')
+    else cell += c
+  }
+  cells.push(cell)
+  return cells
+}
+
+function csvCell(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v
+}
