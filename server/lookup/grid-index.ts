@@ -107,7 +107,9 @@ export class GridIndex {
     }
 
     // Fine level: every fine cell whose centre can hold a point of a refined coarse cell.
-    const fr = this.latticeRange(this.fine, minLon, minLat, maxLon, maxLat)
+    // Fine cells reach beyond the region by up to a coarse cell plus the refinement reach.
+    const fineMargin = Math.ceil((3 * this.coarse.spacing) / this.fine.spacing) + 4
+    const fr = this.latticeRange(this.fine, minLon, minLat, maxLon, maxLat, fineMargin)
     this.fi0 = fr.i0
     this.fj0 = fr.j0
     this.fSpanJ = fr.j1 - fr.j0 + 1
@@ -217,8 +219,8 @@ export class GridIndex {
     return lon >= this.minLon - dLon && lon <= this.maxLon + dLon && lat >= this.minLat - dLat && lat <= this.maxLat + dLat
   }
 
-  /** Lattice (i, j) range covering the region with a margin of two cells. */
-  private latticeRange(lattice: H3Lattice, minLon: number, minLat: number, maxLon: number, maxLat: number) {
+  /** Lattice (i, j) range covering the region with a margin of `margin` cells. */
+  private latticeRange(lattice: H3Lattice, minLon: number, minLat: number, maxLon: number, maxLat: number, margin = 2) {
     let i0 = Infinity, j0 = Infinity, i1 = -Infinity, j1 = -Infinity
     for (const [lon, lat] of boxSamples(minLon, minLat, maxLon, maxLat)) {
       this.projection.project(lon, lat, this.plane)
@@ -228,7 +230,7 @@ export class GridIndex {
       i1 = Math.max(i1, this.ij[0]!)
       j1 = Math.max(j1, this.ij[1]!)
     }
-    return { i0: i0 - 2, j0: j0 - 2, i1: i1 + 2, j1: j1 + 2 }
+    return { i0: i0 - margin, j0: j0 - margin, i1: i1 + margin, j1: j1 + margin }
   }
 
   /** Largest centre-to-corner distance of the lattice's cells over the region, in metres. */

@@ -73,7 +73,7 @@ export const TO_MULTI = `UPDATE import_staging SET geom = ST_Multi(geom) WHERE G
 /** Children of one level that reach outside their parent; checked when the child or its parent is new. */
 export const OUTSIDE_PARENT = `
 SELECT c.idx, c.code, c.parent_code, p.idx AS parent_idx,
-       ST_Area(d.outside::geography) AS outside_m2,
+       zw_area_m2(d.outside) AS outside_m2,
        ST_X(ST_PointOnSurface(d.outside)) AS x, ST_Y(ST_PointOnSurface(d.outside)) AS y
 FROM import_staging c
 JOIN import_staging p ON p.code = c.parent_code
@@ -95,7 +95,7 @@ WHERE p.code = c.parent_code AND c.level = $1 AND c.usable AND p.usable
 /** Siblings whose interiors overlap (DE-9IM interior/interior is an area). */
 export const SIBLING_OVERLAPS = `
 SELECT a.idx AS a_idx, a.code AS a_code, b.idx AS b_idx, b.code AS b_code,
-       ST_Area(o.g::geography) AS overlap_m2,
+       zw_area_m2(o.g) AS overlap_m2,
        ST_X(ST_PointOnSurface(o.g)) AS x, ST_Y(ST_PointOnSurface(o.g)) AS y
 FROM import_staging a
 JOIN import_staging b

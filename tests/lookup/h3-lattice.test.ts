@@ -1,0 +1,62 @@
+import { latLngToCell } from 'h3-js'
+import { describe, expect, it } from 'vitest'
+import { createRng } from '../../server/demo/prng.ts'
+import { FaceProjection, H3Lattice } from '../../server/lookup/h3-lattice.ts'
+
+// Dongguan's bounding box with a margin.
+const BOX = { minLon: 113.45, minLat: 22.6, maxLon: 114.35, maxLat: 23.2 }
+
+describe('H3 lattice point → cell', () => {
+  const projection = new FaceProjection(113.9, 22.9)
+
+  for (const [res, span, points] of [[11, 1000, 2_000_000], [9, 100, 500_000], [10, 300, 300_000]] as const) {
+    it(`gives the same cell as h3-js latLngToCell at resolution ${res} on ${points.toLocaleString('en')} random points`, () => {
+      const lattice = new H3Lattice(projection, 113.9, 22.9, res, span)
+      const rng = createRng(`lattice-${res}`)
+      const plane = new Float64Array(2)
+      const ij = new Int32Array(2)
+      const mismatches: string[] = []
+      for (let k = 0; k < points; k++) {
+        const lon = rng.range(BOX.minLon, BOX.maxLon)
+        const lat = rng.range(BOX.minLat, BOX.maxLat)
+        projection.project(lon, lat, plane)
+        lattice.cellOfPlane(plane[0]!, plane[1]!, ij)
+        const ours = lattice.h3(ij[0]!, ij[1]!)
+        const theirs = latLngToCell(lat, lon, res)
+        if (ours !== theirs && mismatches.length < 5) mismatches.push(`${lon},${lat}: ${ours} ≠ ${theirs}`)
+      }
+      expect(mismatches).toEqual([])
+    })
+  }
+
+  // h3-js's own floating-point noise puts its boundaries up to ~1e-10 of a cell
+  // off the ideal lattice (measured by bisection), so "right next to" here means
+  // between a billionth and a millionth of a cell away.
+  it('agrees on points within a millionth of a cell of a boundary', () => {
+    const lattice = new H3Lattice(projection, 113.9, 22.9, 11, 1000)
+    const rng = createRng('near-boundaries')
+    const plane = new Float64Array(2)
+    const ij = new Int32Array(2)
+    let checked = 0
+    for (let k = 0; k < 20_000; k++) {
+      // A point a hair off the midpoint between a cell centre and one of its neighbours.
+      const i = rng.int(2000) - 1000
+      const j = rng.int(2000) - 1000
+      const [di, dj] = rng.pick([[1, 0], [0, 1], [1, 1], [-1, 0], [0, -1], [-1, -1]] as const)
+      const [ax, ay] = lattice.centre(i, j)
+      const [bx, by] = lattice.centre(i + di, j + dj)
+      const t = 0.5 + (rng.next() < 0.5 ? -1 : 1) * 10 ** (-9 + 3 * rng.next())
+      const [lon, lat] = projection.unproject(ax + t * (bx - ax), ay + t * (by - ay))
+      projection.project(lon, lat, plane)
+      lattice.cellOfPlane(plane[0]!, plane[1]!, ij)
+      expect(lattice.h3(ij[0]!, ij[1]!)).toBe(latLngToCell(lat, lon, 11))
+      checked++
+    }
+    expect(checked).toBe(20_000)
+  })
+
+  it('refuses a point on another icosahedron face', () => {
+    expect(projection.holds(113.9, 22.9)).toBe(true)
+    expect(projection.holds(-70, -30)).toBe(false)
+  })
+})
