@@ -25,6 +25,7 @@ const REFINE = -2
 const CANDIDATES = -3
 
 export class GridIndex {
+  readonly kind = 'h3' as const
   readonly polygons: GridPolygons
   readonly edges: EdgeIndex
   readonly coarse: H3Lattice
@@ -53,7 +54,7 @@ export class GridIndex {
   private readonly ij = new Int32Array(2)
   /** Set by lookup(): whether the point lies on the answered grid's boundary. */
   onBoundary = false
-  readonly stats: { coarseCells: number; fineCells: number; candidateLists: number; buildMs: number }
+  readonly stats: Record<string, number>
 
   constructor(polygons: GridPolygons) {
     const started = performance.now()

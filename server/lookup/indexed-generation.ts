@@ -4,7 +4,7 @@
  * administrators — in arrays by grid index, so answering allocates little.
  */
 import type { Queryable } from '../db/client.ts'
-import { GridIndex } from './grid-index.ts'
+import { buildPointIndex, type PointIndex } from './build-index.ts'
 import { GridPolygons } from './grid-polygons.ts'
 import * as q from './queries.ts'
 import { multiPolygonFromWkb } from './wkb.ts'
@@ -31,7 +31,7 @@ export interface GenerationInfo {
 export class IndexedGeneration {
   constructor(
     readonly generation: GenerationInfo,
-    readonly index: GridIndex,
+    readonly index: PointIndex,
     readonly grids: UnitRef[],
     readonly communities: (UnitRef | null)[],
     readonly towns: (UnitRef | null)[],
@@ -43,7 +43,7 @@ export class IndexedGeneration {
   }
 }
 
-export async function loadIndexedGeneration(db: Queryable, generationId: number): Promise<IndexedGeneration> {
+export async function loadIndexedGeneration(db: Queryable, generationId: number, log?: (msg: string) => void): Promise<IndexedGeneration> {
   const gen = (await db.query<{ id: number; label: string; valid_from: Date; valid_to: Date | null }>(q.GENERATION_INFO, [generationId])).rows[0]
   if (!gen) throw new Error(`Unexpected generation id: ${generationId}`)
   const [grids, parents, admins] = await Promise.all([
@@ -55,7 +55,7 @@ export async function loadIndexedGeneration(db: Queryable, generationId: number)
     codes: grids.rows.map((g) => g.code),
     multipolygons: grids.rows.map((g) => multiPolygonFromWkb(g.wkb)),
   })
-  const index = new GridIndex(polygons)
+  const index = buildPointIndex(polygons, log)
   const parentRef = new Map(parents.rows.map((p) => [p.code, { code: p.code, name: p.name_zh, name_en: p.name_en }]))
   const byGrid = new Map<string, AdministratorRef[]>()
   for (const a of admins.rows) {

@@ -6,6 +6,7 @@
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { GENERATION } from '../units/queries.ts'
+import type { GridIndex } from './grid-index.ts'
 import { loadIndexedGeneration, type IndexedGeneration } from './indexed-generation.ts'
 import * as q from './queries.ts'
 
@@ -45,9 +46,9 @@ export class LookupService {
         if (id === null) return (this.current = null)
         if (this.current?.generation.id === id) return this.current
         const started = Date.now()
-        const next = await loadIndexedGeneration(this.db, id)
+        const next = await loadIndexedGeneration(this.db, id, this.log)
         this.current = next // the swap: one assignment, so no request sees a half-built index
-        this.log(`lookup index for generation ${id} ready in ${Date.now() - started} ms (${next.index.stats.fineCells} fine cells)`)
+        this.log(`lookup index for generation ${id} ready in ${Date.now() - started} ms (${next.index.kind} index, ${JSON.stringify(next.index.stats)})`)
         await this.storeCells(next)
         return next
       } finally {
@@ -65,9 +66,11 @@ export class LookupService {
     const h3: string[] = []
     const res: number[] = []
     const grid: (string | null)[] = []
-    for (const { h3: cell, value } of ix.index.coarseEntries()) {
+    if (ix.index.kind !== 'h3') return
+    const cells = ix.index as GridIndex
+    for (const { h3: cell, value } of cells.coarseEntries()) {
       h3.push(cell)
-      res.push(ix.index.coarse.res)
+      res.push(cells.coarse.res)
       grid.push(value >= 0 ? ix.codes[value]! : null)
     }
     await this.db.transaction(async (tx) => {

@@ -1,0 +1,99 @@
+/**
+ * Chooses the index for a generation: the H3 cell index when its region suits
+ * it (one icosahedron face, a city-sized area) and a check on sample points
+ * confirms it, else the exact R-tree index — slower, never wrong. Either way
+ * the answers are the same; only the speed differs.
+ */
+import { latLngToCell } from 'h3-js'
+import { createRng } from '../demo/prng.ts'
+import { EdgeIndex } from './edge-index.ts'
+import { GridIndex } from './grid-index.ts'
+import { GridPolygons, ON_BOUNDARY } from './grid-polygons.ts'
+
+export interface PointIndex {
+  readonly polygons: GridPolygons
+  readonly edges: EdgeIndex
+  /** Set by lookup(): whether the point lies on the answered grid's boundary. */
+  onBoundary: boolean
+  /** Index of the grid covering (lon, lat) — the lowest code when several do — or −1. */
+  lookup(lon: number, lat: number): number
+  readonly kind: 'h3' | 'exact'
+  readonly stats: Record<string, number | string>
+}
+
+/** No cells: an R-tree of grid boxes, then the exact test. */
+export class ExactIndex implements PointIndex {
+  readonly kind = 'exact' as const
+  readonly edges: EdgeIndex
+  onBoundary = false
+  readonly stats: Record<string, number | string>
+
+  constructor(readonly polygons: GridPolygons, reason: string) {
+    this.edges = new EdgeIndex(polygons)
+    this.stats = { reason }
+  }
+
+  lookup(lon: number, lat: number): number {
+    const g = this.edges.gridAt(lon, lat)
+    this.onBoundary = g >= 0 && this.polygons.locate(g, lon, lat) === ON_BOUNDARY
+    return g
+  }
+}
+
+/** Regions larger than this many degrees across are left to the exact index (cells would not pay off). */
+const MAX_SPAN_DEG = 5
+
+export function buildPointIndex(polygons: GridPolygons, log: (msg: string) => void = () => {}): PointIndex {
+  const reason = unsuitable(polygons)
+  if (reason) return new ExactIndex(polygons, reason)
+  let index: GridIndex
+  try {
+    index = new GridIndex(polygons)
+  } catch (err) {
+    log(`H3 index not built (${(err as Error).message}); using the exact index`)
+    return new ExactIndex(polygons, (err as Error).message)
+  }
+  const mismatch = selfCheck(index)
+  if (mismatch) {
+    log(`H3 index failed its self-check (${mismatch}); using the exact index`)
+    return new ExactIndex(polygons, mismatch)
+  }
+  return index
+}
+
+function unsuitable(polygons: GridPolygons): string | null {
+  if (polygons.size === 0) return 'no grids'
+  const { bbox } = polygons
+  let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity
+  for (let g = 0; g < polygons.size; g++) {
+    minLon = Math.min(minLon, bbox[4 * g]!)
+    minLat = Math.min(minLat, bbox[4 * g + 1]!)
+    maxLon = Math.max(maxLon, bbox[4 * g + 2]!)
+    maxLat = Math.max(maxLat, bbox[4 * g + 3]!)
+  }
+  if (maxLon - minLon > MAX_SPAN_DEG || maxLat - minLat > MAX_SPAN_DEG) return `region spans more than ${MAX_SPAN_DEG}°`
+  if (Math.abs(minLat) > 80 || Math.abs(maxLat) > 80) return 'region near a pole'
+  return null
+}
+
+/** Seeded sample points over the region: the index must agree with the exact test and its cells with h3-js. */
+function selfCheck(index: GridIndex): string | null {
+  const rng = createRng('index-self-check')
+  const { bbox, size } = index.polygons
+  const plane = new Float64Array(2)
+  const ij = new Int32Array(2)
+  for (let k = 0; k < 2000; k++) {
+    const g = rng.int(size)
+    const lon = rng.range(bbox[4 * g]!, bbox[4 * g + 2]!)
+    const lat = rng.range(bbox[4 * g + 1]!, bbox[4 * g + 3]!)
+    const fast = index.lookup(lon, lat)
+    const exact = index.edges.gridAt(lon, lat)
+    if (fast !== exact) return `grid ${fast} ≠ ${exact} at ${lon},${lat}`
+    if (k < 300) {
+      index.fine.projection.project(lon, lat, plane)
+      index.fine.cellOfPlane(plane[0]!, plane[1]!, ij)
+      if (index.fine.h3(ij[0]!, ij[1]!) !== latLngToCell(lat, lon, index.fine.res)) return `H3 cell differs at ${lon},${lat}`
+    }
+  }
+  return null
+}
