@@ -1,0 +1,306 @@
+/**
+ * Lookup benchmark. Seeded points, uniform over the demo city's grid bbox, go
+ * through Zhiwang's in-process index, its HTTP batch and single-point endpoints,
+ * a flatbush + robust point-in-polygon baseline and a PostGIS ST_Covers join.
+ * Every answer (grid and onBoundary) is checked against PostGIS, on the random
+ * points and on every grid vertex and edge midpoint. Speed goals are only
+ * reported; a disagreement with PostGIS makes the run exit 1.
+ *
+ *   npm run bench:lookup -- [--points N] [--seed S] [--backend postgres|pglite] [--duration SEC] [--quick]
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import autocannon from 'autocannon'
+import Flatbush from 'flatbush'
+import { openDb, type Db } from '../server/db/client.ts'
+import { migrate } from '../server/db/migrate.ts'
+import { createRng } from '../server/demo/prng.ts'
+import { seedDemoIfEmpty } from '../server/demo/seed-demo.ts'
+import type { PointIndex } from '../server/lookup/build-index.ts'
+import { GridPolygons, ON_BOUNDARY, OUTSIDE } from '../server/lookup/grid-polygons.ts'
+import { loadIndexedGeneration } from '../server/lookup/indexed-generation.ts'
+import { CURRENT_GENERATION } from '../server/lookup/queries.ts'
+import { startThrowawayPostgres } from '../tests/helpers/postgres-server.ts'
+
+// Bench-only SQL, so it lives here. The points go into an indexed temporary
+// table and the join runs grid by grid: PostGIS then reuses each grid's prepared
+// geometry, about 5× faster than testing the grids point by point.
+const CREATE_POINTS = `CREATE TEMP TABLE bench_point (i int, pt geometry(Point, 4326)) ON COMMIT DROP`
+const INSERT_POINTS = `INSERT INTO bench_point SELECT $1::int + i - 1, ST_SetSRID(ST_MakePoint(lon, lat), 4326)
+FROM unnest($2::float8[], $3::float8[]) WITH ORDINALITY AS p(lon, lat, i)`
+const INDEX_POINTS = `CREATE INDEX ON bench_point USING gist (pt); ANALYZE bench_point`
+/** Winner = lowest code among the covering grids, as the index answers. */
+const POSTGIS_JOIN = `
+SELECT DISTINCT ON (p.i) p.i, u.code, ST_Intersects(ST_Boundary(u.geom), p.pt) AS on_boundary
+FROM unit u JOIN bench_point p ON ST_Covers(u.geom, p.pt)
+WHERE u.generation_id = $1 AND u.level = 'grid' ORDER BY p.i, u.code`
+const CHUNK = 100_000
+const MAX_BATCH = 1_000_000
+
+/** Interleaved lon/lat. */
+type Points = Float64Array
+/** Per point: grid index (−1 none, −2 unknown code) and whether it lies on that grid's boundary. */
+interface Answers { grid: Int32Array; boundary: Uint8Array }
+/** Answers every point; each approach has its own loop, so that its per-point call stays monomorphic. */
+type Pass = (pts: Points, out: Answers) => void
+interface Row { approach: string; rate: number; unit: string; notes: string; disagree?: [number, number] }
+
+const { values: opt } = parseArgs({
+  options: {
+    points: { type: 'string' }, seed: { type: 'string', default: '2024' },
+    backend: { type: 'string' }, duration: { type: 'string' }, quick: { type: 'boolean', default: false },
+  },
+})
+const N = Number(opt.points ?? (opt.quick ? 100_000 : 1_000_000))
+const DURATION = Number(opt.duration ?? (opt.quick ? 3 : 10))
+const SEED = /^\d+$/.test(opt.seed!) ? Number(opt.seed) : opt.seed!
+if (!(Number.isInteger(N) && N > 0)) throw new Error(`Unexpected --points value: ${opt.points}`)
+if (!(DURATION > 0)) throw new Error(`Unexpected --duration value: ${opt.duration}`)
+if (opt.backend && !['postgres', 'pglite'].includes(opt.backend)) throw new Error(`Unexpected --backend value: ${opt.backend}`)
+
+/** A forced GC, with or without node's --expose-gc. */
+const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (setFlagsFromString('--expose-gc'), runInNewContext('gc'))
+const heapMb = () => (gc(), gc(), (process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers) / 2 ** 20)
+const emptyAnswers = (n: number): Answers => ({ grid: new Int32Array(n).fill(-1), boundary: new Uint8Array(n) })
+const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2))
+const log = (msg: string) => console.log(`  ${msg}`)
+const perSecond = (n: number, ms: number) => n / (ms / 1000)
+
+/** PostGIS on a throwaway PostgreSQL 15 server by default; the embedded PGlite as fallback or on request. */
+async function openBench(): Promise<{ db: Db; serverEnv: Record<string, string>; cleanup: () => Promise<void> }> {
+  if (opt.backend !== 'pglite') {
+    try {
+      const pg = await startThrowawayPostgres()
+      const db = await openDb({ databaseUrl: pg.url })
+      return { db, serverEnv: { DATABASE_URL: pg.url }, cleanup: async () => (await db.close(), await pg.stop()) }
+    } catch (err) {
+      if (opt.backend === 'postgres') throw err
+      console.log(`PostgreSQL server unavailable, using PGlite: ${(err as Error).message.split('\n')[0]}`)
+    }
+  }
+  // On disk: PGlite is single-process, so the server child reopens the directory once we close it.
+  const dir = mkdtempSync(join(tmpdir(), 'zhiwang-bench-'))
+  const db = await openDb({ dataDir: dir })
+  return { db, serverEnv: { ZHIWANG_DATA_DIR: dir }, cleanup: async () => (await db.close().catch(() => {}), rmSync(dir, { recursive: true, force: true })) }
+}
+
+function randomPoints(polygons: GridPolygons, n: number): Points {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity]
+  const b = polygons.bbox
+  for (let g = 0; g < polygons.size; g++) (x0 = Math.min(x0, b[4 * g]!)), (y0 = Math.min(y0, b[4 * g + 1]!)), (x1 = Math.max(x1, b[4 * g + 2]!)), (y1 = Math.max(y1, b[4 * g + 3]!))
+  const rng = createRng(SEED)
+  const pts = new Float64Array(2 * n)
+  for (let i = 0; i < n; i++) (pts[2 * i] = rng.range(x0, x1)), (pts[2 * i + 1] = rng.range(y0, y1))
+  return pts
+}
+
+/** Every ring vertex and every edge midpoint (a+b)/2 in floating point: where a lookup is easiest to get wrong. */
+function vertexAndMidpoints({ coords: c, ringStart }: GridPolygons): Points {
+  const out: number[] = []
+  for (let r = 0; r + 1 < ringStart.length; r++) {
+    for (let v = ringStart[r]!; v < ringStart[r + 1]! - 1; v++) out.push(c[2 * v]!, c[2 * v + 1]!, (c[2 * v]! + c[2 * v + 2]!) / 2, (c[2 * v + 1]! + c[2 * v + 3]!) / 2)
+  }
+  return Float64Array.from(out)
+}
+
+/** The expected answers; timed from loading the points to the last row (one connection, so one core). */
+async function postgisAnswers(db: Db, generationId: number, pts: Points, codeIndex: Map<string, number>) {
+  const answers = emptyAnswers(pts.length / 2)
+  const started = performance.now()
+  await db.transaction(async (tx) => {
+    await tx.exec(CREATE_POINTS)
+    for (let from = 0; from < pts.length / 2; from += CHUNK) {
+      const chunk = pts.subarray(2 * from, 2 * (from + CHUNK))
+      await tx.query(INSERT_POINTS, [from, Array.from(chunk.filter((_, k) => k % 2 === 0)), Array.from(chunk.filter((_, k) => k % 2 === 1))])
+    }
+    await tx.exec(INDEX_POINTS)
+    const { rows } = await tx.query<{ i: number; code: string; on_boundary: boolean }>(POSTGIS_JOIN, [generationId])
+    for (const r of rows) (answers.grid[r.i] = codeIndex.get(r.code) ?? -2), (answers.boundary[r.i] = r.on_boundary ? 1 : 0)
+  })
+  return { answers, ms: performance.now() - started }
+}
+
+/** Runs `pass` `runs` times (the first ones warm the JIT) and keeps the fastest. */
+function timeBest(pts: Points, runs: number, pass: Pass) {
+  const answers = emptyAnswers(pts.length / 2)
+  let ms = Infinity
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now()
+    pass(pts, answers)
+    ms = Math.min(ms, performance.now() - started)
+  }
+  return { answers, ms }
+}
+
+const indexPass = (index: PointIndex): Pass => (pts, out) => {
+  for (let i = 0; i < pts.length / 2; i++) (out.grid[i] = index.lookup(pts[2 * i]!, pts[2 * i + 1]!)), (out.boundary[i] = index.onBoundary ? 1 : 0)
+}
+
+/** The plain-JS baseline: flatbush over grid bboxes, then the exact test of each candidate; the lowest index wins. */
+function flatbushPass(polygons: GridPolygons): Pass {
+  const tree = new Flatbush(polygons.size)
+  for (let g = 0; g < polygons.size; g++) tree.add(polygons.bbox[4 * g]!, polygons.bbox[4 * g + 1]!, polygons.bbox[4 * g + 2]!, polygons.bbox[4 * g + 3]!)
+  tree.finish()
+  let x = 0, y = 0, best = -1
+  // Returning false keeps flatbush from collecting results: no allocation per hit.
+  const visit = (g: number) => (best < 0 || g < best) && polygons.locate(g, x, y) !== OUTSIDE && ((best = g), false)
+  return (pts, out) => {
+    for (let i = 0; i < pts.length / 2; i++) {
+      ;(x = pts[2 * i]!), (y = pts[2 * i + 1]!), (best = -1)
+      tree.search(x, y, x, y, visit)
+      out.grid[i] = best
+      out.boundary[i] = best >= 0 && polygons.locate(best, x, y) === ON_BOUNDARY ? 1 : 0
+    }
+  }
+}
+
+/** POSTs the points as JSON, ≤ 1,000,000 a request; timed from serialising the body to parsing the answer. */
+async function httpBatch(url: string, pts: Points, codeIndex: Map<string, number>) {
+  const pairs = Array.from({ length: pts.length / 2 }, (_, i) => [pts[2 * i]!, pts[2 * i + 1]!])
+  const answers = emptyAnswers(pairs.length)
+  let jsonMs = 0 // the client's own share: stringify and parse
+  const started = performance.now()
+  for (let from = 0; from < pairs.length; from += MAX_BATCH) {
+    let t = performance.now()
+    const body = JSON.stringify({ points: pairs.slice(from, from + MAX_BATCH) })
+    jsonMs += performance.now() - t
+    const res = await fetch(`${url}/api/v1/lookup/batch?fields=grid,onBoundary`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    if (!res.ok) throw new Error(`Batch request failed: ${res.status} ${await res.text()}`)
+    const text = await res.text()
+    t = performance.now()
+    const { results } = JSON.parse(text) as { results: { grid: string | null; onBoundary: boolean }[] }
+    jsonMs += performance.now() - t
+    for (const [k, r] of results.entries()) (answers.grid[from + k] = r.grid === null ? -1 : (codeIndex.get(r.grid) ?? -2)), (answers.boundary[from + k] = r.onBoundary ? 1 : 0)
+  }
+  return { answers, ms: performance.now() - started, jsonMs }
+}
+
+/** GET /api/v1/lookup (all fields) at 50 connections, cycling through the first 10,000 seeded points. */
+function httpSingle(url: string, pts: Points, seconds: number) {
+  const requests = Array.from({ length: Math.min(10_000, pts.length / 2) }, (_, i) => ({ method: 'GET' as const, path: `/api/v1/lookup?lon=${pts[2 * i]}&lat=${pts[2 * i + 1]}` }))
+  return autocannon({ url, connections: 50, duration: seconds, requests })
+}
+
+/** The real server (`server/main.ts`) in a child process, so that it has a core of its own beside the load generator. */
+async function startChildServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+  // LOG_LEVEL=warn: no access log line per request.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: fileURLToPath(new URL('../', import.meta.url)), stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ZHIWANG_DEMO: '0' },
+  })
+  const url = `http://127.0.0.1:${port}`
+  for (let waited = 0; child.exitCode === null && waited < 240_000; waited += 200) {
+    if (await fetch(`${url}/health/live`).then((r) => r.ok, () => false)) return { url, child }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  child.kill()
+  throw new Error(`Server did not start (exit code ${child.exitCode})`)
+}
+
+function countDisagreements(label: string, got: Answers, want: Answers, pts: Points, codes: string[]): number {
+  const name = (a: Answers, i: number) => `${a.grid[i]! >= 0 ? codes[a.grid[i]!] : a.grid[i] === -1 ? 'none' : '?'}${a.boundary[i] ? ' (boundary)' : ''}`
+  const examples: string[] = []
+  let count = 0
+  for (let i = 0; i < want.grid.length; i++) {
+    if (got.grid[i] === want.grid[i] && got.boundary[i] === want.boundary[i]) continue
+    if (count++ < 3) examples.push(`[${pts[2 * i]}, ${pts[2 * i + 1]}]: ${name(got, i)}, PostGIS ${name(want, i)}`)
+  }
+  if (count > 0) console.log(`  ${label}: ${count} disagreements with PostGIS, e.g.\n    ${examples.join('\n    ')}`)
+  return count
+}
+
+function printTable(rows: Row[], postgisRate: number) {
+  console.log(`\n${'approach'.padEnd(26)} ${'rate'.padStart(21)} ${'vs PostGIS'.padStart(10)}  ${'disagree'.padStart(8)}  notes`)
+  for (const r of rows) {
+    const cells = [r.approach.padEnd(26), fmt(r.rate).padStart(12), r.unit.padEnd(8), `${fmt(r.rate / postgisRate)}×`.padStart(10)]
+    console.log(`${cells.join(' ')}  ${(r.disagree?.join(' / ') ?? '—').padStart(8)}  ${r.notes}`)
+  }
+  console.log('(disagree: with PostGIS on the random points / on the vertex and edge-midpoint points)')
+}
+
+const { db, serverEnv, cleanup } = await openBench()
+let server: ChildProcess | undefined
+try {
+  console.log(`Lookup benchmark: ${N.toLocaleString('en-US')} points, seed ${SEED}, ${db.backend}, node ${process.version}, ` +
+    `${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}`)
+  await migrate(db)
+  await seedDemoIfEmpty(db, log)
+  await db.exec('ANALYZE unit') // as autovacuum would have done by now on a running server
+  const generationId = (await db.query<{ id: number }>(CURRENT_GENERATION)).rows[0]!.id
+
+  const heapBefore = heapMb()
+  const buildStarted = performance.now()
+  const { index, codes } = await loadIndexedGeneration(db, generationId, log)
+  const buildMs = performance.now() - buildStarted
+  const buildMb = heapMb() - heapBefore
+  const codeIndex = new Map(codes.map((c, g) => [c, g]))
+  const pts = randomPoints(index.polygons, N)
+  const edgePts = vertexAndMidpoints(index.polygons)
+  log(`${codes.length} grids; ${index.kind} index loaded in ${fmt(buildMs)} ms, ${fmt(buildMb)} MB retained (heap + array buffers after GC)`)
+  log(`${(edgePts.length / 2).toLocaleString('en-US')} vertex and edge-midpoint points`)
+
+  // In process: PostGIS gives the expected answers, then the two JavaScript indexes run on the same points.
+  const postgis = await postgisAnswers(db, generationId, pts, codeIndex)
+  const postgisEdges = await postgisAnswers(db, generationId, edgePts, codeIndex)
+  const check = (label: string, got: Answers, edges: Answers): [number, number] => [
+    countDisagreements(label, got, postgis.answers, pts, codes),
+    countDisagreements(`${label}, vertices and midpoints`, edges, postgisEdges.answers, edgePts, codes),
+  ]
+  const inProcess = timeBest(pts, 5, indexPass(index))
+  const flat = timeBest(pts, 5, flatbushPass(index.polygons))
+  const postgisNotes = `${db.backend === 'postgres' ? 'PostgreSQL 15' : 'PGlite'}, one connection; load + GiST + join`
+  const rows: Row[] = [
+    { approach: 'Zhiwang index, in-process', rate: perSecond(N, inProcess.ms), unit: 'points/s', notes: `${index.kind} index; one core, best of 5`,
+      disagree: check('in-process', inProcess.answers, timeBest(edgePts, 1, indexPass(index)).answers) },
+    { approach: 'flatbush + robust PIP', rate: perSecond(N, flat.ms), unit: 'points/s', notes: 'one core, best of 5',
+      disagree: check('flatbush', flat.answers, timeBest(edgePts, 1, flatbushPass(index.polygons)).answers) },
+    { approach: 'PostGIS ST_Covers join', rate: perSecond(N, postgis.ms), unit: 'points/s', notes: postgisNotes, disagree: [0, 0] },
+  ]
+
+  // Over HTTP, against the real server in a child process.
+  if (db.backend === 'pglite') await db.close()
+  const started = await startChildServer(serverEnv)
+  server = started.child
+  await httpBatch(started.url, pts.subarray(0, 40_000), codeIndex) // warm-up
+  const batch = await httpBatch(started.url, pts, codeIndex)
+  const batchEdges = await httpBatch(started.url, edgePts, codeIndex)
+  rows.push({ approach: 'Zhiwang HTTP batch', rate: perSecond(N, batch.ms), unit: 'points/s', disagree: check('HTTP batch', batch.answers, batchEdges.answers),
+    notes: `server in a child process; ${Math.ceil(N / MAX_BATCH)} request(s), fields=grid,onBoundary; client JSON ${fmt(batch.jsonMs)} of ${fmt(batch.ms)} ms` })
+  await httpSingle(started.url, pts, 1) // warm-up
+  const single = await httpSingle(started.url, pts, DURATION)
+  const failed = single.errors + single.timeouts + single.non2xx
+  const p99 = single.latency.p99
+  rows.push({ approach: 'Zhiwang HTTP single GET', rate: single.requests.average, unit: 'req/s', notes: `50 connections, ${DURATION} s, p99 ${p99} ms${failed ? `, ${failed} failed` : ''}` })
+
+  const [ip, fb, pg, hb, get] = rows.map((r) => r.rate) as [number, number, number, number, number]
+  printTable(rows, pg)
+  const disagreements = rows.reduce((sum, r) => sum + (r.disagree?.[0] ?? 0) + (r.disagree?.[1] ?? 0), 0)
+  const goals: [string, string, boolean][] = [
+    ['in-process ≥ 4,000,000 points/s', `${fmt(ip)} (${fmt(ip / fb)}× flatbush, ${fmt(ip / pg)}× PostGIS; aim ≈2× and ≈50×)`, ip >= 4e6],
+    ['HTTP batch ≥ 1,000,000 points/s', fmt(hb), hb >= 1e6],
+    ['single GET ≥ 15,000 req/s', `${fmt(get)}${failed ? ` (${failed} failed)` : ''}`, get >= 15_000 && failed === 0],
+    ['single GET p99 < 5 ms', `${p99} ms`, p99 < 5],
+    ['index build < 5 s', `${fmt(buildMs / 1000)} s`, buildMs < 5000],
+    ['index memory < 64 MB', `${fmt(buildMb)} MB`, buildMb < 64],
+    ['0 disagreements with PostGIS', String(disagreements), disagreements === 0],
+  ]
+  console.log('\nGoals')
+  for (const [goal, got, ok] of goals) console.log(`  ${ok ? 'PASS' : 'MISS'}  ${goal.padEnd(34)} ${got}`)
+  if (disagreements > 0) process.exitCode = 1
+} finally {
+  if (server?.exitCode === null) await new Promise((resolve) => server!.once('exit', resolve).kill('SIGTERM'))
+  await cleanup()
+}
