@@ -1,6 +1,7 @@
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import administratorRoutes from './administrators/routes.ts'
 import coverageRoutes from './coverage/routes.ts'
+import incidentRoutes from './incidents/routes.ts'
 import type { Db } from './db/client.ts'
 import healthRoutes from './health/routes.ts'
 import jsonBody from './plugins/json-body.ts'
@@ -43,5 +44,6 @@ export async function buildApp(options: AppOptions) {
   await app.register(lookupRoutes, { db: options.db, lookup })
   await app.register(administratorRoutes, { db: options.db })
   await app.register(coverageRoutes, { db: options.db })
+  await app.register(incidentRoutes, { db: options.db, lookup })
   return app
 }

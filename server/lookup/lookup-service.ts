@@ -88,15 +88,20 @@ export class LookupService {
     }
     const gen = (await this.db.query<{ id: number }>(GENERATION, [at])).rows[0]
     if (!gen) throw new AppError('not-found', `No boundary generation was valid at ${at}`)
-    if (this.current?.generation.id === gen.id) return this.current
-    let entry = this.past.get(gen.id)
+    return this.indexById(gen.id)
+  }
+
+  /** The index of generation `id`: the current one, or a past one from the LRU cache (built on first use). */
+  async indexById(id: number): Promise<IndexedGeneration> {
+    if (this.current?.generation.id === id) return this.current
+    let entry = this.past.get(id)
     if (entry) {
-      this.past.delete(gen.id) // re-insert: most recently used last
+      this.past.delete(id) // re-insert: most recently used last
     } else {
-      entry = loadIndexedGeneration(this.db, gen.id)
-      entry.catch(() => this.past.delete(gen.id))
+      entry = loadIndexedGeneration(this.db, id, this.log)
+      entry.catch(() => this.past.delete(id))
     }
-    this.past.set(gen.id, entry)
+    this.past.set(id, entry)
     while (this.past.size > PAST_CACHE_SIZE) this.past.delete(this.past.keys().next().value!)
     return entry
   }

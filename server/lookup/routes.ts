@@ -23,6 +23,9 @@ const LookupQuery = Type.Object({
   fields: Type.Optional(fieldList(SINGLE_FIELDS)),
 })
 
+const MyGridQuery = Type.Object({ lon: Type.Number({ minimum: -180, maximum: 180 }), lat: Type.Number({ minimum: -90, maximum: 90 }), crs: Crs })
+const PUBLIC = ['admin', 'planner', 'analyst', 'supervisor', 'grid_admin', 'department', 'system', 'public']
+
 const BatchQuery = Type.Object({ at: Type.Optional(At), crs: Crs, fields: Type.Optional(fieldList(BATCH_FIELDS)) })
 
 export interface LookupRoutesOptions {
@@ -44,6 +47,22 @@ export default async function lookupRoutes(app: FastifyInstance, opts: LookupRou
     const p = toWgs84(lon, lat, crs)
     const g = ix.index.lookup(p[0]!, p[1]!)
     return pickFields(singleAnswer(ix, g, p[0]!, p[1]!, ix.index.onBoundary, nearest), fields)
+  })
+
+  // Citizens: my grid, its community and town, and how to reach its administrators.
+  app.get<{ Querystring: Static<typeof MyGridQuery> }>('/api/v1/my-grid', { config: { roles: PUBLIC }, schema: { querystring: MyGridQuery } }, async (request) => {
+    const { lon, lat, crs } = request.query
+    const ix = await opts.lookup.indexFor()
+    const p = toWgs84(lon, lat, crs)
+    const g = ix.index.lookup(p[0]!, p[1]!)
+    const a = singleAnswer(ix, g, p[0]!, p[1]!, ix.index.onBoundary, true)
+    return {
+      grid: a.grid,
+      community: a.community,
+      town: a.town,
+      administrators: (a.administrators as { name: string; phone: string | null }[]).map((x) => ({ name: x.name, phone: x.phone })),
+      ...(g < 0 ? { nearest: a.nearest } : {}),
+    }
   })
 
   // MapIt-style: every unit covering the point, straight from PostGIS.

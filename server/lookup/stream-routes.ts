@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream'
 import { batchSnippets, BATCH_FIELDS, type BatchField } from './answers.ts'
 import type { IndexedGeneration } from './indexed-generation.ts'
 import type { LookupService } from './lookup-service.ts'
+import { csvCell, splitCsv } from '../plugins/csv-line.ts'
 
 export const STREAM_TYPES = ['application/x-ndjson', 'application/jsonl', 'text/csv'] as const
 
@@ -134,27 +135,4 @@ class RowTransform extends Transform {
     const boundary = this.snippets.withBoundary ? `${members ? ',' : ''}"onBoundary":${this.ix.index.onBoundary}` : ''
     out.push(`{"row":${n}${id},"lon":${lon},"lat":${lat}${members ? ',' + members : ''}${boundary}}\n`)
   }
-}
-
-/** Splits one CSV line (RFC 4180 quoting, no embedded newlines). */
-function splitCsv(line: string): string[] {
-  const cells: string[] = []
-  let cell = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') (cell += '"'), i++
-      else if (c === '"') quoted = false
-      else cell += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') cells.push(cell), (cell = '')
-    else cell += c
-  }
-  cells.push(cell)
-  return cells
-}
-
-function csvCell(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v
 }

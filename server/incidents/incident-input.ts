@@ -1,0 +1,96 @@
+/**
+ * Checks one incident report as sent (JSON object, NDJSON line or CSV row) and
+ * normalises it. Never throws: problems come back as a list naming the field.
+ */
+export const CHANNELS = ['patrol', 'citizen', 'hotline', 'sensor', 'system'] as const
+export type Channel = (typeof CHANNELS)[number]
+export const MAX_DESCRIPTION = 4000
+
+export interface IncidentInput {
+  category: string
+  lon: number
+  lat: number
+  crs: 'wgs84' | 'gcj02'
+  reportedAt: Date | null
+  channel: Channel
+  externalId: string | null
+  description: string | null
+  media: string[]
+  reporter: Record<string, string> | null
+  attributes: Record<string, unknown>
+}
+
+export interface FieldProblem {
+  field: string
+  message: string
+}
+
+export function readIncident(raw: unknown, categories: ReadonlySet<string>, defaults: { channel?: Channel; crs?: 'wgs84' | 'gcj02' } = {}):
+  | { ok: true; value: IncidentInput }
+  | { ok: false; problems: FieldProblem[] } {
+  const problems: FieldProblem[] = []
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, problems: [{ field: '', message: 'an incident must be a JSON object' }] }
+  const r = raw as Record<string, unknown>
+  const bad = (field: string, message: string) => problems.push({ field, message })
+
+  const category = r.category ?? r.category_code ?? r.service_code
+  if (typeof category !== 'string' || !categories.has(category)) bad('category', `unknown category ${JSON.stringify(category ?? null)}`)
+
+  const number = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN)
+  const lon = number(r.lon ?? r.lng ?? r.long)
+  const lat = number(r.lat)
+  if (!Number.isFinite(lon) || lon < -180 || lon > 180) bad('lon', `must be a number in −180…180, got ${JSON.stringify(r.lon ?? r.lng ?? r.long ?? null)}`)
+  if (!Number.isFinite(lat) || lat < -90 || lat > 90) bad('lat', `must be a number in −90…90, got ${JSON.stringify(r.lat ?? null)}`)
+
+  const crs = r.crs ?? defaults.crs ?? 'wgs84'
+  if (crs !== 'wgs84' && crs !== 'gcj02') bad('crs', `must be wgs84 or gcj02, got ${JSON.stringify(crs)}`)
+
+  const channel = r.channel ?? defaults.channel
+  if (!(CHANNELS as readonly unknown[]).includes(channel)) bad('channel', `must be one of ${CHANNELS.join(', ')}, got ${JSON.stringify(channel ?? null)}`)
+
+  let reportedAt: Date | null = null
+  const when = r.reported_at ?? r.reportedAt
+  if (when !== undefined && when !== null && when !== '') {
+    reportedAt = typeof when === 'string' ? new Date(when) : new Date(NaN)
+    if (Number.isNaN(reportedAt.getTime()) || typeof when !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(when)) bad('reported_at', `must be an ISO 8601 date-time, got ${JSON.stringify(when)}`)
+    else if (reportedAt.getTime() > Date.now() + 5 * 60_000) bad('reported_at', 'is in the future')
+  }
+
+  const externalId = r.external_id ?? r.externalId ?? null
+  if (externalId !== null && (typeof externalId !== 'string' || externalId === '' || externalId.length > 200)) bad('external_id', 'must be a non-empty string of at most 200 characters')
+
+  const description = r.description ?? null
+  if (description !== null && typeof description !== 'string') bad('description', 'must be a string')
+  else if (typeof description === 'string' && description.length > MAX_DESCRIPTION) bad('description', `is ${description.length} characters; at most ${MAX_DESCRIPTION}`)
+
+  const mediaRaw = r.media_urls ?? r.media_url ?? r.media ?? []
+  const media = typeof mediaRaw === 'string' ? (mediaRaw === '' ? [] : [mediaRaw]) : mediaRaw
+  if (!Array.isArray(media) || media.length > 20 || !media.every((m) => typeof m === 'string' && /^https?:\/\/\S+$/.test(m) && m.length <= 2000)) {
+    bad('media_urls', 'must be up to 20 http(s) URLs')
+  }
+
+  const reporter = r.reporter ?? null
+  if (reporter !== null && (typeof reporter !== 'object' || Array.isArray(reporter) || !Object.values(reporter).every((v) => typeof v === 'string' && v.length <= 200))) {
+    bad('reporter', 'must be an object of short strings (name, phone, email…)')
+  }
+  const attributes = r.attributes ?? {}
+  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) bad('attributes', 'must be an object')
+
+  if (problems.length > 0) return { ok: false, problems }
+  return {
+    ok: true,
+    value: {
+      category: category as string,
+      lon,
+      lat,
+      crs: crs as 'wgs84' | 'gcj02',
+      reportedAt,
+      channel: channel as Channel,
+      externalId: externalId as string | null,
+      description: description as string | null,
+      media: media as string[],
+      reporter: reporter as Record<string, string> | null,
+      attributes: attributes as Record<string, unknown>,
+    },
+  }
+}

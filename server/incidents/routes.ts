@@ -1,0 +1,159 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type, type Static } from 'typebox'
+import type { Db } from '../db/client.ts'
+import { AppError, notFound } from '../errors.ts'
+import type { LookupService } from '../lookup/lookup-service.ts'
+import { readIncident } from './incident-input.ts'
+import { incidentFeature, incidentsCsv, publicView, staffView, type IncidentRow } from './incident-views.ts'
+import { intakeIncidents } from './intake.ts'
+import * as q from './queries.ts'
+import { registerBulkIntake } from './bulk-intake.ts'
+import { transition } from './transitions.ts'
+import { ACTIONS, STATUSES, type Action } from './workflow.ts'
+
+const STAFF = ['admin', 'supervisor', 'grid_admin', 'department', 'system', 'analyst', 'planner']
+const EVERYONE = [...STAFF, 'public']
+const codeList = (pattern: string) => Type.String({ pattern: `^${pattern}(,${pattern})*$` })
+
+const ListQuery = Type.Object({
+  grid: Type.Optional(Type.String({ pattern: '^[0-9]{15}$' })),
+  community: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
+  town: Type.Optional(Type.String({ pattern: '^[0-9]{9}$' })),
+  status: Type.Optional(codeList(`(${STATUSES.join('|')})`)),
+  category: Type.Optional(codeList('[A-Z][A-Z0-9_-]{0,31}')),
+  channel: Type.Optional(codeList('(patrol|citizen|hotline|sensor|system)')),
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  bbox: Type.Optional(Type.String({ pattern: '^\\s*-?[0-9.]+(\\s*,\\s*-?[0-9.]+){3}\\s*$' })),
+  overdue: Type.Boolean({ default: false }),
+  sort: Type.Unsafe<string>({ type: 'string', enum: Object.keys(q.LIST_INCIDENTS), default: '-reported_at' }),
+  format: Type.Unsafe<'json' | 'geojson' | 'csv'>({ type: 'string', enum: ['json', 'geojson', 'csv'], default: 'json' }),
+  limit: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+})
+
+const TransitionBody = Type.Object(
+  {
+    action: Type.Unsafe<Action>({ type: 'string', enum: [...ACTIONS] }),
+    note: Type.Optional(Type.String({ maxLength: 4000 })),
+    media: Type.Optional(Type.Array(Type.String({ pattern: '^https?://\\S+$', maxLength: 2000 }), { maxItems: 20 })),
+    department: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    duplicateOf: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+)
+
+export interface IncidentRoutesOptions {
+  db: Db
+  lookup: LookupService
+}
+
+/** Who is calling: the API key's name when the auth plugin set one, else a declared actor header. */
+export function actorOf(request: FastifyRequest): string | null {
+  const principal = (request as FastifyRequest & { principal?: { name?: string } }).principal
+  if (principal?.name) return principal.name
+  const header = request.headers['x-actor']
+  return (Array.isArray(header) ? header[0] : header) ?? null
+}
+
+export default async function incidentRoutes(app: FastifyInstance, opts: IncidentRoutesOptions) {
+  const { db, lookup } = opts
+  let categories: Set<string> | null = null
+  const categoryCodes = async () => (categories ??= new Set((await db.query<{ code: string }>(q.CATEGORY_CODES)).rows.map((r) => r.code)))
+
+  app.get('/api/v1/incident-categories', { config: { roles: EVERYONE } }, async () => {
+    const { rows } = await db.query<Record<string, unknown>>(q.CATEGORIES)
+    return { items: rows.map((c) => ({ code: c.code, name: c.name_zh, name_en: c.name_en, class: c.class, department: c.department, slaHours: c.sla_hours, effortWeight: c.effort_weight, attributes: c.attributes, active: c.active })) }
+  })
+
+  app.post('/api/v1/incidents', { config: { roles: EVERYONE }, bodyLimit: 256 * 1024 }, async (request, reply) => {
+    const read = readIncident(request.body, await categoryCodes())
+    if (!read.ok) {
+      throw new AppError('invalid-parameter', `Incident rejected: ${read.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, { errors: read.problems })
+    }
+    const [result] = await intakeIncidents(db, lookup, [read.value], actorOf(request))
+    reply.code(result!.created ? 201 : 200)
+    return result
+  })
+
+  registerBulkIntake(app, db, lookup, categoryCodes, STAFF)
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/incidents', { config: { roles: STAFF }, schema: { querystring: ListQuery } }, async (request, reply) => {
+    const f = request.query
+    const list = (v: string | undefined) => (v ? v.split(',') : null)
+    const bbox = f.bbox ? f.bbox.split(',').map(Number) : null
+    const filter = [f.grid ?? null, f.community ?? null, f.town ?? null, list(f.status), list(f.category), list(f.channel), f.from ?? null, f.to ?? null, bbox, f.overdue]
+    const [count, page] = await Promise.all([
+      db.query<{ n: number }>(q.COUNT_INCIDENTS, filter),
+      db.query<IncidentRow>(q.LIST_INCIDENTS[f.sort]!, [...filter, f.limit, f.offset]),
+    ])
+    const numberMatched = count.rows[0]!.n
+    if (f.format === 'csv') {
+      reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="incidents.csv"')
+      return incidentsCsv(page.rows)
+    }
+    const links = [{ rel: 'self', href: request.url }]
+    if (f.offset + page.rows.length < numberMatched) {
+      const next = new URLSearchParams(request.query as unknown as Record<string, string>)
+      next.set('offset', String(f.offset + f.limit))
+      links.push({ rel: 'next', href: `/api/v1/incidents?${next}` })
+    }
+    if (f.format === 'geojson') {
+      reply.type('application/geo+json')
+      return { type: 'FeatureCollection', numberMatched, numberReturned: page.rows.length, links, features: page.rows.map(incidentFeature) }
+    }
+    return { numberMatched, numberReturned: page.rows.length, links, items: page.rows.map(staffView) }
+  })
+
+  app.get<{ Params: { id: number } }>(
+    '/api/v1/incidents/:id',
+    { config: { roles: STAFF }, schema: { params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    async (request) => {
+      const row = (await db.query<IncidentRow>(q.GET_INCIDENT, [request.params.id])).rows[0]
+      if (!row) throw notFound('incident', String(request.params.id))
+      const [events, duplicates] = await Promise.all([db.query(q.EVENTS, [row.id]), db.query<{ id: number }>(q.PROBABLE_DUPLICATES, [row.id])])
+      return { ...staffView(row), reporter: row.reporter, token: row.token, history: events.rows, probableDuplicates: duplicates.rows.map((d) => d.id) }
+    },
+  )
+
+  app.post<{ Params: { id: number }; Body: Static<typeof TransitionBody> }>(
+    '/api/v1/incidents/:id/transitions',
+    { config: { roles: ['admin', 'supervisor', 'grid_admin', 'department'] }, schema: { params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), body: TransitionBody } },
+    async (request) => transition(db, request.params.id, { ...request.body, actor: actorOf(request) }),
+  )
+
+  // Citizens follow their report by its receipt token, and rate it once closed.
+  app.get<{ Params: { token: string } }>(
+    '/api/v1/incidents/by-token/:token',
+    { config: { roles: EVERYONE }, schema: { params: Type.Object({ token: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }) }) } },
+    async (request) => {
+      const row = (await db.query<IncidentRow>(q.GET_BY_TOKEN, [request.params.token])).rows[0]
+      if (!row) throw notFound('incident receipt', request.params.token)
+      const events = await db.query<{ at: Date; action: string; to_status: string }>(q.EVENTS, [row.id])
+      return { ...publicView(row), history: events.rows.map((e) => ({ at: e.at, action: e.action, status: e.to_status })) }
+    },
+  )
+
+  app.post<{ Params: { token: string }; Body: { satisfaction: number } }>(
+    '/api/v1/incidents/by-token/:token/rating',
+    {
+      config: { roles: EVERYONE },
+      schema: {
+        params: Type.Object({ token: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }) }),
+        body: Type.Object({ satisfaction: Type.Integer({ minimum: 1, maximum: 5 }) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const row = (await db.query<IncidentRow>(q.GET_BY_TOKEN, [request.params.token])).rows[0]
+      if (!row) throw notFound('incident receipt', request.params.token)
+      const rated = await db.query(q.RATE, [row.id, request.body.satisfaction])
+      if (rated.rows.length === 0) throw new AppError('conflict', `Incident ${row.id} is ${row.status}; it can be rated once closed`)
+      return { id: row.id, satisfaction: request.body.satisfaction }
+    },
+  )
+
+  app.get('/api/v1/supervision/queue', { config: { roles: ['admin', 'supervisor'] } }, async () => {
+    const { rows } = await db.query<IncidentRow>(q.LIST_INCIDENTS['-supervision_level']!, [null, null, null, ['dispatched'], null, null, null, null, null, true, 1000, 0])
+    return { items: rows.map(staffView) }
+  })
+}

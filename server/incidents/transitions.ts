@@ -1,0 +1,46 @@
+/** Applies one workflow action to one incident, in a transaction, recording the step. */
+import type { Db } from '../db/client.ts'
+import { AppError, notFound } from '../errors.ts'
+import * as q from './queries.ts'
+import { allowedActions, nextStatus, type Action, type Status } from './workflow.ts'
+
+export interface TransitionInput {
+  action: Action
+  actor: string | null
+  note?: string
+  media?: string[]
+  /** dispatch: the department (default: the category's). */
+  department?: string
+  /** merge: the incident this one duplicates. */
+  duplicateOf?: number
+}
+
+export async function transition(db: Db, id: number, input: TransitionInput): Promise<{ id: number; from: Status; status: Status }> {
+  return db.transaction(async (tx) => {
+    const row = (await tx.query<{ id: number; status: Status; sla_hours: number; default_department: string }>(q.LOCK_INCIDENT, [id])).rows[0]
+    if (!row) throw notFound('incident', String(id))
+    const to = nextStatus(row.status, input.action)
+    if (!to) {
+      throw new AppError('conflict', `Incident ${id} is ${row.status}; "${input.action}" is not allowed from there (allowed: ${allowedActions(row.status).join(', ') || 'none'})`, {
+        status_now: row.status,
+        allowed: allowedActions(row.status),
+      })
+    }
+    if ((input.action === 'reject' || input.action === 'reopen') && !input.note?.trim()) {
+      throw new AppError('bad-request', `"${input.action}" needs a note saying why`)
+    }
+    if (input.action === 'merge') {
+      if (!input.duplicateOf || input.duplicateOf === id) throw new AppError('bad-request', '"merge" needs duplicateOf: the id of another incident')
+      const target = (await tx.query(q.LOCK_INCIDENT, [input.duplicateOf])).rows[0]
+      if (!target) throw notFound('incident', String(input.duplicateOf))
+    }
+    const at = new Date()
+    const department = input.action === 'dispatch' ? input.department ?? row.default_department : null
+    await tx.query(q.APPLY_TRANSITION, [id, to, department, input.action === 'merge' ? input.duplicateOf : null, at, row.sla_hours])
+    await tx.query(q.RECORD_EVENT, [
+      id, at, input.actor, input.action, row.status, to, input.note ?? null, input.media ?? [],
+      JSON.stringify({ ...(department ? { department } : {}), ...(input.action === 'merge' ? { duplicateOf: input.duplicateOf } : {}) }),
+    ])
+    return { id, from: row.status, status: to }
+  })
+}

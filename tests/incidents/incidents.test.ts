@@ -1,0 +1,193 @@
+import { beforeAll, expect, it } from 'vitest'
+import { buildApp } from '../../server/app.ts'
+import { wgs84ToGcj02 } from '../../server/lookup/gcj02.ts'
+import { importUnits } from '../../server/units/import-units.ts'
+import { describeBackends } from '../helpers/backends.ts'
+import { squareCity } from '../helpers/square-city.ts'
+
+type App = Awaited<ReturnType<typeof buildApp>>
+// squareCity({nx: 4, ny: 4}) from 113.70, 22.90: grid 6 is 113.71–113.72 × 22.92–22.93.
+const G = (n: number) => `441900003001${String(n).padStart(3, '0')}`
+
+describeBackends('Incidents', ({ db }) => {
+  let app: App
+  const headers = { 'content-type': 'application/json', 'x-actor': 'test' }
+  const post = (url: string, body: unknown, extra: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url, headers: { ...headers, ...extra }, payload: typeof body === 'string' ? body : JSON.stringify(body) })
+  const count = async () => (await db().query<{ n: number }>('SELECT count(*)::int AS n FROM incident')).rows[0]!.n
+  const report = (over: Record<string, unknown> = {}) => ({ category: 'ENV-01', lon: 113.715, lat: 22.925, channel: 'citizen', description: '垃圾堆积', ...over })
+
+  beforeAll(async () => {
+    await importUnits(db(), squareCity({ nx: 4, ny: 4 }), { validFrom: new Date('2020-01-01T00:00:00Z') })
+    app = await buildApp({ db: db() })
+    return () => app.close()
+  })
+
+  it('lists the category catalogue seeded from the reference CSV', async () => {
+    const { items } = (await app.inject('/api/v1/incident-categories')).json()
+    expect(items).toHaveLength(24)
+    expect(items.find((c: { code: string }) => c.code === 'SAFE-03')).toMatchObject({ name: '防汛防风隐患', department: 'water_affairs', slaHours: 6, effortWeight: 2 })
+  })
+
+  it('routes a report to its grid, community and town, and is idempotent on (channel, external id)', async () => {
+    const first = await post('/api/v1/incidents', report({ external_id: 'hotline-1', channel: 'hotline' }))
+    expect(first.statusCode).toBe(201)
+    expect(first.json()).toMatchObject({ created: true, grid: G(6), community: '441900003001', town: '441900003', unrouted: false })
+    const retry = await post('/api/v1/incidents', report({ external_id: 'hotline-1', channel: 'hotline' }))
+    expect(retry.statusCode).toBe(200)
+    expect(retry.json()).toMatchObject({ id: first.json().id, created: false })
+    const sameIdOtherChannel = await post('/api/v1/incidents', report({ external_id: 'hotline-1', channel: 'sensor', category: 'FIRE-01' }))
+    expect(sameIdOtherChannel.json().id).not.toBe(first.json().id)
+  })
+
+  it('keeps a point outside every grid, unrouted, and converts GCJ-02 input', async () => {
+    const outside = (await post('/api/v1/incidents', report({ lon: 113.9, lat: 22.95, category: 'OTH-01' }))).json()
+    expect(outside).toMatchObject({ grid: null, unrouted: true })
+    const out = new Float64Array(2)
+    wgs84ToGcj02(113.735, 22.905, out)
+    const shifted = (await post('/api/v1/incidents', report({ lon: out[0], lat: out[1], crs: 'gcj02', category: 'FAC-01' }))).json()
+    expect(shifted.grid).toBe(G(16))
+  })
+
+  it('refuses bad reports with field-level reasons and stores nothing', async () => {
+    const before = await count()
+    for (const [body, field] of [
+      [report({ category: 'NOPE-1' }), 'category'],
+      [report({ lon: 'abc' }), 'lon'],
+      [report({ lat: 91 }), 'lat'],
+      [report({ description: 'x'.repeat(4001) }), 'description'],
+      [report({ channel: 'pigeon' }), 'channel'],
+      [report({ reported_at: 'yesterday' }), 'reported_at'],
+    ] as const) {
+      const res = await post('/api/v1/incidents', body)
+      expect(res.statusCode, field).toBe(400)
+      expect(res.headers['content-type']).toMatch(/problem\+json/)
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field)
+    }
+    expect((await post('/api/v1/incidents', '{"category":')).statusCode).toBe(400)
+    expect(await count()).toBe(before)
+  })
+
+  it('links a report of the same category within 50 m and 72 h to the open incident as a probable duplicate', async () => {
+    const original = (await post('/api/v1/incidents', report({ category: 'CONS-02', lon: 113.7051, lat: 22.9351 }))).json()
+    // ~30 m east: a probable duplicate.
+    const near = (await post('/api/v1/incidents', report({ category: 'CONS-02', lon: 113.7054, lat: 22.9351 }))).json()
+    expect(near.duplicateOf).toBe(original.id)
+    // ~80 m away, or another category: not a duplicate.
+    expect((await post('/api/v1/incidents', report({ category: 'CONS-02', lon: 113.7059, lat: 22.9351 }))).json().duplicateOf).toBeNull()
+    expect((await post('/api/v1/incidents', report({ category: 'CONS-03', lon: 113.7054, lat: 22.9351 }))).json().duplicateOf).toBeNull()
+    const detail = (await app.inject(`/api/v1/incidents/${original.id}`)).json()
+    expect(detail.probableDuplicates).toEqual([near.id])
+    // Merging is a workflow action.
+    const merged = await post(`/api/v1/incidents/${near.id}/transitions`, { action: 'merge', duplicateOf: original.id, note: '同一摊位' })
+    expect(merged.json()).toMatchObject({ status: 'rejected' })
+  })
+
+  it('moves an incident through the workflow, refusing steps it does not allow', async () => {
+    const { id, token } = (await post('/api/v1/incidents', report({ category: 'SAFE-03', reporter: { name: '张三', phone: '13800000000' } }))).json()
+    const step = (action: string, more: Record<string, unknown> = {}) => post(`/api/v1/incidents/${id}/transitions`, { action, ...more })
+    const early = await step('close')
+    expect(early.statusCode).toBe(409)
+    expect(early.json().allowed).toEqual(['accept', 'reject', 'merge'])
+    expect((await step('accept', { note: '现场核实' })).json().status).toBe('accepted')
+    const dispatched = await step('dispatch')
+    expect(dispatched.json().status).toBe('dispatched')
+    const detail = (await app.inject(`/api/v1/incidents/${id}`)).json()
+    expect(detail.department).toBe('water_affairs')
+    // SAFE-03 has a 6-hour deadline from dispatch.
+    expect(Date.parse(detail.deadlineAt) - Date.parse(detail.dispatchedAt)).toBe(6 * 3600_000)
+    expect((await step('reject')).statusCode).toBe(409)
+    for (const [action, status] of [['handle', 'handled'], ['verify', 'verified'], ['close', 'closed']]) {
+      expect((await step(action!, { note: action })).json().status).toBe(status)
+    }
+    const history = (await app.inject(`/api/v1/incidents/${id}`)).json().history
+    expect(history.map((e: { action: string }) => e.action)).toEqual(['report', 'accept', 'dispatch', 'handle', 'verify', 'close'])
+    expect(history[1]).toMatchObject({ actor: 'test', from_status: 'reported', to_status: 'accepted', note: '现场核实' })
+
+    // The reporter follows it by token (no private data) and rates it once closed.
+    const mine = (await app.inject(`/api/v1/incidents/by-token/${token}`)).json()
+    expect(mine.status).toBe('closed')
+    expect(JSON.stringify(mine)).not.toContain('13800000000')
+    const rated = await post(`/api/v1/incidents/by-token/${token}/rating`, { satisfaction: 5 })
+    expect(rated.json()).toEqual({ id, satisfaction: 5 })
+    expect((await post(`/api/v1/incidents/by-token/${token}/rating`, { satisfaction: 6 })).statusCode).toBe(400)
+    expect((await post(`/api/v1/incidents/999999/transitions`, { action: 'accept' })).statusCode).toBe(404)
+    expect((await post(`/api/v1/incidents/${id}/transitions`, { action: 'teleport' })).statusCode).toBe(400)
+  })
+
+  it('escalates overdue incidents at 0 %, 50 % and 100 % past the deadline and queues them', async () => {
+    const ids: number[] = []
+    for (const hoursLate of [-1, 1, 4, 7]) {
+      const { id } = (await post('/api/v1/incidents', report({ category: 'SAFE-03', lon: 113.705 + ids.length * 0.01, lat: 22.905 }))).json()
+      await post(`/api/v1/incidents/${id}/transitions`, { action: 'accept' })
+      await post(`/api/v1/incidents/${id}/transitions`, { action: 'dispatch' })
+      // Pretend the 6-hour deadline passed `hoursLate` hours ago.
+      await db().query(`UPDATE incident SET dispatched_at = now() - make_interval(hours => $2 + 6), deadline_at = now() - make_interval(hours => $2) WHERE id = $1`, [id, hoursLate])
+      ids.push(id)
+    }
+    const levels = await Promise.all(ids.map(async (id) => (await app.inject(`/api/v1/incidents/${id}`)).json().supervisionLevel))
+    expect(levels).toEqual([0, 1, 2, 3])
+    const queue = (await app.inject('/api/v1/supervision/queue')).json().items.map((i: { id: number }) => i.id)
+    expect(queue).toEqual([ids[3], ids[2], ids[1]])
+    const overdue = (await app.inject('/api/v1/incidents?overdue=true')).json()
+    expect(overdue.items.map((i: { id: number }) => i.id).sort()).toEqual([ids[1], ids[2], ids[3]].sort())
+  })
+
+  it('lists with filters, paging and sorting, and exports GeoJSON and CSV', async () => {
+    const all = (await app.inject('/api/v1/incidents?town=441900003&limit=5')).json()
+    expect(all.numberReturned).toBe(5)
+    expect(all.links.find((l: { rel: string }) => l.rel === 'next')).toBeTruthy()
+    const times = all.items.map((i: { reportedAt: string }) => i.reportedAt)
+    expect(times).toEqual([...times].sort().reverse())
+    const env = (await app.inject('/api/v1/incidents?category=ENV-01&grid=' + G(6))).json()
+    expect(env.items.every((i: { category: string; grid: string }) => i.category === 'ENV-01' && i.grid === G(6))).toBe(true)
+    const geo = await app.inject('/api/v1/incidents?format=geojson&status=closed')
+    expect(geo.json().features[0]).toMatchObject({ type: 'Feature', geometry: { type: 'Point' }, properties: { status: 'closed' } })
+    const csv = await app.inject('/api/v1/incidents?format=csv&limit=3')
+    expect(csv.headers['content-type']).toMatch(/text\/csv/)
+    expect(csv.body.split('\n')[0]).toBe('id,category,lon,lat,reportedAt,channel,grid,community,town,status,department,deadlineAt,supervisionLevel,duplicateOf,description')
+    expect((await app.inject('/api/v1/incidents?sort=id;drop')).statusCode).toBe(400)
+  })
+
+  it('takes bulk NDJSON: keeps the good rows, names the bad ones, and a retry stores nothing twice', async () => {
+    const lines = Array.from({ length: 200 }, (_, k) =>
+      JSON.stringify({ category: 'ENV-03', lon: 113.701 + (k % 40) * 0.001, lat: 22.901 + Math.floor(k / 40) * 0.007, channel: 'system', external_id: `bulk-${k}` }),
+    )
+    lines[17] = '{"category": "ENV-03", "lon": 113.7'
+    lines[88] = JSON.stringify({ category: 'NOPE', lon: 113.71, lat: 22.91, channel: 'system', external_id: 'bad-88' })
+    lines[150] = JSON.stringify({ category: 'ENV-03', lon: 'x', lat: 22.91, channel: 'system', external_id: 'bad-150' })
+    const send = () => app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { 'content-type': 'application/x-ndjson' }, payload: lines.join('\n') + '\n' })
+    const before = await count()
+    const first = (await send()).body.trim().split('\n').map((l) => JSON.parse(l))
+    const summary = first.pop()
+    expect(summary.summary).toMatchObject({ rows: 200, stored: 197, errors: 3 })
+    expect(first.filter((r) => r.error).map((r) => r.row)).toEqual([18, 89, 151])
+    expect(await count()).toBe(before + 197)
+    const again = (await send()).body.trim().split('\n').map((l) => JSON.parse(l))
+    expect(again.pop().summary).toMatchObject({ stored: 0, retried: 197, errors: 3 })
+    expect(again.filter((r) => r.id).map((r) => r.id)).toEqual(first.filter((r) => r.id).map((r) => r.id))
+    expect(await count()).toBe(before + 197)
+  })
+
+  it('takes bulk CSV and answers CSV', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/incidents/bulk',
+      headers: { 'content-type': 'text/csv' },
+      payload: 'category,lon,lat,channel,external_id,description\nENV-01,113.715,22.925,patrol,csv-1,"a, b"\nENV-01,abc,22.9,patrol,csv-2,\n',
+    })
+    const rows = res.body.trim().split('\n')
+    expect(rows[0]).toBe('row,id,created,grid,unrouted,duplicate_of,error')
+    expect(rows[1]).toMatch(new RegExp(`^1,\\d+,true,${G(6)},false,`))
+    expect(rows[2]).toMatch(/^2,,,,,,.*lon/)
+  })
+
+  it('tells a citizen their grid and how to reach its administrators', async () => {
+    await db().exec(`INSERT INTO administrator (employee_no, name, phone) VALUES ('C1', '陈静', '13807690009');
+      INSERT INTO administrator_grid SELECT id, '${G(6)}' FROM administrator WHERE employee_no = 'C1';`)
+    await app.lookup.refresh()
+    const mine = (await app.inject('/api/v1/my-grid?lon=113.715&lat=22.925')).json()
+    expect(mine.grid.code).toBe(G(6))
+    expect(mine.administrators).toContainEqual({ name: '陈静', phone: '13807690009' })
+  })
+})
