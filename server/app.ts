@@ -1,18 +1,25 @@
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import administratorRoutes from './administrators/routes.ts'
+import auditRoutes from './audit/routes.ts'
+import auth from './auth/auth-plugin.ts'
+import keyRoutes from './auth/routes.ts'
 import coverageRoutes from './coverage/routes.ts'
 import incidentRoutes from './incidents/routes.ts'
+import patrolRoutes from './patrols/routes.ts'
 import type { Db } from './db/client.ts'
 import healthRoutes from './health/routes.ts'
 import jsonBody from './plugins/json-body.ts'
 import problems from './plugins/problems.ts'
 import unitRoutes from './units/routes.ts'
 import lookupRoutes from './lookup/routes.ts'
+import open311Routes from './open311/routes.ts'
 import { LookupService } from './lookup/lookup-service.ts'
 
 export interface AppOptions {
   db: Db
   importBodyLimit?: number
+  /** How long a presented API key's lookup is remembered (default 30 s). */
+  keyCacheTtlMs?: number
   logger?: FastifyServerOptions['logger']
 }
 
@@ -29,6 +36,8 @@ export async function buildApp(options: AppOptions) {
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { coerceTypes: true, useDefaults: true, removeAdditional: false, allErrors: true } },
   })
+  // First, so that its onRoute hook sees (and checks the roles of) every route.
+  await app.register(auth, { db: options.db, keyCacheTtlMs: options.keyCacheTtlMs })
   await app.register(problems)
   await app.register(jsonBody)
   await app.register(healthRoutes, { db: options.db })
@@ -44,6 +53,10 @@ export async function buildApp(options: AppOptions) {
   await app.register(lookupRoutes, { db: options.db, lookup })
   await app.register(administratorRoutes, { db: options.db })
   await app.register(coverageRoutes, { db: options.db })
+  await app.register(keyRoutes, { db: options.db })
+  await app.register(auditRoutes, { db: options.db })
   await app.register(incidentRoutes, { db: options.db, lookup })
+  await app.register(open311Routes, { prefix: '/open311/v2', db: options.db, lookup })
+  await app.register(patrolRoutes, { db: options.db, lookup })
   return app
 }

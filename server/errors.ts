@@ -7,6 +7,8 @@ export const PROBLEMS = {
   'bad-request': { status: 400, title: 'Bad request' },
   'malformed-json': { status: 400, title: 'Malformed JSON body' },
   'invalid-parameter': { status: 400, title: 'Invalid request parameters' },
+  unauthorized: { status: 401, title: 'Missing or invalid API key' },
+  forbidden: { status: 403, title: 'Not allowed for this role' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },

@@ -1,5 +1,6 @@
 /** Reads the environment, opens the database, loads the demo city when empty, listens, and closes gracefully. */
 import { buildApp } from './app.ts'
+import { hasLiveAdminKey } from './auth/api-keys.ts'
 import { loadConfig } from './config.ts'
 import { openDb } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
@@ -8,13 +9,20 @@ import { seedDemoIfEmpty } from './demo/seed-demo.ts'
 const config = loadConfig()
 const started = Date.now()
 const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
-const app = await buildApp({ db, importBodyLimit: config.importBodyLimit, logger: { level: config.logLevel } })
+// Open311 clients may send api_key in the query string: keep keys out of the logs.
+const redactKey = (url: string) => url.replace(/([?&]api_key=)[^&]*/gi, '$1***')
+const app = await buildApp({
+  db,
+  importBodyLimit: config.importBodyLimit,
+  logger: { level: config.logLevel, serializers: { req: (req) => ({ method: req.method, url: redactKey(req.url), remoteAddress: req.ip }) } },
+})
 const log = (msg: string) => app.log.info(msg)
 log(`Database: ${db.backend === 'postgres' ? 'PostgreSQL server (DATABASE_URL)' : `embedded PostGIS in ${config.dataDir}`}`)
 
 const applied = await migrate(db)
 if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`)
 if (config.seedDemo) await seedDemoIfEmpty(db, log)
+if (!(await hasLiveAdminKey(db))) log('No admin API key yet: imports and key management need one; create it with `npm run keys -- create --name NAME --role admin` (see README, Keys and roles)')
 await app.lookup.start()
 
 await app.listen({ port: config.port, host: config.host })

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
+import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
 import { likeLiteral } from '../units/unit-features.ts'
 import * as q from './queries.ts'
@@ -13,7 +14,7 @@ const ListQuery = Type.Object({
 })
 
 export default async function administratorRoutes(app: FastifyInstance, opts: { db: Db }) {
-  app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/administrators', { schema: { querystring: ListQuery } }, async (request) => {
+  app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/administrators', { schema: { querystring: ListQuery }, config: { roles: EVERYONE } }, async (request) => {
     const query = request.query
     const filter = [query.grid ?? null, query.active ?? null, query.q ? likeLiteral(query.q) : null]
     const [count, page] = await Promise.all([

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
+import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
 import { checkCoverage, coverageFeatureCollection, DEFAULT_MIN_AREA_M2 } from './coverage.ts'
 
@@ -16,7 +17,7 @@ const CoverageQuery = Type.Object({
 export default async function coverageRoutes(app: FastifyInstance, opts: { db: Db }) {
   app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof CoverageQuery> }>(
     '/api/v1/units/:code/coverage',
-    { schema: { params: Params, querystring: CoverageQuery } },
+    { schema: { params: Params, querystring: CoverageQuery }, config: { roles: EVERYONE } },
     async (request, reply) => {
       const { at, minAreaM2, format } = request.query
       const report = await checkCoverage(opts.db, request.params.code, { at, minAreaM2 })

@@ -66,7 +66,7 @@ FROM incident_event WHERE incident_id = $1 ORDER BY at, id`
 export const PROBABLE_DUPLICATES = `SELECT id FROM incident WHERE duplicate_of = $1 ORDER BY id`
 
 // List filters: $1 grid, $2 community, $3 town, $4 statuses, $5 categories, $6 channels,
-// $7 from, $8 to, $9 bbox, $10 overdue only.
+// $7 from, $8 to, $9 bbox, $10 overdue only; confinement of the caller: $11 own grids, $12 own department.
 const FILTER = `
 FROM incident i JOIN incident_category c ON c.code = i.category_code
 WHERE ($1::text IS NULL OR i.grid_code = $1)
@@ -78,7 +78,9 @@ WHERE ($1::text IS NULL OR i.grid_code = $1)
   AND ($7::timestamptz IS NULL OR i.reported_at >= $7)
   AND ($8::timestamptz IS NULL OR i.reported_at < $8)
   AND ($9::float8[] IS NULL OR i.geom && ST_MakeEnvelope($9[1], $9[2], $9[3], $9[4], 4326))
-  AND (NOT $10::boolean OR incident_supervision_level(i.status, i.dispatched_at, i.deadline_at, now()) > 0)`
+  AND (NOT $10::boolean OR incident_supervision_level(i.status, i.dispatched_at, i.deadline_at, now()) > 0)
+  AND ($11::text[] IS NULL OR i.grid_code = ANY($11))
+  AND ($12::text IS NULL OR i.department = $12)`
 
 export const COUNT_INCIDENTS = `SELECT count(*)::int AS n ${FILTER}`
 
@@ -89,7 +91,7 @@ export const LIST_INCIDENTS: Record<string, string> = Object.fromEntries(
     reported_at: 'i.reported_at, i.id',
     deadline_at: 'i.deadline_at NULLS LAST, i.id',
     '-supervision_level': 'incident_supervision_level(i.status, i.dispatched_at, i.deadline_at, now()) DESC, i.deadline_at, i.id',
-  }).map(([key, order]) => [key, `SELECT ${DETAIL_COLUMNS} ${FILTER} ORDER BY ${order} LIMIT $11 OFFSET $12`]),
+  }).map(([key, order]) => [key, `SELECT ${DETAIL_COLUMNS} ${FILTER} ORDER BY ${order} LIMIT $13 OFFSET $14`]),
 )
 
 export const LOCK_INCIDENT = `

@@ -48,12 +48,31 @@ export interface IncidentRoutesOptions {
   lookup: LookupService
 }
 
-/** Who is calling: the API key's name when the auth plugin set one, else a declared actor header. */
+interface Caller {
+  role?: string
+  name?: string
+  department?: string
+  grids?: string[]
+}
+
+/**
+ * What a caller may see: a grid administrator only the incidents of their own
+ * grids, a department only those dispatched to it; everyone else is not confined.
+ */
+export function confinement(request: FastifyRequest): { grids: string[] | null; department: string | null } {
+  const p = (request as FastifyRequest & { principal?: Caller }).principal
+  return { grids: p?.role === 'grid_admin' ? (p.grids ?? []) : null, department: p?.role === 'department' ? (p.department ?? '') : null }
+}
+
+function assertMayTouch(request: FastifyRequest, row: IncidentRow) {
+  const { grids, department } = confinement(request)
+  if (grids && !grids.includes(row.grid_code as string)) throw new AppError('forbidden', `Incident ${row.id} is not in one of your grids`)
+  if (department !== null && row.department !== department) throw new AppError('forbidden', `Incident ${row.id} was not dispatched to your department`)
+}
+
+/** Who is calling, as recorded in histories: the API key's name ('anonymous' without a key). */
 export function actorOf(request: FastifyRequest): string | null {
-  const principal = (request as FastifyRequest & { principal?: { name?: string } }).principal
-  if (principal?.name) return principal.name
-  const header = request.headers['x-actor']
-  return (Array.isArray(header) ? header[0] : header) ?? null
+  return (request as FastifyRequest & { principal?: { name?: string } }).principal?.name ?? null
 }
 
 export default async function incidentRoutes(app: FastifyInstance, opts: IncidentRoutesOptions) {
@@ -82,7 +101,8 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
     const f = request.query
     const list = (v: string | undefined) => (v ? v.split(',') : null)
     const bbox = f.bbox ? f.bbox.split(',').map(Number) : null
-    const filter = [f.grid ?? null, f.community ?? null, f.town ?? null, list(f.status), list(f.category), list(f.channel), f.from ?? null, f.to ?? null, bbox, f.overdue]
+    const own = confinement(request)
+    const filter = [f.grid ?? null, f.community ?? null, f.town ?? null, list(f.status), list(f.category), list(f.channel), f.from ?? null, f.to ?? null, bbox, f.overdue, own.grids, own.department]
     const [count, page] = await Promise.all([
       db.query<{ n: number }>(q.COUNT_INCIDENTS, filter),
       db.query<IncidentRow>(q.LIST_INCIDENTS[f.sort]!, [...filter, f.limit, f.offset]),
@@ -111,6 +131,7 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
     async (request) => {
       const row = (await db.query<IncidentRow>(q.GET_INCIDENT, [request.params.id])).rows[0]
       if (!row) throw notFound('incident', String(request.params.id))
+      assertMayTouch(request, row)
       const [events, duplicates] = await Promise.all([db.query(q.EVENTS, [row.id]), db.query<{ id: number }>(q.PROBABLE_DUPLICATES, [row.id])])
       return { ...staffView(row), reporter: row.reporter, token: row.token, history: events.rows, probableDuplicates: duplicates.rows.map((d) => d.id) }
     },
@@ -119,7 +140,12 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
   app.post<{ Params: { id: number }; Body: Static<typeof TransitionBody> }>(
     '/api/v1/incidents/:id/transitions',
     { config: { roles: ['admin', 'supervisor', 'grid_admin', 'department'] }, schema: { params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), body: TransitionBody } },
-    async (request) => transition(db, request.params.id, { ...request.body, actor: actorOf(request) }),
+    async (request) => {
+      const row = (await db.query<IncidentRow>(q.GET_INCIDENT, [request.params.id])).rows[0]
+      if (!row) throw notFound('incident', String(request.params.id))
+      assertMayTouch(request, row)
+      return transition(db, request.params.id, { ...request.body, actor: actorOf(request) })
+    },
   )
 
   // Citizens follow their report by its receipt token, and rate it once closed.
@@ -153,7 +179,7 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
   )
 
   app.get('/api/v1/supervision/queue', { config: { roles: ['admin', 'supervisor'] } }, async () => {
-    const { rows } = await db.query<IncidentRow>(q.LIST_INCIDENTS['-supervision_level']!, [null, null, null, ['dispatched'], null, null, null, null, null, true, 1000, 0])
+    const { rows } = await db.query<IncidentRow>(q.LIST_INCIDENTS['-supervision_level']!, [null, null, null, ['dispatched'], null, null, null, null, null, true, null, null, 1000, 0])
     return { items: rows.map(staffView) }
   })
 }

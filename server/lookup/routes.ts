@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
+import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { batchSnippets, BATCH_FIELDS, pickFields, singleAnswer, SINGLE_FIELDS, type BatchField } from './answers.ts'
@@ -24,7 +25,6 @@ const LookupQuery = Type.Object({
 })
 
 const MyGridQuery = Type.Object({ lon: Type.Number({ minimum: -180, maximum: 180 }), lat: Type.Number({ minimum: -90, maximum: 90 }), crs: Crs })
-const PUBLIC = ['admin', 'planner', 'analyst', 'supervisor', 'grid_admin', 'department', 'system', 'public']
 
 const BatchQuery = Type.Object({ at: Type.Optional(At), crs: Crs, fields: Type.Optional(fieldList(BATCH_FIELDS)) })
 
@@ -41,7 +41,7 @@ export default async function lookupRoutes(app: FastifyInstance, opts: LookupRou
     return wgs
   }
 
-  app.get<{ Querystring: Static<typeof LookupQuery> }>('/api/v1/lookup', { schema: { querystring: LookupQuery } }, async (request) => {
+  app.get<{ Querystring: Static<typeof LookupQuery> }>('/api/v1/lookup', { schema: { querystring: LookupQuery }, config: { roles: EVERYONE } }, async (request) => {
     const { lon, lat, at, crs, nearest, fields } = request.query
     const ix = await opts.lookup.indexFor(at)
     const p = toWgs84(lon, lat, crs)
@@ -50,7 +50,7 @@ export default async function lookupRoutes(app: FastifyInstance, opts: LookupRou
   })
 
   // Citizens: my grid, its community and town, and how to reach its administrators.
-  app.get<{ Querystring: Static<typeof MyGridQuery> }>('/api/v1/my-grid', { config: { roles: PUBLIC }, schema: { querystring: MyGridQuery } }, async (request) => {
+  app.get<{ Querystring: Static<typeof MyGridQuery> }>('/api/v1/my-grid', { config: { roles: EVERYONE }, schema: { querystring: MyGridQuery } }, async (request) => {
     const { lon, lat, crs } = request.query
     const ix = await opts.lookup.indexFor()
     const p = toWgs84(lon, lat, crs)
@@ -73,6 +73,7 @@ export default async function lookupRoutes(app: FastifyInstance, opts: LookupRou
         params: Type.Object({ point: Type.String({ pattern: '^-?[0-9]+(\\.[0-9]+)?,-?[0-9]+(\\.[0-9]+)?$', description: 'lon,lat' }) }),
         querystring: Type.Object({ at: Type.Optional(At), crs: Crs }),
       },
+      config: { roles: EVERYONE },
     },
     async (request) => {
       const [lon, lat] = request.params.point.split(',').map(Number) as [number, number]
@@ -95,7 +96,8 @@ export default async function lookupRoutes(app: FastifyInstance, opts: LookupRou
 
   app.post<{ Querystring: Static<typeof BatchQuery>; Body: unknown }>(
     '/api/v1/lookup/batch',
-    { bodyLimit: 64 * 1024 * 1024, schema: { querystring: BatchQuery } },
+    // Streams (NDJSON, CSV) are answered by a pre-handler of this same route, behind the same roles.
+    { bodyLimit: 64 * 1024 * 1024, schema: { querystring: BatchQuery }, config: { roles: EVERYONE } },
     async (request, reply) => {
       if (isStreamRequest(request)) return reply // answered by the streaming pre-handler
       const points = (request.body as { points?: unknown } | null)?.points

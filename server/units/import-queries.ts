@@ -127,5 +127,3 @@ FROM import_staging
 ORDER BY length(code), code`
 
 export const LEVEL_COUNTS = `SELECT level, count(*)::int AS n FROM import_staging GROUP BY level`
-
-export const AUDIT = `INSERT INTO audit_log (actor, action, subject, detail) VALUES ($1, $2, $3, $4::jsonb)`

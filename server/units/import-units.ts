@@ -3,6 +3,7 @@
  * passes, stores it as a new generation in one transaction. All problems are
  * collected and reported at once; on any of them nothing is stored.
  */
+import { recordAudit } from '../audit/audit-log.ts'
 import type { Db, Queryable } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { checkFeatureCollection, type ImportIssue, type UnitInput } from './feature-checks.ts'
@@ -239,12 +240,22 @@ async function writeGeneration(tx: Queryable, options: ImportOptions, report: Im
     options.note ?? null,
   ])).rows[0]!
   await tx.query(q.WRITE_UNITS, [gen.id])
-  await tx.query(q.AUDIT, [
-    options.actor ?? null,
-    'units.import',
-    `generation:${gen.id}`,
-    JSON.stringify({ mode: options.mode ?? 'replace', counts: report.counts, fixed: report.fixed.length, clipped: report.clipped.length, previous: current?.id ?? null }),
-  ])
+  await recordAudit(tx, {
+    actor: options.actor ?? null,
+    action: 'units.import',
+    subject: `generation:${gen.id}`,
+    detail: {
+      // The current generation before and after: the import closes one and opens the next.
+      before: current ? { generation: current.id, validFrom: current.valid_from.toISOString() } : null,
+      after: { generation: gen.id, label: gen.label, validFrom: gen.valid_from.toISOString() },
+      source: options.source ?? 'import',
+      mode: options.mode ?? 'replace',
+      counts: report.counts,
+      fixed: report.fixed.length,
+      clipped: report.clipped.length,
+      previous: current?.id ?? null,
+    },
+  })
   return { id: gen.id, label: gen.label, validFrom: gen.valid_from.toISOString() }
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
+import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
 import { AppError, notFound } from '../errors.ts'
 import { ADMINISTRATORS_OF_GRID } from '../administrators/queries.ts'
@@ -53,7 +54,7 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
     validTo: g.valid_to?.toISOString() ?? null,
   })
 
-  app.get('/api/v1/generations', async () => {
+  app.get('/api/v1/generations', { config: { roles: EVERYONE } }, async () => {
     const { rows } = await db.query<Record<string, unknown> & { valid_from: Date; valid_to: Date | null }>(q.GENERATIONS)
     return {
       items: rows.map((g) => ({
@@ -71,7 +72,7 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
     }
   })
 
-  app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/units', { schema: { querystring: ListQuery } }, async (request) => {
+  app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/units', { schema: { querystring: ListQuery }, config: { roles: EVERYONE } }, async (request) => {
     const query = request.query
     const gen = await generationAt(query.at)
     let bbox: number[] | null = null
@@ -107,7 +108,7 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
 
   app.get<{ Params: { code: string }; Querystring: { at?: string } }>(
     '/api/v1/units/:code',
-    { schema: { params: Type.Object({ code: Code }), querystring: Type.Object({ at: Type.Optional(At) }) } },
+    { schema: { params: Type.Object({ code: Code }), querystring: Type.Object({ at: Type.Optional(At) }) }, config: { roles: EVERYONE } },
     async (request) => {
       const { code } = request.params
       const gen = await generationAt(request.query.at)
@@ -129,13 +130,13 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
 
   app.post<{ Querystring: Static<typeof ImportQuery>; Body: unknown }>(
     '/api/v1/units/import',
-    { bodyLimit: opts.importBodyLimit, schema: { querystring: ImportQuery } },
+    { bodyLimit: opts.importBodyLimit, schema: { querystring: ImportQuery }, config: { roles: ['admin', 'planner'] } },
     async (request, reply) => {
       const query = request.query
       const report = await importUnits(db, request.body, {
         ...query,
         validFrom: query.validFrom ? new Date(query.validFrom) : undefined,
-        actor: headerText(request.headers['x-actor']),
+        actor: request.principal.name,
         source: 'api',
       })
       if (!report.dryRun) opts.onPublished?.()
@@ -147,8 +148,4 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
 
 export function adminSummary(a: Record<string, unknown>) {
   return { id: a.id, employeeNo: a.employee_no, name: a.name, phone: a.phone, active: a.active }
-}
-
-function headerText(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v
 }

@@ -3,6 +3,7 @@ import { buildApp } from '../../server/app.ts'
 import { wgs84ToGcj02 } from '../../server/lookup/gcj02.ts'
 import { importUnits } from '../../server/units/import-units.ts'
 import { describeBackends } from '../helpers/backends.ts'
+import { keyHeaders } from '../helpers/keys.ts'
 import { squareCity } from '../helpers/square-city.ts'
 
 type App = Awaited<ReturnType<typeof buildApp>>
@@ -11,14 +12,17 @@ const G = (n: number) => `441900003001${String(n).padStart(3, '0')}`
 
 describeBackends('Incidents', ({ db }) => {
   let app: App
-  const headers = { 'content-type': 'application/json', 'x-actor': 'test' }
+  let supervisor: Record<string, string>
+  const headers = () => ({ 'content-type': 'application/json', ...supervisor })
   const post = (url: string, body: unknown, extra: Record<string, string> = {}) =>
-    app.inject({ method: 'POST', url, headers: { ...headers, ...extra }, payload: typeof body === 'string' ? body : JSON.stringify(body) })
+    app.inject({ method: 'POST', url, headers: { ...headers(), ...extra }, payload: typeof body === 'string' ? body : JSON.stringify(body) })
+  const get = (url: string, extra: Record<string, string> = supervisor) => app.inject({ url, headers: extra })
   const count = async () => (await db().query<{ n: number }>('SELECT count(*)::int AS n FROM incident')).rows[0]!.n
   const report = (over: Record<string, unknown> = {}) => ({ category: 'ENV-01', lon: 113.715, lat: 22.925, channel: 'citizen', description: '垃圾堆积', ...over })
 
   beforeAll(async () => {
     await importUnits(db(), squareCity({ nx: 4, ny: 4 }), { validFrom: new Date('2020-01-01T00:00:00Z') })
+    supervisor = await keyHeaders(db(), { name: 'test', role: 'supervisor' })
     app = await buildApp({ db: db() })
     return () => app.close()
   })
@@ -76,7 +80,7 @@ describeBackends('Incidents', ({ db }) => {
     // ~80 m away, or another category: not a duplicate.
     expect((await post('/api/v1/incidents', report({ category: 'CONS-02', lon: 113.7059, lat: 22.9351 }))).json().duplicateOf).toBeNull()
     expect((await post('/api/v1/incidents', report({ category: 'CONS-03', lon: 113.7054, lat: 22.9351 }))).json().duplicateOf).toBeNull()
-    const detail = (await app.inject(`/api/v1/incidents/${original.id}`)).json()
+    const detail = (await get(`/api/v1/incidents/${original.id}`)).json()
     expect(detail.probableDuplicates).toEqual([near.id])
     // Merging is a workflow action.
     const merged = await post(`/api/v1/incidents/${near.id}/transitions`, { action: 'merge', duplicateOf: original.id, note: '同一摊位' })
@@ -92,7 +96,7 @@ describeBackends('Incidents', ({ db }) => {
     expect((await step('accept', { note: '现场核实' })).json().status).toBe('accepted')
     const dispatched = await step('dispatch')
     expect(dispatched.json().status).toBe('dispatched')
-    const detail = (await app.inject(`/api/v1/incidents/${id}`)).json()
+    const detail = (await get(`/api/v1/incidents/${id}`)).json()
     expect(detail.department).toBe('water_affairs')
     // SAFE-03 has a 6-hour deadline from dispatch.
     expect(Date.parse(detail.deadlineAt) - Date.parse(detail.dispatchedAt)).toBe(6 * 3600_000)
@@ -100,12 +104,12 @@ describeBackends('Incidents', ({ db }) => {
     for (const [action, status] of [['handle', 'handled'], ['verify', 'verified'], ['close', 'closed']]) {
       expect((await step(action!, { note: action })).json().status).toBe(status)
     }
-    const history = (await app.inject(`/api/v1/incidents/${id}`)).json().history
+    const history = (await get(`/api/v1/incidents/${id}`)).json().history
     expect(history.map((e: { action: string }) => e.action)).toEqual(['report', 'accept', 'dispatch', 'handle', 'verify', 'close'])
     expect(history[1]).toMatchObject({ actor: 'test', from_status: 'reported', to_status: 'accepted', note: '现场核实' })
 
     // The reporter follows it by token (no private data) and rates it once closed.
-    const mine = (await app.inject(`/api/v1/incidents/by-token/${token}`)).json()
+    const mine = (await get(`/api/v1/incidents/by-token/${token}`)).json()
     expect(mine.status).toBe('closed')
     expect(JSON.stringify(mine)).not.toContain('13800000000')
     const rated = await post(`/api/v1/incidents/by-token/${token}/rating`, { satisfaction: 5 })
@@ -125,28 +129,28 @@ describeBackends('Incidents', ({ db }) => {
       await db().query(`UPDATE incident SET dispatched_at = now() - make_interval(hours => $2 + 6), deadline_at = now() - make_interval(hours => $2) WHERE id = $1`, [id, hoursLate])
       ids.push(id)
     }
-    const levels = await Promise.all(ids.map(async (id) => (await app.inject(`/api/v1/incidents/${id}`)).json().supervisionLevel))
+    const levels = await Promise.all(ids.map(async (id) => (await get(`/api/v1/incidents/${id}`)).json().supervisionLevel))
     expect(levels).toEqual([0, 1, 2, 3])
-    const queue = (await app.inject('/api/v1/supervision/queue')).json().items.map((i: { id: number }) => i.id)
+    const queue = (await get('/api/v1/supervision/queue')).json().items.map((i: { id: number }) => i.id)
     expect(queue).toEqual([ids[3], ids[2], ids[1]])
-    const overdue = (await app.inject('/api/v1/incidents?overdue=true')).json()
+    const overdue = (await get('/api/v1/incidents?overdue=true')).json()
     expect(overdue.items.map((i: { id: number }) => i.id).sort()).toEqual([ids[1], ids[2], ids[3]].sort())
   })
 
   it('lists with filters, paging and sorting, and exports GeoJSON and CSV', async () => {
-    const all = (await app.inject('/api/v1/incidents?town=441900003&limit=5')).json()
+    const all = (await get('/api/v1/incidents?town=441900003&limit=5')).json()
     expect(all.numberReturned).toBe(5)
     expect(all.links.find((l: { rel: string }) => l.rel === 'next')).toBeTruthy()
     const times = all.items.map((i: { reportedAt: string }) => i.reportedAt)
     expect(times).toEqual([...times].sort().reverse())
-    const env = (await app.inject('/api/v1/incidents?category=ENV-01&grid=' + G(6))).json()
+    const env = (await get('/api/v1/incidents?category=ENV-01&grid=' + G(6))).json()
     expect(env.items.every((i: { category: string; grid: string }) => i.category === 'ENV-01' && i.grid === G(6))).toBe(true)
-    const geo = await app.inject('/api/v1/incidents?format=geojson&status=closed')
+    const geo = await get('/api/v1/incidents?format=geojson&status=closed')
     expect(geo.json().features[0]).toMatchObject({ type: 'Feature', geometry: { type: 'Point' }, properties: { status: 'closed' } })
-    const csv = await app.inject('/api/v1/incidents?format=csv&limit=3')
+    const csv = await get('/api/v1/incidents?format=csv&limit=3')
     expect(csv.headers['content-type']).toMatch(/text\/csv/)
     expect(csv.body.split('\n')[0]).toBe('id,category,lon,lat,reportedAt,channel,grid,community,town,status,department,deadlineAt,supervisionLevel,duplicateOf,description')
-    expect((await app.inject('/api/v1/incidents?sort=id;drop')).statusCode).toBe(400)
+    expect((await get('/api/v1/incidents?sort=id;drop')).statusCode).toBe(400)
   })
 
   it('takes bulk NDJSON: keeps the good rows, names the bad ones, and a retry stores nothing twice', async () => {
@@ -156,7 +160,7 @@ describeBackends('Incidents', ({ db }) => {
     lines[17] = '{"category": "ENV-03", "lon": 113.7'
     lines[88] = JSON.stringify({ category: 'NOPE', lon: 113.71, lat: 22.91, channel: 'system', external_id: 'bad-88' })
     lines[150] = JSON.stringify({ category: 'ENV-03', lon: 'x', lat: 22.91, channel: 'system', external_id: 'bad-150' })
-    const send = () => app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { 'content-type': 'application/x-ndjson' }, payload: lines.join('\n') + '\n' })
+    const send = () => app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { 'content-type': 'application/x-ndjson', ...supervisor }, payload: lines.join('\n') + '\n' })
     const before = await count()
     const first = (await send()).body.trim().split('\n').map((l) => JSON.parse(l))
     const summary = first.pop()
@@ -173,13 +177,40 @@ describeBackends('Incidents', ({ db }) => {
     const res = await app.inject({
       method: 'POST',
       url: '/api/v1/incidents/bulk',
-      headers: { 'content-type': 'text/csv' },
+      headers: { 'content-type': 'text/csv', ...supervisor },
       payload: 'category,lon,lat,channel,external_id,description\nENV-01,113.715,22.925,patrol,csv-1,"a, b"\nENV-01,abc,22.9,patrol,csv-2,\n',
     })
     const rows = res.body.trim().split('\n')
     expect(rows[0]).toBe('row,id,created,grid,unrouted,duplicate_of,error')
     expect(rows[1]).toMatch(new RegExp(`^1,\\d+,true,${G(6)},false,`))
     expect(rows[2]).toMatch(/^2,,,,,,.*lon/)
+  })
+
+  it('confines a grid administrator to their own grids and a department to what was dispatched to it', async () => {
+    await db().exec(`INSERT INTO administrator (employee_no, name) VALUES ('GA1', '网格员甲');
+      INSERT INTO administrator_grid SELECT id, '${G(6)}' FROM administrator WHERE employee_no = 'GA1';`)
+    const gridAdmin = await keyHeaders(db(), { name: 'ga1', role: 'grid_admin', administratorEmployeeNo: 'GA1' })
+    const water = await keyHeaders(db(), { name: 'water', role: 'department', department: 'water_affairs' })
+    const mine = (await post('/api/v1/incidents', report({ category: 'SAFE-03', lon: 113.715, lat: 22.925 }))).json()
+    const other = (await post('/api/v1/incidents', report({ category: 'ENV-02', lon: 113.735, lat: 22.905 }))).json()
+    expect((await get(`/api/v1/incidents/${mine.id}`, gridAdmin)).statusCode).toBe(200)
+    const denied = await get(`/api/v1/incidents/${other.id}`, gridAdmin)
+    expect(denied.statusCode).toBe(403)
+    expect(denied.headers['content-type']).toMatch(/problem\+json/)
+    const listed = (await get('/api/v1/incidents?limit=10000', gridAdmin)).json().items
+    expect(listed.length).toBeGreaterThan(0)
+    expect(listed.every((i: { grid: string }) => i.grid === G(6))).toBe(true)
+    const move = (id: number, action: string, h: Record<string, string>) =>
+      app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/transitions`, headers: { 'content-type': 'application/json', ...h }, payload: { action } })
+    expect((await move(other.id, 'accept', gridAdmin)).statusCode).toBe(403)
+    expect((await move(mine.id, 'accept', gridAdmin)).json().status).toBe('accepted')
+    // The department sees it only once dispatched to it.
+    expect((await get(`/api/v1/incidents/${mine.id}`, water)).statusCode).toBe(403)
+    await move(mine.id, 'dispatch', supervisor)
+    expect((await move(mine.id, 'handle', water)).json().status).toBe('handled')
+    expect((await get('/api/v1/incidents', water)).json().items.every((i: { department: string }) => i.department === 'water_affairs')).toBe(true)
+    // Anonymous callers cannot list incidents at all.
+    expect((await app.inject('/api/v1/incidents')).statusCode).toBe(401)
   })
 
   it('tells a citizen their grid and how to reach its administrators', async () => {

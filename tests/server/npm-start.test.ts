@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type ServerProcess } from '../helpers/server-process.ts'
 
@@ -10,7 +13,7 @@ import { startServer, type ServerProcess } from '../helpers/server-process.ts'
  * honours its body limit answers from the declared length alone. Returns the
  * status line's code, the content type and the body of that answer.
  */
-function postHuge(url: string, bytes: number) {
+function postHuge(url: string, bytes: number, key: string) {
   const { hostname, port } = new URL(url)
   return new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
     const socket = connect(Number(port), hostname)
@@ -29,7 +32,7 @@ function postHuge(url: string, bytes: number) {
       socket.destroy()
       resolve({ status: Number(head.split(' ')[1]), type: /content-type: *([^\r\n]+)/i.exec(head)?.[1] ?? '', body })
     })
-    socket.write(`POST /api/v1/units/import HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${bytes}\r\n\r\n`)
+    socket.write(`POST /api/v1/units/import HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${key}\r\nContent-Length: ${bytes}\r\n\r\n`)
     socket.write(Buffer.alloc(1024 * 1024, ' '))
   })
 }
@@ -37,7 +40,15 @@ function postHuge(url: string, bytes: number) {
 describe('npm start on the embedded database', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'zhiwang-start-'))
   let server: ServerProcess
+  let adminKey: string
   beforeAll(async () => {
+    // The first admin key, made with the CLI as the README says, before the first start.
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/api-keys.ts', 'create', '--name', 'first-admin', '--role', 'admin', '--json'],
+      { cwd: fileURLToPath(new URL('../../', import.meta.url)), env: { ...process.env, ZHIWANG_DATA_DIR: dataDir, DATABASE_URL: '' } },
+    )
+    adminKey = JSON.parse(stdout).secret
     server = await startServer({ ZHIWANG_DATA_DIR: dataDir })
   })
   afterAll(async () => {
@@ -57,7 +68,7 @@ describe('npm start on the embedded database', () => {
 
   it('refuses a 200 MB body with 413 problem+json without storing anything', async () => {
     const before = await (await fetch(`${server.url}/api/v1/generations`)).json()
-    const res = await postHuge(server.url, 200 * 1024 * 1024)
+    const res = await postHuge(server.url, 200 * 1024 * 1024, adminKey)
     expect(res.status).toBe(413)
     expect(res.type).toMatch(/^application\/problem\+json/)
     expect(JSON.parse(res.body)).toMatchObject({ type: '/problems/payload-too-large', status: 413 })

@@ -1,16 +1,20 @@
 import { beforeAll, expect, it } from 'vitest'
 import { buildApp } from '../../server/app.ts'
+import { createApiKey } from '../../server/auth/api-keys.ts'
 import { registryChecksum } from '../helpers/db-checksum.ts'
 import { describeBackends } from '../helpers/backends.ts'
 import { feature, gridIndex, rectangle, squareCity } from '../helpers/square-city.ts'
 
 type App = Awaited<ReturnType<typeof buildApp>>
 
+/** Imports need an admin or planner key; made in beforeAll as the CLI makes keys. */
+let adminKey = ''
+
 function post(app: App, body: unknown, query = '') {
   return app.inject({
     method: 'POST',
     url: `/api/v1/units/import${query}`,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
     payload: typeof body === 'string' ? body : JSON.stringify(body),
   })
 }
@@ -18,6 +22,7 @@ function post(app: App, body: unknown, query = '') {
 describeBackends('Unit import', ({ db }) => {
   let app: App
   beforeAll(async () => {
+    adminKey = (await createApiKey(db(), { name: 'import-tests', role: 'admin' }, 'tests')).secret
     app = await buildApp({ db: db() })
     return () => app.close()
   })
@@ -209,7 +214,7 @@ describeBackends('Unit import', ({ db }) => {
     expect(broken.json()).toMatchObject({ type: '/problems/malformed-json', status: 400 })
     expect(broken.json().detail).toMatch(/position|column/i)
 
-    const text = await app.inject({ method: 'POST', url: '/api/v1/units/import', headers: { 'content-type': 'text/plain' }, payload: 'hello' })
+    const text = await app.inject({ method: 'POST', url: '/api/v1/units/import', headers: { 'content-type': 'text/plain', authorization: `Bearer ${adminKey}` }, payload: 'hello' })
     expect(text.statusCode).toBe(415)
     expect(text.headers['content-type']).toMatch(/problem\+json/)
 

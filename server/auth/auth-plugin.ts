@@ -1,0 +1,147 @@
+/**
+ * Who may call what. Every request gets a `principal` (the key's role and
+ * scope, or `public`); every route names the roles it admits in
+ * `config: { roles }`, and a route that names none is refused when it is
+ * registered, so no endpoint can be opened by forgetting. `/health*` and
+ * `/problems/*` are public without saying so.
+ *
+ * Answers: no key where one is needed → 401 with `WWW-Authenticate: Bearer`;
+ * an unknown, revoked or malformed key → 401 (on public routes too: a bad key
+ * is a client bug, not a request to be anonymous); a role not admitted → 403.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Db } from '../db/client.ts'
+import { AppError } from '../errors.ts'
+import { findKey, hashSecret } from './api-keys.ts'
+import { KeyCache } from './key-cache.ts'
+import { keyFromRequest, type KeySources } from './key-from-request.ts'
+import { ANONYMOUS, type Principal } from './principal.ts'
+import { EVERYONE } from './roles.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The roles that may call the route (`EVERYONE` for public reads). Required:
+     * a route without it is refused. Typed loosely so plain string arrays fit;
+     * an unknown role name is refused when the route is registered.
+     */
+    roles?: readonly string[]
+    /**
+     * Also take the key from `api_key` in the query string or body (Open311
+     * GeoReport v2). The check then runs after the body is parsed, so keep
+     * such routes' body limits small.
+     */
+    apiKeyParam?: boolean
+  }
+  interface FastifyRequest {
+    principal: Principal
+  }
+  interface FastifyInstance {
+    keyCache: KeyCache
+    /** Every route with the roles it admits, in registration order. */
+    routeRoles: readonly RouteRoles[]
+  }
+}
+
+export interface RouteRoles {
+  method: string
+  url: string
+  roles: readonly string[]
+}
+
+export interface AuthOptions {
+  db: Db
+  /** How long a presented key's lookup is remembered; 0 disables the cache. */
+  keyCacheTtlMs?: number
+}
+
+const IMPLICITLY_PUBLIC = /^\/(health|problems\/)/
+const REALM = 'Bearer realm="zhiwang"'
+
+async function auth(app: FastifyInstance, opts: AuthOptions) {
+  const cache = new KeyCache(opts.keyCacheTtlMs ?? 30_000)
+  const routes: RouteRoles[] = []
+  app.decorate('keyCache', cache)
+  app.decorate('routeRoles', routes)
+  app.decorateRequest('principal', null as unknown as Principal)
+  app.addHook('onClose', async () => cache.clear())
+
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat()
+    let roles = route.config?.roles
+    if (roles === undefined && IMPLICITLY_PUBLIC.test(route.url)) {
+      roles = EVERYONE
+      route.config = { ...route.config, roles }
+    }
+    const where = `${methods.join(',')} ${route.url}`
+    if (!Array.isArray(roles) || roles.length === 0) {
+      throw new Error(`Route ${where} declares no roles: add config: { roles: [...] } (EVERYONE for a public read)`)
+    }
+    const unknown = roles.find((r) => !(EVERYONE as readonly string[]).includes(r))
+    if (unknown !== undefined) throw new Error(`Route ${where} declares an unknown role: ${JSON.stringify(unknown)}`)
+    for (const method of methods) routes.push({ method, url: route.url, roles })
+  })
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.principal = ANONYMOUS
+    if (request.routeOptions.config.apiKeyParam) return // checked in preValidation, once the body is parsed
+    await admit(request, reply, {})
+  })
+
+  app.addHook('preValidation', async (request, reply) => {
+    if (request.routeOptions.config.apiKeyParam) await admit(request, reply, { query: true, body: true })
+  })
+
+  async function admit(request: FastifyRequest, reply: FastifyReply, sources: KeySources) {
+    const roles = request.routeOptions.config.roles
+    if (roles === undefined) {
+      if (request.is404) return // the not-found handler answers; nothing to protect
+      throw new Error(`Route ${request.method} ${request.routeOptions.url} has no roles`) // onRoute makes this unreachable
+    }
+    let secret: string | null
+    try {
+      secret = keyFromRequest(request, sources)
+    } catch (err) {
+      if (err instanceof AppError) reply.header('www-authenticate', `${REALM}, error="invalid_request"`)
+      throw err
+    }
+    if (secret !== null) request.principal = await principalFor(secret, reply)
+    const principal = request.principal
+    if (roles.includes(principal.role)) return
+
+    const route = `${request.method} ${request.routeOptions.url}`
+    if (principal.role === 'public') {
+      reply.header('www-authenticate', REALM)
+      throw new AppError('unauthorized', `${route} needs an API key with role ${anyOf(roles)}; send it as "Authorization: Bearer <key>" or "X-API-Key: <key>"`, { requiredRoles: roles })
+    }
+    throw new AppError('forbidden', `${route} needs role ${anyOf(roles)}; the key ${JSON.stringify(principal.name)} has role ${principal.role}`, {
+      requiredRoles: roles,
+      role: principal.role,
+    })
+  }
+
+  async function principalFor(secret: string, reply: FastifyReply): Promise<Principal> {
+    const record = await cache.get(hashSecret(secret), () => findKey(opts.db, secret))
+    const invalid = (detail: string) => {
+      reply.header('www-authenticate', `${REALM}, error="invalid_token"`)
+      return new AppError('unauthorized', detail)
+    }
+    if (!record) throw invalid(`The API key ${shown(secret)} is not valid: no such key was issued`)
+    const { principal } = record
+    if (record.revokedAt) throw invalid(`The API key ${shown(secret)} (${JSON.stringify(principal.name)}) was revoked at ${record.revokedAt.toISOString()}`)
+    if (record.administratorActive === false) {
+      throw new AppError('forbidden', `The API key ${JSON.stringify(principal.name)} belongs to administrator ${principal.administratorId}, who is no longer active`)
+    }
+    return principal
+  }
+}
+
+/** Enough of a presented key to recognise it in a message, never the whole secret. */
+const shown = (secret: string) => JSON.stringify(`${secret.slice(0, Math.min(8, Math.floor(secret.length / 4)))}…`)
+
+function anyOf(roles: readonly string[]): string {
+  return roles.length === 1 ? roles[0]! : `${roles.slice(0, -1).join(', ')} or ${roles.at(-1)}`
+}
+
+export default fp(auth, { name: 'auth' })

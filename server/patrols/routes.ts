@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify'
+import { polygonToCells } from 'h3-js'
+import { Type, type Static } from 'typebox'
+import type { Db } from '../db/client.ts'
+import { AppError, notFound } from '../errors.ts'
+import type { IndexedGeneration } from '../lookup/indexed-generation.ts'
+import type { LookupService } from '../lookup/lookup-service.ts'
+import { actorOf } from '../incidents/routes.ts'
+import { PATROL_RES, trackCells } from './track-cells.ts'
+import { readGeoJsonTrack, readGpxTrack } from './track-input.ts'
+
+const ADMINISTRATOR = `SELECT id FROM administrator WHERE employee_no = $1`
+const INSERT_TRACK = `
+INSERT INTO patrol_track (administrator_id, started_at, ended_at, geom, length_m)
+VALUES ($1, $2, $3, ST_SetSRID(ST_MakeLine(ARRAY(SELECT ST_MakePoint(x, y) FROM unnest($4::float8[], $5::float8[]) AS p(x, y))), 4326), $6)
+RETURNING id`
+const INSERT_CELLS = `INSERT INTO patrol_cell (track_id, h3, visited_at) SELECT $1, h, to_timestamp(t / 1000.0) FROM unnest($2::text[], $3::float8[]) AS c(h, t)`
+const VISITED = `
+SELECT h3, max(visited_at) >= now() - interval '7 days' AS last7
+FROM patrol_cell WHERE h3 = ANY($1::text[]) AND visited_at >= now() - interval '30 days' GROUP BY h3`
+
+const CoverageQuery = Type.Object({
+  grid: Type.Optional(Type.String({ pattern: '^[0-9]{15}$' })),
+  community: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
+  town: Type.Optional(Type.String({ pattern: '^[0-9]{9}$' })),
+})
+
+export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db; lookup: LookupService }) {
+  const { db, lookup } = opts
+  app.addContentTypeParser(['application/gpx+xml', 'application/xml', 'text/xml'], { parseAs: 'string', bodyLimit: 32 * 1024 * 1024 }, (_r, body, done) => done(null, body))
+
+  app.post<{ Querystring: { employeeNo: string } }>(
+    '/api/v1/patrols',
+    { config: { roles: ['admin', 'grid_admin', 'system'] }, bodyLimit: 32 * 1024 * 1024, schema: { querystring: Type.Object({ employeeNo: Type.String({ minLength: 1, maxLength: 50 }) }) } },
+    async (request, reply) => {
+      const admin = (await db.query<{ id: number }>(ADMINISTRATOR, [request.query.employeeNo])).rows[0]
+      if (!admin) throw notFound('administrator', request.query.employeeNo)
+      const track = typeof request.body === 'string' ? readGpxTrack(request.body) : readGeoJsonTrack(request.body)
+      if (!track.ok) throw new AppError('invalid-geojson', `Patrol track rejected: ${track.problems.join('; ')}`, { errors: track.problems })
+      const { cells, lengthM } = trackCells(track.points)
+      const pts = track.points
+      const id = await db.transaction(async (tx) => {
+        const row = (await tx.query<{ id: number }>(INSERT_TRACK, [admin.id, new Date(pts[0]!.t), new Date(pts.at(-1)!.t), pts.map((p) => p.lon), pts.map((p) => p.lat), lengthM])).rows[0]!
+        await tx.query(INSERT_CELLS, [row.id, [...cells.keys()], [...cells.values()]])
+        return row.id
+      })
+      reply.code(201)
+      return { id, employeeNo: request.query.employeeNo, actor: actorOf(request), positions: pts.length, lengthM: Math.round(lengthM), cells: cells.size, startedAt: new Date(pts[0]!.t).toISOString(), endedAt: new Date(pts.at(-1)!.t).toISOString() }
+    },
+  )
+
+  app.get<{ Querystring: Static<typeof CoverageQuery> }>(
+    '/api/v1/patrols/coverage',
+    { config: { roles: ['admin', 'supervisor', 'planner', 'analyst', 'grid_admin'] }, schema: { querystring: CoverageQuery } },
+    async (request) => {
+      const { grid, community, town } = request.query
+      const prefix = grid ?? community ?? town
+      if (!prefix) throw new AppError('invalid-parameter', 'Name a grid, community or town')
+      const ix = await lookup.indexFor()
+      const grids = ix.codes.map((c, g) => [c, g] as const).filter(([c]) => c.startsWith(prefix))
+      if (grids.length === 0) throw notFound('grid, community or town', prefix)
+      const cellsOf = grids.map(([, g]) => gridCells(ix, g))
+      const visited = new Map((await db.query<{ h3: string; last7: boolean }>(VISITED, [cellsOf.flat()])).rows.map((r) => [r.h3, r.last7]))
+      const share = (n: number, of: number) => Math.round((n / Math.max(of, 1)) * 10000) / 10000
+      return {
+        resolution: PATROL_RES,
+        generation: ix.generation.id,
+        items: grids.map(([code], k) => {
+          const cells = cellsOf[k]!
+          const v30 = cells.filter((c) => visited.has(c)).length
+          const v7 = cells.filter((c) => visited.get(c) === true).length
+          return { grid: code, cells: cells.length, visited7: v7, share7: share(v7, cells.length), visited30: v30, share30: share(v30, cells.length) }
+        }),
+      }
+    },
+  )
+}
+
+const cellCache = new WeakMap<IndexedGeneration, Map<number, string[]>>()
+
+/** The resolution-10 cells whose centres lie in grid g (cached per generation). */
+function gridCells(ix: IndexedGeneration, g: number): string[] {
+  let cache = cellCache.get(ix)
+  if (!cache) cellCache.set(ix, (cache = new Map()))
+  let cells = cache.get(g)
+  if (!cells) {
+    const { coords, ringStart, gridRing } = ix.index.polygons
+    const rings: number[][][] = []
+    for (let r = gridRing[g]!; r < gridRing[g + 1]!; r++) {
+      const ring: number[][] = []
+      for (let v = ringStart[r]!; v < ringStart[r + 1]!; v++) ring.push([coords[2 * v]!, coords[2 * v + 1]!])
+      rings.push(ring)
+    }
+    // Treat each ring as its own polygon and subtract holes by even-odd: a cell centre inside an odd number of rings is in the grid.
+    const counts = new Map<string, number>()
+    for (const ring of rings) for (const c of polygonToCells([ring], PATROL_RES, true)) counts.set(c, (counts.get(c) ?? 0) + 1)
+    cells = [...counts].filter(([, n]) => n % 2 === 1).map(([c]) => c).sort()
+    cache.set(g, cells)
+  }
+  return cells
+}

@@ -1,0 +1,69 @@
+/**
+ * A patrol track as sent: a GeoJSON LineString (Feature or bare geometry) with
+ * one timestamp per position (`properties.times`, or a third coordinate in
+ * epoch seconds), or GPX 1.1 (`<trkpt lat lon><time>`). Returns the positions
+ * with their times, or the problems found.
+ */
+export interface TrackPoint {
+  lon: number
+  lat: number
+  t: number
+}
+
+export type TrackResult = { ok: true; points: TrackPoint[] } | { ok: false; problems: string[] }
+
+const MAX_POINTS = 100_000
+
+export function readGeoJsonTrack(body: unknown): TrackResult {
+  const feature = body as { type?: string; geometry?: unknown; properties?: Record<string, unknown> }
+  const geometry = (feature?.type === 'Feature' ? feature.geometry : body) as { type?: string; coordinates?: unknown } | null
+  if (!geometry || geometry.type !== 'LineString' || !Array.isArray(geometry.coordinates)) {
+    return { ok: false, problems: ['expected a GeoJSON LineString (or a Feature holding one)'] }
+  }
+  const coords = geometry.coordinates as unknown[]
+  const times = feature?.type === 'Feature' ? feature.properties?.times : undefined
+  if (times !== undefined && (!Array.isArray(times) || times.length !== coords.length)) {
+    return { ok: false, problems: [`properties.times must list one ISO time per position (${coords.length})`] }
+  }
+  const points: TrackPoint[] = []
+  const problems: string[] = []
+  coords.forEach((c, i) => {
+    const [lon, lat, third] = Array.isArray(c) ? (c as unknown[]) : []
+    const t = times ? Date.parse(String((times as unknown[])[i])) : typeof third === 'number' ? third * 1000 : NaN
+    if (typeof lon !== 'number' || typeof lat !== 'number' || !(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) {
+      problems.push(`coordinates[${i}] is not a [lon, lat] pair in WGS84 range`)
+    } else if (!Number.isFinite(t)) problems.push(`position ${i} has no time (properties.times or a third coordinate in epoch seconds)`)
+    else points.push({ lon, lat, t })
+  })
+  return check(points, problems)
+}
+
+export function readGpxTrack(xml: string): TrackResult {
+  const points: TrackPoint[] = []
+  const problems: string[] = []
+  const trkpt = /<trkpt\b([^>]*)>([\s\S]*?)<\/trkpt>/g
+  let m: RegExpExecArray | null
+  let i = 0
+  while ((m = trkpt.exec(xml))) {
+    const lat = Number(/\blat\s*=\s*["']([^"']+)["']/.exec(m[1]!)?.[1])
+    const lon = Number(/\blon\s*=\s*["']([^"']+)["']/.exec(m[1]!)?.[1])
+    const t = Date.parse(/<time>\s*([^<]+?)\s*<\/time>/.exec(m[2]!)?.[1] ?? '')
+    if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) problems.push(`trkpt ${i} has no valid lat/lon`)
+    else if (!Number.isFinite(t)) problems.push(`trkpt ${i} has no valid <time>`)
+    else points.push({ lon, lat, t })
+    i++
+  }
+  if (i === 0) problems.push('no <trkpt> elements: expected GPX 1.1 with a track')
+  return check(points, problems)
+}
+
+function check(points: TrackPoint[], problems: string[]): TrackResult {
+  if (problems.length > 0) return { ok: false, problems: problems.slice(0, 20) }
+  if (points.length < 2) return { ok: false, problems: ['a track needs at least 2 positions'] }
+  if (points.length > MAX_POINTS) return { ok: false, problems: [`a track may have at most ${MAX_POINTS} positions`] }
+  for (let i = 1; i < points.length; i++) {
+    if (points[i]!.t < points[i - 1]!.t) return { ok: false, problems: [`times go backwards at position ${i}`] }
+  }
+  if (points[points.length - 1]!.t > Date.now() + 5 * 60_000) return { ok: false, problems: ['the track ends in the future'] }
+  return { ok: true, points }
+}

@@ -1,0 +1,70 @@
+import { latLngToCell, polygonToCells } from 'h3-js'
+import { beforeAll, expect, it } from 'vitest'
+import { buildApp } from '../../server/app.ts'
+import { importUnits } from '../../server/units/import-units.ts'
+import { describeBackends } from '../helpers/backends.ts'
+import { keyHeaders } from '../helpers/keys.ts'
+import { squareCity } from '../helpers/square-city.ts'
+
+type App = Awaited<ReturnType<typeof buildApp>>
+// squareCity({nx: 2, ny: 2}): grid 1 = 113.70–113.71 × 22.91–22.92 (north-west), grid 2 north-east, 3 and 4 south.
+const G = (n: number) => `441900003001${String(n).padStart(3, '0')}`
+const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString()
+const DAY = 86_400_000
+
+describeBackends('Patrols', ({ db }) => {
+  let app: App
+  let key: Record<string, string>
+  beforeAll(async () => {
+    await importUnits(db(), squareCity({ nx: 2, ny: 2 }), { validFrom: new Date('2020-01-01T00:00:00Z') })
+    await db().exec(`INSERT INTO administrator (employee_no, name) VALUES ('P1', '巡查员')`)
+    key = await keyHeaders(db(), { name: 'patrol-test', role: 'admin' })
+    app = await buildApp({ db: db() })
+    return () => app.close()
+  })
+  const upload = (body: string, type = 'application/json', employeeNo = 'P1') =>
+    app.inject({ method: 'POST', url: `/api/v1/patrols?employeeNo=${employeeNo}`, headers: { 'content-type': type, ...key }, payload: body })
+
+  it('takes a GeoJSON track and reports the share of each grid it visited in 7 and 30 days', async () => {
+    // West to east along lat 22.915 through grid 1 only, an hour ago.
+    const track = { type: 'Feature', properties: { times: [iso(3600_000), iso(3000_000)] }, geometry: { type: 'LineString', coordinates: [[113.7005, 22.915], [113.7095, 22.915]] } }
+    const res = await upload(JSON.stringify(track))
+    expect(res.statusCode).toBe(201)
+    expect(res.json()).toMatchObject({ positions: 2, employeeNo: 'P1' })
+    expect(res.json().lengthM).toBeGreaterThan(900)
+    const { items } = (await app.inject({ url: `/api/v1/patrols/coverage?community=441900003001`, headers: key })).json()
+    const byGrid = Object.fromEntries(items.map((i: { grid: string }) => [i.grid, i]))
+    // Independently: resolution-10 cells with centres in grid 1, and those the line passes through.
+    const grid1 = polygonToCells([[[113.7, 22.91], [113.71, 22.91], [113.71, 22.92], [113.7, 22.92], [113.7, 22.91]]], 10, true)
+    const onLine = new Set(Array.from({ length: 1000 }, (_, k) => latLngToCell(22.915, 113.7005 + (k / 999) * 0.009, 10)))
+    const expected = grid1.filter((c) => onLine.has(c)).length
+    expect(byGrid[G(1)]).toMatchObject({ cells: grid1.length, visited7: expected, visited30: expected })
+    expect(byGrid[G(1)].share7).toBeCloseTo(expected / grid1.length, 3)
+    expect(byGrid[G(3)]).toMatchObject({ visited7: 0, visited30: 0, share30: 0 })
+  })
+
+  it('counts an older track in the 30-day figure only, and reads GPX', async () => {
+    const gpx = `<?xml version="1.0"?><gpx version="1.1" creator="test"><trk><trkseg>
+      <trkpt lat="22.905" lon="113.7005"><time>${iso(20 * DAY)}</time></trkpt>
+      <trkpt lat="22.905" lon="113.7095"><time>${iso(20 * DAY - 600_000)}</time></trkpt>
+    </trkseg></trk></gpx>`
+    expect((await upload(gpx, 'application/gpx+xml')).statusCode).toBe(201)
+    const { items } = (await app.inject({ url: `/api/v1/patrols/coverage?grid=${G(3)}`, headers: key })).json()
+    expect(items).toHaveLength(1)
+    expect(items[0].visited7).toBe(0)
+    expect(items[0].visited30).toBeGreaterThan(5)
+  })
+
+  it('refuses bad tracks and unknown administrators', async () => {
+    const line = (coords: unknown, times: unknown) => JSON.stringify({ type: 'Feature', properties: { times }, geometry: { type: 'LineString', coordinates: coords } })
+    const backwards = await upload(line([[113.7, 22.91], [113.701, 22.91]], [iso(1000), iso(5000)]))
+    expect(backwards.statusCode).toBe(422)
+    expect(backwards.json().detail).toMatch(/backwards/)
+    expect((await upload(line([[113.7, 22.91], [200, 22.91]], [iso(5000), iso(1000)]))).statusCode).toBe(422)
+    expect((await upload(line([[113.7, 22.91]], [iso(5000)]))).statusCode).toBe(422)
+    expect((await upload(JSON.stringify({ type: 'Point', coordinates: [1, 2] }))).statusCode).toBe(422)
+    expect((await upload('<gpx></gpx>', 'application/gpx+xml')).statusCode).toBe(422)
+    expect((await upload(line([[113.7, 22.91], [113.701, 22.91]], [iso(5000), iso(1000)]), 'application/json', 'NOBODY')).statusCode).toBe(404)
+    expect((await app.inject({ url: '/api/v1/patrols/coverage', headers: key })).statusCode).toBe(400)
+  })
+})
