@@ -9,6 +9,7 @@ import { intakeIncidents } from './intake.ts'
 import * as q from './queries.ts'
 import { registerBulkIntake } from './bulk-intake.ts'
 import { transition } from './transitions.ts'
+import { CategoryBody, upsertCategory, type CategoryInput } from './categories.ts'
 import { ACTIONS, STATUSES, type Action } from './workflow.ts'
 
 const STAFF = ['admin', 'supervisor', 'grid_admin', 'department', 'system', 'analyst', 'planner']
@@ -84,6 +85,17 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
     const { rows } = await db.query<Record<string, unknown>>(q.CATEGORIES)
     return { items: rows.map((c) => ({ code: c.code, name: c.name_zh, name_en: c.name_en, class: c.class, department: c.department, slaHours: c.sla_hours, effortWeight: c.effort_weight, attributes: c.attributes, active: c.active })) }
   })
+
+  app.put<{ Params: { code: string }; Body: CategoryInput }>(
+    '/api/v1/incident-categories/:code',
+    { config: { roles: ['admin'] }, schema: { params: Type.Object({ code: Type.String({ pattern: '^[A-Z][A-Z0-9_-]{0,31}$' }) }), body: CategoryBody } },
+    async (request, reply) => {
+      const result = await upsertCategory(db, request.params.code, request.body, actorOf(request))
+      categories = null // the next intake reads the catalogue again
+      reply.code(result.created ? 201 : 200)
+      return result.category
+    },
+  )
 
   app.post('/api/v1/incidents', { config: { roles: EVERYONE }, bodyLimit: 256 * 1024 }, async (request, reply) => {
     const read = readIncident(request.body, await categoryCodes())

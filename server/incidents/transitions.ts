@@ -1,4 +1,5 @@
 /** Applies one workflow action to one incident, in a transaction, recording the step. */
+import { recordAudit } from '../audit/audit-log.ts'
 import type { Db } from '../db/client.ts'
 import { AppError, notFound } from '../errors.ts'
 import * as q from './queries.ts'
@@ -41,6 +42,12 @@ export async function transition(db: Db, id: number, input: TransitionInput): Pr
       id, at, input.actor, input.action, row.status, to, input.note ?? null, input.media ?? [],
       JSON.stringify({ ...(department ? { department } : {}), ...(input.action === 'merge' ? { duplicateOf: input.duplicateOf } : {}) }),
     ])
+    await recordAudit(tx, {
+      actor: input.actor,
+      action: `incident.${input.action}`,
+      subject: `incident:${id}`,
+      detail: { before: { status: row.status }, after: { status: to, ...(department ? { department } : {}) }, note: input.note ?? null },
+    })
     return { id, from: row.status, status: to }
   })
 }

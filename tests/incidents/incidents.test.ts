@@ -33,6 +33,19 @@ describeBackends('Incidents', ({ db }) => {
     expect(items.find((c: { code: string }) => c.code === 'SAFE-03')).toMatchObject({ name: '防汛防风隐患', department: 'water_affairs', slaHours: 6, effortWeight: 2 })
   })
 
+  it('lets an admin edit the catalogue, audited, and intake uses it at once', async () => {
+    const admin = await keyHeaders(db(), { name: 'catalogue-admin', role: 'admin' })
+    const body = { name: '井盖缺失', name_en: 'Missing manhole cover', class: 'public_facilities', department: 'urban_management_bureau', slaHours: 4, effortWeight: 1.2, attributes: [{ code: 'depth', datatype: 'number', required: false, description: '深度 (cm)' }] }
+    const put = (code: string, b: unknown, h = admin) => app.inject({ method: 'PUT', url: `/api/v1/incident-categories/${code}`, headers: { 'content-type': 'application/json', ...h }, payload: b as object })
+    expect((await put('FAC-04', body, supervisor)).statusCode).toBe(403)
+    expect((await put('FAC-04', { ...body, slaHours: 0 })).statusCode).toBe(400)
+    expect((await put('FAC-04', body)).statusCode).toBe(201)
+    expect((await put('FAC-04', { ...body, slaHours: 6 })).json()).toMatchObject({ code: 'FAC-04', sla_hours: 6 })
+    expect((await post('/api/v1/incidents', report({ category: 'FAC-04' }))).statusCode).toBe(201)
+    const audit = (await app.inject({ url: '/api/v1/audit?subject=incident_category:FAC-04', headers: admin })).json()
+    expect(audit.items.map((a: { action: string }) => a.action).sort()).toEqual(['category.create', 'category.update'])
+  })
+
   it('routes a report to its grid, community and town, and is idempotent on (channel, external id)', async () => {
     const first = await post('/api/v1/incidents', report({ external_id: 'hotline-1', channel: 'hotline' }))
     expect(first.statusCode).toBe(201)
