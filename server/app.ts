@@ -8,6 +8,7 @@ import incidentRoutes from './incidents/routes.ts'
 import patrolRoutes from './patrols/routes.ts'
 import type { Db } from './db/client.ts'
 import healthRoutes from './health/routes.ts'
+import consoleRoute from './health/console-route.ts'
 import jsonBody from './plugins/json-body.ts'
 import problems from './plugins/problems.ts'
 import unitRoutes from './units/routes.ts'
@@ -41,6 +42,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(problems)
   await app.register(jsonBody)
   await app.register(healthRoutes, { db: options.db })
+  await app.register(consoleRoute)
   const lookup = new LookupService(options.db, (msg) => app.log.info(msg))
   app.decorate('lookup', lookup)
   app.addHook('onClose', async () => lookup.stop())
