@@ -237,7 +237,7 @@ try {
   console.log(`Lookup benchmark: ${N.toLocaleString('en-US')} points, seed ${SEED}, ${db.backend}, node ${process.version}, ` +
     `${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}`)
   await migrate(db)
-  await seedDemoIfEmpty(db, log)
+  await seedDemoIfEmpty(db, log, { incidents: false })
   await db.exec('ANALYZE unit') // as autovacuum would have done by now on a running server
   const generationId = (await db.query<{ id: number }>(CURRENT_GENERATION)).rows[0]!.id
 

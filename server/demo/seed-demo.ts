@@ -1,17 +1,38 @@
 /**
  * Loads the Dongguan demo city into an empty database: the units go through the
- * same checked import as any other boundary data, then the administrators.
+ * same checked import as any other boundary data, then the administrators,
+ * then two years of demo incidents (unless ZHIWANG_DEMO_INCIDENTS=0).
  * Does nothing for what is already there, so a restart reuses the data.
  */
 import type { Db } from '../db/client.ts'
 import { INSERT_ADMINISTRATORS, INSERT_ASSIGNMENTS } from '../administrators/queries.ts'
 import { importUnits } from '../units/import-units.ts'
 import { generateDongguan, type DemoOptions } from './dongguan.ts'
+import { seedDemoIncidentsIfEmpty, type IncidentSeedOptions } from './incidents-seed.ts'
 
 /** The demo's boundaries are valid from the start of the real project's grid era. */
 export const DEMO_VALID_FROM = new Date('2017-01-01T00:00:00+08:00')
 
-export async function seedDemoIfEmpty(db: Db, log: (msg: string) => void = () => {}, options: DemoOptions = {}) {
+export interface SeedOptions extends DemoOptions {
+  /** Options of the demo incidents, or false for none; by default they are loaded unless ZHIWANG_DEMO_INCIDENTS=0. */
+  incidents?: IncidentSeedOptions | false
+}
+
+/** Seeds what is missing; true when anything was loaded. */
+export async function seedDemoIfEmpty(db: Db, log: (msg: string) => void = () => {}, options: SeedOptions = {}) {
+  const { incidents = process.env.ZHIWANG_DEMO_INCIDENTS === '0' ? false : {}, ...cityOptions } = options
+  const city = await seedCityIfEmpty(db, log, cityOptions)
+  if (incidents === false) return city
+  try {
+    return (await seedDemoIncidentsIfEmpty(db, { seed: cityOptions.seed, ...incidents }, log)) !== null || city
+  } catch (err) {
+    // Nothing was written (one transaction), so the next start tries again; the city is usable without incidents.
+    log(`Demo incidents not loaded: ${(err as Error).message}`)
+    return city
+  }
+}
+
+async function seedCityIfEmpty(db: Db, log: (msg: string) => void, options: DemoOptions) {
   const { rows } = await db.query<{ generations: number; administrators: number }>(
     `SELECT (SELECT count(*)::int FROM generation) AS generations, (SELECT count(*)::int FROM administrator) AS administrators`,
   )

@@ -197,7 +197,7 @@ describeBackends('Coverage check of a broken fixture', ({ db }) => {
 describeBackends('Coverage of the demo city', ({ backend, db }) => {
   let app: App
   beforeAll(async () => {
-    await seedDemoIfEmpty(db())
+    await seedDemoIfEmpty(db(), undefined, { incidents: false })
     app = await buildApp({ db: db() })
     return () => app.close()
   })

@@ -152,7 +152,7 @@ describeBackends('Dongguan demo city', ({ backend, db }) => {
 
   beforeAll(async () => {
     const started = Date.now()
-    seeded = await seedDemoIfEmpty(db())
+    seeded = await seedDemoIfEmpty(db(), undefined, { incidents: false })
     console.log(`[demo] ${backend}: full Dongguan demo seeded in ${seconds(started)}`)
   })
 
@@ -498,7 +498,7 @@ describeBackends('Dongguan demo city', ({ backend, db }) => {
   it('does nothing when called again on the loaded database', async () => {
     const before = await fingerprint(db())
     expect(before.units).toBeGreaterThan(3000)
-    expect(await seedDemoIfEmpty(db())).toBe(false)
+    expect(await seedDemoIfEmpty(db(), undefined, { incidents: false })).toBe(false)
     expect(await fingerprint(db())).toEqual(before)
   })
 })
