@@ -5,6 +5,7 @@ import { loadConfig } from './config.ts'
 import { openDb } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
 import { seedDemoIfEmpty } from './demo/seed-demo.ts'
+import { backfillIncidentCells } from './analytics/incident-cells.ts'
 
 const config = loadConfig()
 const started = Date.now()
@@ -14,6 +15,7 @@ const redactKey = (url: string) => url.replace(/([?&]api_key=)[^&]*/gi, '$1***')
 const app = await buildApp({
   db,
   importBodyLimit: config.importBodyLimit,
+  warmAnalytics: true,
   logger: { level: config.logLevel, serializers: { req: (req) => ({ method: req.method, url: redactKey(req.url), remoteAddress: req.ip }) } },
 })
 const log = (msg: string) => app.log.info(msg)
@@ -22,6 +24,8 @@ log(`Database: ${db.backend === 'postgres' ? 'PostgreSQL server (DATABASE_URL)' 
 const applied = await migrate(db)
 if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`)
 if (config.seedDemo) await seedDemoIfEmpty(db, log)
+const backfilled = await backfillIncidentCells(db)
+if (backfilled > 0) log(`Analytics: H3 cells computed for ${backfilled} earlier incidents`)
 if (!(await hasLiveAdminKey(db))) log('No admin API key yet: imports and key management need one; create it with `npm run keys -- create --name NAME --role admin` (see README, Keys and roles)')
 await app.lookup.start()
 

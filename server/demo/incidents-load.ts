@@ -8,6 +8,8 @@
  * embedded PGlite that takes about a third off the load. The transaction makes
  * it all or nothing.
  */
+import { latLngToCell } from 'h3-js'
+import { INCIDENT_CELL_RES } from '../analytics/h3-ids.ts'
 import type { Queryable } from '../db/client.ts'
 import type { IncidentColumns } from './incidents-histories.ts'
 import * as q from './incidents-queries.ts'
@@ -54,6 +56,7 @@ export async function loadDemoIncidents(tx: Queryable, cols: IncidentColumns, op
         ints(cols.department), times(cols.dispatchedAt), times(cols.deadlineAt), times(cols.handledAt), times(cols.closedAt),
         ints(cols.updatedAt), ints(cols.duplicateOf), ints(cols.satisfaction), cols.token.slice(s, e),
         cols.categories, cols.channels, cols.descriptions, cols.statuses, cols.departments, options.generationId,
+        Array.from(cols.lon.subarray(s, e), (lon, k) => latLngToCell(cols.lat[s + k]!, lon, INCIDENT_CELL_RES)),
       ])
     }
     lap('incidents')

@@ -46,23 +46,25 @@ ORDER BY x.indexrelid::regclass::text`
 
 /**
  * One batch of incidents with their ids (time order). Text columns arrive as
- * 1-based codes into the small lists $19…$23 (0 → NULL), times as Unix seconds.
+ * 1-based codes into the small lists $19…$23 (0 → NULL), times as Unix seconds,
+ * H3 resolution-10 cells as hex ($25).
  */
 export const INSERT_INCIDENTS = `
 INSERT INTO incident (id, category_code, geom, reported_at, channel, external_id, description, generation_id, grid_code, community_code,
                       town_code, status, department, dispatched_at, deadline_at, handled_at, closed_at, duplicate_of, satisfaction, token,
-                      created_at, updated_at)
+                      created_at, updated_at, h3_10)
 OVERRIDING SYSTEM VALUE
 SELECT t.id, ($19::text[])[t.category], ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326), to_timestamp(t.reported),
        ($20::text[])[t.channel],
        CASE ($20::text[])[t.channel] WHEN 'hotline' THEN 'DG12345-' || t.id WHEN 'sensor' THEN 'IOT-' || t.id END,
        ($21::text[])[t.description], $24::int, g.code, g.community, g.town, ($22::text[])[t.status], ($23::text[])[t.department],
        to_timestamp(t.dispatched), to_timestamp(t.deadline), to_timestamp(t.handled), to_timestamp(t.closed),
-       NULLIF(t.duplicate_of, 0), NULLIF(t.satisfaction, 0)::smallint, t.token, to_timestamp(t.reported), to_timestamp(t.updated)
+       NULLIF(t.duplicate_of, 0), NULLIF(t.satisfaction, 0)::smallint, t.token, to_timestamp(t.reported), to_timestamp(t.updated),
+       h3_from_hex(t.h3)
 FROM unnest($1::int[], $2::int[], $3::float8[], $4::float8[], $5::float8[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[],
-            $11::float8[], $12::float8[], $13::float8[], $14::float8[], $15::float8[], $16::int[], $17::int[], $18::text[])
+            $11::float8[], $12::float8[], $13::float8[], $14::float8[], $15::float8[], $16::int[], $17::int[], $18::text[], $25::text[])
   AS t(id, category, lon, lat, reported, channel, grid, description, status, department,
-       dispatched, deadline, handled, closed, updated, duplicate_of, satisfaction, token)
+       dispatched, deadline, handled, closed, updated, duplicate_of, satisfaction, token, h3)
 LEFT JOIN demo_grid_ref g ON g.i = t.grid`
 
 /** One batch of events, in the order given (event ids follow it); codes into $9…$12 as above. */

@@ -79,7 +79,7 @@ export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db;
 const cellCache = new WeakMap<IndexedGeneration, Map<number, string[]>>()
 
 /** The resolution-10 cells whose centres lie in grid g (cached per generation). */
-function gridCells(ix: IndexedGeneration, g: number): string[] {
+export function gridCells(ix: IndexedGeneration, g: number): string[] {
   let cache = cellCache.get(ix)
   if (!cache) cellCache.set(ix, (cache = new Map()))
   let cells = cache.get(g)

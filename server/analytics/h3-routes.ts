@@ -1,0 +1,154 @@
+/**
+ * /api/v1/analytics: H3 aggregation, hot spots (Gi*, local Moran's I) on H3
+ * cells or grids, and emerging hot spots. Every answer echoes the parameters
+ * it was computed with (`params`), so a map or a report can be reproduced.
+ */
+import type { FastifyInstance } from 'fastify'
+import { cellToBoundary } from 'h3-js'
+import { Type, type Static } from 'typebox'
+import type { Db } from '../db/client.ts'
+import { AppError } from '../errors.ts'
+import type { LookupService } from '../lookup/lookup-service.ts'
+import { FILTER_PROPS, ResQuery, readFilters, type Filters } from './analytics-params.ts'
+import { capCells, CellValues } from './cell-values.ts'
+import { sendCsv, wantsCsv, type Column } from './csv-table.ts'
+import { alignWindow, emergingAnalysis, MAX_STEPS, type EmergingRow } from './emerging.ts'
+import { GridLayouts } from './grid-layout.ts'
+import { gridHotspots, h3Hotspots, type HotspotRow } from './hotspots.ts'
+
+const ANALYSTS = ['admin', 'supervisor', 'planner', 'analyst']
+const MAX_AGGREGATE_CELLS = 500_000
+const Format = Type.Optional(Type.Unsafe<'geojson' | 'json' | 'csv'>({ type: 'string', enum: ['geojson', 'json', 'csv'] }))
+
+const H3Query = Type.Object({ ...FILTER_PROPS, res: Type.Optional(ResQuery), format: Format })
+const HotspotQuery = Type.Object({
+  ...FILTER_PROPS,
+    res: Type.Optional(ResQuery),
+    unit: Type.Optional(Type.Unsafe<'h3' | 'grid'>({ type: 'string', enum: ['h3', 'grid'] })),
+    method: Type.Optional(Type.Unsafe<'gi' | 'moran'>({ type: 'string', enum: ['gi', 'moran'] })),
+    k: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: 'k-ring neighbourhood of H3 cells' })),
+    distance: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 50_000, description: 'distance band in metres, instead of k' })),
+    fdr: Type.Optional(Type.Boolean()),
+    permutations: Type.Optional(Type.Integer({ minimum: 99, maximum: 9999 })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+    format: Format,
+})
+const EmergingQuery = Type.Object({
+  ...FILTER_PROPS,
+    res: Type.Optional(ResQuery),
+    step: Type.Optional(Type.Unsafe<'week' | 'month'>({ type: 'string', enum: ['week', 'month'] })),
+    k: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+    timeWindow: Type.Optional(Type.Integer({ minimum: 1, maximum: 12, description: 'previous steps in each neighbourhood' })),
+    fdr: Type.Optional(Type.Boolean({ description: 'Benjamini–Hochberg correction of each step (default true)' })),
+    format: Format,
+})
+
+export default async function analyticsH3Routes(app: FastifyInstance, opts: { db: Db; lookup: LookupService; warm?: boolean }) {
+  const { db, lookup } = opts
+  const cells = new CellValues(db)
+  const layouts = new GridLayouts(db)
+  if (opts.warm) {
+    app.addHook('onReady', async () => {
+      const started = Date.now()
+      cells.cube.sync().then(
+        () => app.log.info(`analytics: ${cells.cube.size} cube rows in memory in ${Date.now() - started} ms`),
+        (err) => app.log.warn({ err }, 'analytics: reading the incident cube failed; the first analytics request will retry'),
+      )
+    })
+  }
+
+  app.get<{ Querystring: Static<typeof H3Query> }>('/api/v1/analytics/h3', { config: { roles: ANALYSTS }, schema: { querystring: H3Query } }, async (request, reply) => {
+    const f = readFilters(request.query)
+    const res = request.query.res ?? 9
+    const ix = await lookup.indexFor(f.at ?? undefined)
+    let rows: { cell: string; grid: string | null; count: number; load: number; value: number }[]
+    if (f.parent || f.per1000) {
+      const area = await cells.area(ix, res, f.parent)
+      const v = await cells.vector(area, f)
+      rows = area.cells.flatMap((cell, i) => (v.counts[i]! > 0 ? [{ cell, grid: area.grid[i]!, count: v.counts[i]!, load: round(v.loads[i]!), value: round(v.values[i]!) }] : []))
+    } else {
+      rows = (await cells.totals(res, f)).map((t) => ({ cell: t.cell, grid: null, count: t.n, load: round(t.load), value: round(f.measure === 'load' ? t.load : t.n) }))
+      rows.sort((a, b) => (a.cell < b.cell ? -1 : 1))
+    }
+    capCells(rows.length, MAX_AGGREGATE_CELLS, 'H3 aggregation')
+    const params = { ...echo(f), res, generation: ix.generation.id }
+    const total = rows.reduce((s, r) => s + r.count, 0)
+    const columns: Column<(typeof rows)[number]>[] = ['cell', 'grid', 'count', 'load', 'value'].map((name) => ({ name, value: (r) => r[name as keyof typeof r] }))
+    if (wantsCsv(request)) return sendCsv(reply, 'h3-aggregate', params, columns, rows)
+    if (request.query.format === 'json') return { params, total, cells: rows }
+    return featureCollection(params, { cells: rows.length, total }, rows, (r) => r.cell)
+  })
+
+  app.get<{ Querystring: Static<typeof HotspotQuery> }>('/api/v1/analytics/hotspots', { config: { roles: ANALYSTS }, schema: { querystring: HotspotQuery } }, async (request, reply) => {
+    const query = request.query
+    const f = readFilters(query)
+    const unit = query.unit ?? 'h3'
+    const method = query.method ?? 'gi'
+    if (unit === 'grid' && (query.k !== undefined || query.distance !== undefined || query.res !== undefined))
+      throw new AppError('invalid-parameter', 'Grid hot spots use the grids’ shared edges and vertices as neighbours; res, k and distance apply to unit=h3 only', { parameter: 'unit' })
+    if (query.k !== undefined && query.distance !== undefined) throw new AppError('invalid-parameter', 'Give either k or distance, not both', { parameter: 'distance' })
+    const res = query.res ?? 9
+    const options = {
+      method,
+      fdr: query.fdr ?? false,
+      k: query.distance === undefined ? query.k ?? 1 : null,
+      distance: query.distance ?? null,
+      permutations: query.permutations ?? 999,
+      seed: query.seed ?? 1,
+    }
+    const ix = await lookup.indexFor(f.at ?? undefined)
+    const result = unit === 'h3' ? await h3Hotspots(cells, ix, res, f, options) : await gridHotspots(db, layouts, ix, f, options)
+    const params = {
+      ...echo(f), unit, method, generation: ix.generation.id,
+      ...(unit === 'h3' ? { res, ...(options.distance !== null ? { distance: options.distance } : { k: options.k }) } : { neighbours: 'queen' }),
+      ...(method === 'gi' ? { fdr: options.fdr, weights: 'binary, self included (Gi*)' } : { permutations: options.permutations, seed: options.seed, weights: 'row-standardised' }),
+    }
+    const names = method === 'gi' ? ['id', 'grid', 'count', 'load', 'value', 'z', 'p', 'bin'] : ['id', 'grid', 'count', 'load', 'value', 'I', 'z', 'p', 'quadrant']
+    const columns: Column<HotspotRow>[] = names.map((name) => ({ name, value: (r) => r[name as keyof HotspotRow] }))
+    if (wantsCsv(request)) return sendCsv(reply, `hotspots-${method}-${unit}`, params, columns, result.rows)
+    if (query.format === 'json') return { params, summary: result.summary, rows: result.rows }
+    if (unit === 'h3') return featureCollection(params, result.summary, result.rows, (r) => r.id)
+    const outlines = new Map((await layouts.get(ix.generation.id)).grids.map((g) => [g.code, g]))
+    return {
+      type: 'FeatureCollection',
+      params,
+      summary: result.summary,
+      features: result.rows.map((r) => ({ type: 'Feature', id: r.id, geometry: JSON.parse(outlines.get(r.id)!.geometry), properties: { ...r, name: outlines.get(r.id)!.name } })),
+    }
+  })
+
+  app.get<{ Querystring: Static<typeof EmergingQuery> }>('/api/v1/analytics/emerging', { config: { roles: ANALYSTS }, schema: { querystring: EmergingQuery } }, async (request, reply) => {
+    const query = request.query
+    const step = query.step ?? 'week'
+    const f = readFilters(query, step === 'week' ? 104 * 7 : 730)
+    const res = query.res ?? 8
+    const options = { step, k: query.k ?? 1, timeWindow: query.timeWindow ?? 1, fdr: query.fdr ?? true }
+    const ix = await lookup.indexFor(f.at ?? undefined)
+    const probe = alignWindow(f, step)
+    if (probe.steps < 3) throw new AppError('invalid-parameter', `The window ${f.from}…${f.to} holds ${probe.steps} whole ${step}s; a trend needs at least 3`, { parameter: 'from' })
+    if (probe.steps > MAX_STEPS) throw new AppError('invalid-parameter', `The window holds ${probe.steps} ${step}s; at most ${MAX_STEPS}`, { parameter: 'from' })
+    const result = await emergingAnalysis(cells, ix, res, f, options)
+    const params = { ...echo(f), from: result.window.from, to: result.window.to, steps: result.window.steps, res, ...options, generation: ix.generation.id }
+    const columns: Column<EmergingRow>[] = ['cell', 'grid', 'total', 'pattern', 'trendZ', 'trendP', 'lastZ', 'lastP'].map((name) => ({ name, value: (r) => r[name as keyof EmergingRow] }))
+    if (wantsCsv(request)) return sendCsv(reply, 'emerging-hotspots', params, columns, result.rows)
+    if (query.format === 'json') return { params, patterns: result.patterns, rows: result.rows }
+    return featureCollection(params, result.patterns, result.rows, (r) => r.cell)
+  })
+}
+
+function echo(f: Filters) {
+  return { from: f.from, to: f.to, categories: f.categories, channels: f.channels, status: f.status, measure: f.measure, per1000: f.per1000, parent: f.parent, at: f.at }
+}
+
+function featureCollection<T extends object>(params: object, summary: object, rows: T[], cellOf: (r: T) => string) {
+  return {
+    type: 'FeatureCollection',
+    params,
+    summary,
+    features: rows.map((r) => ({ type: 'Feature', id: cellOf(r), geometry: { type: 'Polygon', coordinates: [cellToBoundary(cellOf(r), true)] }, properties: r })),
+  }
+}
+
+function round(v: number): number {
+  return Math.round(v * 1e6) / 1e6
+}

@@ -1,0 +1,114 @@
+/**
+ * Hot-spot analyses on H3 cells or on the grid polygons themselves: Getis-Ord
+ * Gi* (with confidence bins, optionally FDR-corrected) and local Moran's I.
+ * The statistics live in ./stats; this module gathers values and neighbours.
+ */
+import type { Db } from '../db/client.ts'
+import type { IndexedGeneration } from '../lookup/indexed-generation.ts'
+import { filterArgs, type Filters } from './analytics-params.ts'
+import { capCells, type CellValues } from './cell-values.ts'
+import * as q from './cube-queries.ts'
+import type { GridLayouts } from './grid-layout.ts'
+import { giStar } from './stats/getis-ord.ts'
+import { localMoran } from './stats/local-moran.ts'
+import { distanceBandNeighbours, neighboursFromPairs, type Neighbours } from './stats/neighbours.ts'
+import { confidenceBins, twoSidedP } from './stats/significance.ts'
+import { cellToLatLng } from 'h3-js'
+
+export const MAX_HOTSPOT_CELLS = 200_000
+
+export interface HotspotOptions {
+  method: 'gi' | 'moran'
+  fdr: boolean
+  k: number | null
+  distance: number | null
+  permutations: number
+  seed: number
+}
+
+/** One location's result; `id` is an H3 cell or a grid code. */
+export interface HotspotRow {
+  id: string
+  grid: string
+  count: number
+  load: number
+  value: number
+  z: number
+  p: number
+  bin?: number
+  I?: number
+  quadrant?: 'HH' | 'LH' | 'LL' | 'HL' | null
+}
+
+export interface HotspotResult {
+  rows: HotspotRow[]
+  summary: Record<string, number>
+}
+
+const QUADRANTS = [null, 'HH', 'LH', 'LL', 'HL'] as const
+
+export async function h3Hotspots(cells: CellValues, ix: IndexedGeneration, res: number, f: Filters, o: HotspotOptions): Promise<HotspotResult> {
+  const area = await cells.area(ix, res, f.parent)
+  capCells(area.cells.length, MAX_HOTSPOT_CELLS, 'Hot-spot analysis')
+  const { values, counts, loads } = await cells.vector(area, f)
+  let nb: Neighbours
+  if (o.distance !== null) {
+    const lon = new Float64Array(area.cells.length)
+    const lat = new Float64Array(area.cells.length)
+    area.cells.forEach((c, i) => ([lat[i], lon[i]] = cellToLatLng(c)))
+    nb = distanceBandNeighbours(lon, lat, o.distance)
+  } else nb = cells.kRing(area, o.k ?? 1)
+  return analyse(area.cells, area.grid, counts, loads, values, nb, o)
+}
+
+export async function gridHotspots(db: Db, layouts: GridLayouts, ix: IndexedGeneration, f: Filters, o: HotspotOptions): Promise<HotspotResult> {
+  const { grids, neighbours } = await layouts.get(ix.generation.id)
+  const keep = grids.map((g, i) => (f.parent === null || g.code.startsWith(f.parent) ? i : -1)).filter((i) => i >= 0)
+  const pos = new Map(keep.map((i, j) => [grids[i]!.code, j]))
+  const counts = new Float64Array(keep.length)
+  const loads = new Float64Array(keep.length)
+  for (const t of (await db.query<{ grid: string; n: number; load: number }>(q.GRID_TOTALS, filterArgs(f))).rows) {
+    const j = pos.get(t.grid)
+    if (j === undefined) continue
+    counts[j] = t.n
+    loads[j] = t.load
+  }
+  const base = f.measure === 'load' ? loads : counts
+  const values = f.per1000 ? base.map((v, j) => (grids[keep[j]!]!.population > 0 ? (1000 * v) / grids[keep[j]!]!.population : 0)) : base
+  const pairs: number[] = []
+  for (const [a, b] of neighbours) {
+    const i = pos.get(a)
+    const j = pos.get(b)
+    if (i !== undefined && j !== undefined) pairs.push(i, j)
+  }
+  const ids = keep.map((i) => grids[i]!.code)
+  return analyse(ids, ids, counts, loads, values, neighboursFromPairs(ids.length, pairs), o)
+}
+
+function analyse(ids: string[], grid: string[], counts: Float64Array, loads: Float64Array, values: Float64Array, nb: Neighbours, o: HotspotOptions): HotspotResult {
+  const rows: HotspotRow[] = ids.map((id, i) => ({ id, grid: grid[i]!, count: counts[i]!, load: round(loads[i]!), value: round(values[i]!), z: 0, p: 1 }))
+  const summary: Record<string, number> = { locations: ids.length, withIncidents: counts.reduce((s, c) => s + (c > 0 ? 1 : 0), 0) }
+  if (o.method === 'gi') {
+    const z = giStar(values, nb)
+    const p = Float64Array.from(z, (v) => (Number.isFinite(v) ? twoSidedP(v) : 1))
+    const zf = z.map((v) => (Number.isFinite(v) ? v : 0))
+    const bins = confidenceBins(zf, p, { fdr: o.fdr })
+    rows.forEach((r, i) => ((r.z = round(zf[i]!)), (r.p = p[i]!), (r.bin = bins[i]!)))
+    for (let b = -3; b <= 3; b++) summary[`bin${b < 0 ? 'm' : 'p'}${Math.abs(b)}`] = bins.reduce((s, v) => s + (v === b ? 1 : 0), 0)
+  } else {
+    const m = localMoran(values, nb, { permutations: o.permutations, seed: o.seed })
+    rows.forEach((r, i) => {
+      r.I = round(m.I[i]!)
+      // zSim: I against its permutation distribution (m.z is the standardised value itself).
+      r.z = Number.isFinite(m.zSim[i]!) ? round(m.zSim[i]!) : 0
+      r.p = m.pSim[i]!
+      r.quadrant = QUADRANTS[m.quadrant[i]!] ?? null
+    })
+    for (const name of ['HH', 'LH', 'LL', 'HL'] as const) summary[name] = rows.reduce((s, r) => s + (r.quadrant === name ? 1 : 0), 0)
+  }
+  return { rows, summary }
+}
+
+function round(v: number): number {
+  return Math.round(v * 1e6) / 1e6
+}

@@ -1,0 +1,40 @@
+/**
+ * SQL of workload and balance analytics. Periods are half-open, [$from, $to);
+ * a scope is a unit code prefix (city 6, town 9, community 12 digits), so
+ * `starts_with(grid_code, $prefix)` selects the grids under it.
+ */
+
+/** The units of generation $1 under code prefix $2 (all of them when NULL), the prefix's own unit included. */
+export const SCOPE_UNITS = `
+SELECT code, level, name_zh, parent_code, population, households, area_m2
+FROM unit
+WHERE generation_id = $1 AND ($2::text IS NULL OR starts_with(code, $2))
+ORDER BY code`
+
+/**
+ * Per grid under $3: countable incidents reported in [$1, $2) and their summed
+ * effort weights (summed as numeric, so 0.8 + 0.5 is 1.3 exactly). Grouped in
+ * SQL: one row per grid whatever the number of incidents.
+ */
+export const GRID_LOADS = `
+SELECT grid_code, count(*)::int AS incidents, sum(effort_weight::numeric)::float8 AS load
+FROM countable_incident
+WHERE reported_at >= $1 AND reported_at < $2 AND starts_with(grid_code, $3)
+GROUP BY grid_code`
+
+/** Active administrators per grid under $1, as assigned now (assignments keep no history). */
+export const ADMINISTRATORS_PER_GRID = `
+SELECT ag.grid_code, count(*)::int AS administrators
+FROM administrator_grid ag JOIN administrator a ON a.id = ag.administrator_id
+WHERE a.active AND starts_with(ag.grid_code, $1)
+GROUP BY ag.grid_code`
+
+/**
+ * The resolution-10 cells each administrator's patrols passed through in
+ * [$1, $2). Tracks are found by their time span first, so only tracks that can
+ * hold a visit in the period are opened.
+ */
+export const VISITED_CELLS = `
+SELECT DISTINCT t.administrator_id, c.h3
+FROM patrol_track t JOIN patrol_cell c ON c.track_id = t.id
+WHERE t.started_at < $2 AND t.ended_at >= $1 AND c.visited_at >= $1 AND c.visited_at < $2`
