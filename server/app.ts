@@ -1,3 +1,5 @@
+import analyticsH3Routes from './analytics/h3-routes.ts'
+import analyticsSeriesRoutes from './analytics/series-routes.ts'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import administratorRoutes from './administrators/routes.ts'
 import auditRoutes from './audit/routes.ts'
@@ -6,6 +8,8 @@ import keyRoutes from './auth/routes.ts'
 import coverageRoutes from './coverage/routes.ts'
 import incidentRoutes from './incidents/routes.ts'
 import patrolRoutes from './patrols/routes.ts'
+import supervisionRoutes from './analytics/supervision-routes.ts'
+import workloadRoutes from './analytics/workload-routes.ts'
 import type { Db } from './db/client.ts'
 import healthRoutes from './health/routes.ts'
 import consoleRoute from './health/console-route.ts'
@@ -15,6 +19,7 @@ import unitRoutes from './units/routes.ts'
 import lookupRoutes from './lookup/routes.ts'
 import open311Routes from './open311/routes.ts'
 import { LookupService } from './lookup/lookup-service.ts'
+import tileRoutes from './tiles/routes.ts'
 
 export interface AppOptions {
   db: Db
@@ -22,6 +27,8 @@ export interface AppOptions {
   /** How long a presented API key's lookup is remembered (default 30 s). */
   keyCacheTtlMs?: number
   logger?: FastifyServerOptions['logger']
+  /** Read the incident cube into memory as soon as the server is ready, not on the first analytics request. */
+  warmAnalytics?: boolean
 }
 
 declare module 'fastify' {
@@ -60,5 +67,10 @@ export async function buildApp(options: AppOptions) {
   await app.register(incidentRoutes, { db: options.db, lookup })
   await app.register(open311Routes, { prefix: '/open311/v2', db: options.db, lookup })
   await app.register(patrolRoutes, { db: options.db, lookup })
+  await app.register(workloadRoutes, { db: options.db, lookup })
+  await app.register(supervisionRoutes, { db: options.db, lookup })
+  await app.register(analyticsH3Routes, { db: options.db, lookup, warm: options.warmAnalytics ?? false })
+  await app.register(analyticsSeriesRoutes, { db: options.db })
+  await app.register(tileRoutes, { db: options.db })
   return app
 }
