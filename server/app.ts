@@ -1,5 +1,3 @@
-import analyticsH3Routes from './analytics/h3-routes.ts'
-import analyticsSeriesRoutes from './analytics/series-routes.ts'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import administratorRoutes from './administrators/routes.ts'
 import auditRoutes from './audit/routes.ts'
@@ -8,11 +6,13 @@ import keyRoutes from './auth/routes.ts'
 import coverageRoutes from './coverage/routes.ts'
 import incidentRoutes from './incidents/routes.ts'
 import patrolRoutes from './patrols/routes.ts'
+import analyticsH3Routes from './analytics/h3-routes.ts'
+import analyticsSeriesRoutes from './analytics/series-routes.ts'
 import supervisionRoutes from './analytics/supervision-routes.ts'
 import workloadRoutes from './analytics/workload-routes.ts'
 import type { Db } from './db/client.ts'
 import healthRoutes from './health/routes.ts'
-import consoleRoute from './health/console-route.ts'
+import consoleRoute, { type ConsoleRouteOptions } from './health/console-route.ts'
 import jsonBody from './plugins/json-body.ts'
 import problems from './plugins/problems.ts'
 import unitRoutes from './units/routes.ts'
@@ -29,6 +29,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
   /** Read the incident cube into memory as soon as the server is ready, not on the first analytics request. */
   warmAnalytics?: boolean
+  /** The console's demo key and basemap (see server/health/console-route.ts). */
+  console?: ConsoleRouteOptions
 }
 
 declare module 'fastify' {
@@ -49,7 +51,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(problems)
   await app.register(jsonBody)
   await app.register(healthRoutes, { db: options.db })
-  await app.register(consoleRoute)
+  await app.register(consoleRoute, options.console ?? {})
   const lookup = new LookupService(options.db, (msg) => app.log.info(msg))
   app.decorate('lookup', lookup)
   app.addHook('onClose', async () => lookup.stop())

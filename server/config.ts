@@ -12,6 +12,8 @@ export interface Config {
   /** Largest accepted body of a boundary import, in bytes. */
   importBodyLimit: number
   logLevel: string
+  /** URL of a MapLibre style the console draws under its layers; null: none, the console stays fully offline. */
+  basemapStyle: string | null
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -31,5 +33,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: env.ZHIWANG_DEMO !== '0',
     importBodyLimit: intFrom(env, 'ZHIWANG_IMPORT_BODY_LIMIT', 64 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || 'info',
+    basemapStyle: env.ZHIWANG_BASEMAP_STYLE || null,
   }
 }

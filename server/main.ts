@@ -6,16 +6,20 @@ import { openDb } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
 import { seedDemoIfEmpty } from './demo/seed-demo.ts'
 import { backfillIncidentCells } from './analytics/incident-cells.ts'
+import { ensureConsoleDemoKey } from './auth/console-demo-key.ts'
 
 const config = loadConfig()
 const started = Date.now()
 const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
 // Open311 clients may send api_key in the query string: keep keys out of the logs.
 const redactKey = (url: string) => url.replace(/([?&]api_key=)[^&]*/gi, '$1***')
+// The console's demo key: made after the demo is seeded (see below), read by the console route on each request.
+let demoKey: string | null = null
 const app = await buildApp({
   db,
   importBodyLimit: config.importBodyLimit,
   warmAnalytics: true,
+  console: { demoKey: () => demoKey, basemapStyle: config.basemapStyle },
   logger: { level: config.logLevel, serializers: { req: (req) => ({ method: req.method, url: redactKey(req.url), remoteAddress: req.ip }) } },
 })
 const log = (msg: string) => app.log.info(msg)
@@ -24,6 +28,10 @@ log(`Database: ${db.backend === 'postgres' ? 'PostgreSQL server (DATABASE_URL)' 
 const applied = await migrate(db)
 if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`)
 if (config.seedDemo) await seedDemoIfEmpty(db, log)
+// A key for the console on the demo only, rotated at each start and handed to any browser
+// that opens the console: supervisor reads everything the console shows, but cannot
+// manage keys or import boundaries. Production runs with ZHIWANG_DEMO=0 and real keys.
+if (config.seedDemo) demoKey = await ensureConsoleDemoKey(db, 'supervisor')
 const backfilled = await backfillIncidentCells(db)
 if (backfilled > 0) log(`Analytics: H3 cells computed for ${backfilled} earlier incidents`)
 if (!(await hasLiveAdminKey(db))) log('No admin API key yet: imports and key management need one; create it with `npm run keys -- create --name NAME --role admin` (see README, Keys and roles)')

@@ -1,0 +1,21 @@
+/**
+ * The key the demo console hands to every visitor (GET /console/config.json),
+ * so that a new user sees incidents and analytics without asking for a key.
+ * Secrets are stored only as hashes, so the previous run's secret cannot be
+ * handed out again: each start revokes it and issues a fresh one. A browser
+ * that still holds the old secret gets 401 and fetches the new one.
+ */
+import type { Db } from '../db/client.ts'
+import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts'
+import type { KeyRole } from './roles.ts'
+
+export const CONSOLE_DEMO_KEY_NAME = 'console-demo'
+const ACTOR = 'server:console-demo'
+
+/** Revokes any live `console-demo` key and returns the secret of a new one. */
+export async function ensureConsoleDemoKey(db: Db, role: KeyRole = 'admin'): Promise<string> {
+  for (const key of await listApiKeys(db)) {
+    if (key.name === CONSOLE_DEMO_KEY_NAME && key.revokedAt === null) await revokeApiKey(db, key.id, ACTOR)
+  }
+  return (await createApiKey(db, { name: CONSOLE_DEMO_KEY_NAME, role }, ACTOR)).secret
+}

@@ -1,0 +1,116 @@
+/**
+ * Supervision: the queue of overdue dispatched incidents and the supervision
+ * score tables (per grid, administrator, town or department), each row
+ * linked to the map; the scores export as CSV.
+ */
+import { administrators, supervision, supervisionCsv, supervisionQueue, type IncidentSummary, type Score, type SupervisionBy } from '../api.ts'
+import { fill, h } from '../dom.ts'
+import { num, pct, t, tDynamic } from '../i18n.ts'
+import { highlightPoint } from '../map/layers/highlight.ts'
+import type { ConsoleContext, Panel } from './panel.ts'
+import { categoryNames } from './time-filter.ts'
+import { errorText, needsKey, select } from './widgets.ts'
+
+const QUEUE_ROWS = 100
+
+export class SupervisionPanel implements Panel {
+  readonly id = 'supervision' as const
+  #ctx: ConsoleContext | null = null
+  #el: HTMLElement | null = null
+  #by: SupervisionBy = 'grid'
+  #queue: IncidentSummary[] | null = null
+  #queueError: string | null = null
+  #scores: Score[] | null = null
+  #scoresError: string | null = null
+  #names = new Map<string, string>()
+  #seq = 0
+  #settled: Promise<void> = Promise.resolve()
+
+  onAdd(ctx: ConsoleContext, el: HTMLElement): void {
+    this.#ctx = ctx
+    this.#el = el
+    if (!ctx.hasKey()) return fill(el, h('h2', {}, t('view.supervision')), needsKey(ctx))
+    void categoryNames().then((c) => ((this.#names = new Map(c.map((x) => [x.code, x.name]))), this.render()))
+    const queue = supervisionQueue().then(
+      (q) => ((this.#queue = q.items), this.render()),
+      (err) => ((this.#queueError = errorText(err)), this.render()),
+    )
+    this.#settled = Promise.all([queue, this.#loadScores()]).then(() => {})
+    this.render()
+  }
+
+  onRemove(): void {
+    if (this.#ctx) highlightPoint(this.#ctx.map, null)
+    this.#ctx = null
+  }
+
+  onLangChange(): void {
+    this.render()
+  }
+
+  settled(): Promise<void> {
+    return this.#settled
+  }
+
+  async #loadScores(): Promise<void> {
+    const seq = ++this.#seq
+    this.#scores = null
+    this.render()
+    try {
+      const s = await supervision(this.#by)
+      if (seq === this.#seq) (this.#scores = s.items), (this.#scoresError = null)
+    } catch (err) {
+      if (seq === this.#seq) this.#scoresError = errorText(err)
+    }
+    this.render()
+  }
+
+  render(): void {
+    const el = this.#el
+    const ctx = this.#ctx
+    if (!el || !ctx || !ctx.hasKey()) return
+    const bys: SupervisionBy[] = ['grid', 'administrator', 'town', 'department']
+    fill(
+      el,
+      h('h2', {}, t('view.supervision')),
+      h('p', { className: 'muted' }, t('supervision.rowHint')),
+      h('h3', {}, t('supervision.queue'), this.#queue ? ` (${num(this.#queue.length)})` : ''),
+      this.#queueTable(ctx),
+      h('h3', {}, t('supervision.scores')),
+      h('div', { className: 'row' },
+        t('supervision.by'), ' ', select(bys.map((b) => [b, tDynamic(`supervision.by.${b}`)]), this.#by, (v) => ((this.#by = v as SupervisionBy), (this.#settled = this.#loadScores())), t('supervision.by')), ' ',
+        h('button', { type: 'button', onclick: () => void supervisionCsv(this.#by).catch((err) => ctx.status(errorText(err), 'error')) }, t('supervision.export'))),
+      this.#scoreTable(ctx),
+    )
+  }
+
+  #queueTable(ctx: ConsoleContext): HTMLElement {
+    if (this.#queueError) return h('div', { className: 'error' }, this.#queueError)
+    if (!this.#queue) return h('div', { className: 'muted' }, t('loading'))
+    if (this.#queue.length === 0) return h('div', { className: 'muted' }, t('supervision.empty'))
+    return h('table', { className: 'table', id: 'queue-table' },
+      h('tr', {}, h('th', {}, '#'), h('th', {}, t('incidents.category')), h('th', {}, t('incidents.grid')), h('th', {}, t('incidents.deadline')), h('th', {}, t('supervision.level'))),
+      ...this.#queue.slice(0, QUEUE_ROWS).map((i) =>
+        h('tr', { className: 'link', onclick: () => (highlightPoint(ctx.map, i.point), ctx.flyTo(i.point, 16)) },
+          h('td', {}, i.id), h('td', {}, this.#names.get(i.category) && document.documentElement.lang !== 'en' ? this.#names.get(i.category)! : i.category),
+          h('td', {}, i.grid ?? '—'), h('td', {}, i.deadlineAt ? i.deadlineAt.slice(0, 10) : '—'), h('td', {}, i.supervisionLevel))))
+  }
+
+  #scoreTable(ctx: ConsoleContext): HTMLElement {
+    if (this.#scoresError) return h('div', { className: 'error' }, this.#scoresError)
+    if (!this.#scores) return h('div', { className: 'muted' }, t('loading'))
+    const by = this.#by
+    const locate = async (s: Score) => {
+      if (by === 'grid' || by === 'town') return ctx.showUnit(s.key)
+      if (by === 'administrator') {
+        const a = (await administrators(s.key)).items.find((x) => x.employeeNo === s.key)
+        if (a?.grids[0]) return ctx.showUnit(a.grids[0])
+      }
+    }
+    return h('table', { className: 'table', id: 'score-table' },
+      h('tr', {}, h('th', {}, t('supervision.rank')), h('th', {}, t('supervision.name')), h('th', {}, t('supervision.incidents')), h('th', {}, t('supervision.onTime')), h('th', {}, t('supervision.overdue')), h('th', {}, t('supervision.satisfaction')), h('th', {}, t('supervision.patrol'))),
+      ...this.#scores.map((s) =>
+        h('tr', { className: by === 'department' ? '' : 'link', onclick: () => void locate(s).catch((err) => ctx.status(errorText(err), 'error')) },
+          h('td', {}, s.rank ?? '—'), h('td', { title: s.key }, s.name), h('td', {}, num(s.incidents)), h('td', {}, pct(s.onTimeRate)), h('td', {}, num(s.overdue)), h('td', {}, num(s.satisfaction, 1)), h('td', {}, pct(s.patrolCoverage)))))
+  }
+}
