@@ -3,52 +3,37 @@
  * API, points in the demo city's grids) stream as NDJSON to
  * POST /api/v1/incidents/bulk on the real server, a child process on a
  * throwaway PostgreSQL 15 + PostGIS; the rate is end to end, from the first
- * byte sent to the last answer line. Then first pages of GET /api/v1/incidents
+ * byte sent to the last answer line, and the CPU time of client, server and
+ * PostgreSQL per 1,000 rows is read from /proc (it moves far less than the
+ * rate when the machine is shared). Then first pages of GET /api/v1/incidents
  * (a busy town's open incidents, a community, a grid, overdue ones) are timed
  * over HTTP twice: straight after intake, when every incident is still open,
  * and after a bench-only UPDATE has moved most of them on through the workflow.
- * The town query also runs in SQL under EXPLAIN ANALYZE, to show its indexes.
+ * The town's and the city's overdue pages also run in SQL under EXPLAIN ANALYZE,
+ * to show their indexes (scripts/bench-intake-pages.ts).
  * Speed goals are only reported; a lost row (a missing or failed answer line,
  * or a stored count unequal to the acknowledged one) makes the run exit 1.
  *
  *   npm run bench:intake -- [--incidents N] [--streams K] [--seed S] [--calls N]
  *                           [--backend postgres|pglite] [--demo-incidents] [--quick]
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createApiKey } from '../server/auth/api-keys.ts'
 import { openDb, type Db } from '../server/db/client.ts'
 import { migrate } from '../server/db/migrate.ts'
 import { createRng } from '../server/demo/prng.ts'
 import { CHANNELS } from '../server/incidents/incident-input.ts'
-import * as q from '../server/incidents/queries.ts'
 import { startThrowawayPostgres } from '../tests/helpers/postgres-server.ts'
+import { BUSIEST, explainPage, pagesOf, printPages, timePages, WORKFLOW_MIX } from './bench-intake-pages.ts'
+import { cpuPer, postmasterOf, sampleCpu, type CpuSample } from './bench-cpu.ts'
+import { startChildServer as startServer, stopChild } from './bench-server.ts'
 
 // Bench-only SQL, so it lives here.
 const STORED = `SELECT count(*)::int AS total, count(*) FILTER (WHERE external_id LIKE 'bench-%')::int AS bench,
   count(DISTINCT (channel, external_id)) FILTER (WHERE external_id LIKE 'bench-%')::int AS distinct_bench FROM incident`
-const BUSIEST = (column: string) => `SELECT ${column} AS code FROM incident WHERE ${column} IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`
-/**
- * A plausible mix instead of every incident waiting: by id, 60 % closed, 10 %
- * dispatched (deadline from the category's SLA, so the older ones are overdue),
- * 10 % accepted, the rest still reported.
- */
-const WORKFLOW_MIX = `
-UPDATE incident i SET
-  status = CASE WHEN i.id % 10 < 6 THEN 'closed' WHEN i.id % 10 = 6 THEN 'dispatched' ELSE 'accepted' END,
-  department = CASE WHEN i.id % 10 <= 6 THEN c.department END,
-  dispatched_at = CASE WHEN i.id % 10 <= 6 THEN i.reported_at + interval '2 hours' END,
-  deadline_at = CASE WHEN i.id % 10 <= 6 THEN i.reported_at + interval '2 hours' + make_interval(hours => c.sla_hours) END,
-  closed_at = CASE WHEN i.id % 10 < 6 THEN i.reported_at + make_interval(hours => c.sla_hours) END,
-  updated_at = now()
-FROM incident_category c WHERE c.code = i.category_code AND i.id % 10 < 8`
-const OPEN = 'reported,accepted,dispatched'
-
 const { values: opt } = parseArgs({
   options: {
     incidents: { type: 'string' }, streams: { type: 'string', default: '1' }, seed: { type: 'string', default: '2024' },
@@ -67,7 +52,6 @@ if (opt.backend && !['postgres', 'pglite'].includes(opt.backend)) throw new Erro
 
 const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2))
 const log = (msg: string) => console.log(`  ${msg}`)
-const quantile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
 
 interface Bench {
   backend: 'postgres' | 'pglite'
@@ -75,10 +59,14 @@ interface Bench {
   sql<T>(fn: (db: Db) => Promise<T>): Promise<T>
   url(): string
   close(): Promise<void>
+  /** Where CPU time is read: the server child and the PostgreSQL cluster's postmaster (none with PGlite, which runs in the server). */
+  cpu(): CpuSample
 }
 
 /** A migrated database with a system key, on a throwaway PostgreSQL 15 server by default, PGlite as fallback or on request. */
 async function openBench(): Promise<Bench & { secret: string }> {
+  // On an empty database the server loads the demo city first: allow it ten minutes.
+  const startChildServer = (env: Record<string, string>) => startServer(env, 600_000)
   const prepare = async (db: Db) => (await migrate(db), (await createApiKey(db, { name: 'bench-intake', role: 'system' }, 'bench')).secret)
   const env = { ZHIWANG_DEMO_INCIDENTS: opt['demo-incidents'] ? '1' : '0' }
   if (opt.backend !== 'pglite') {
@@ -87,8 +75,9 @@ async function openBench(): Promise<Bench & { secret: string }> {
       const db = await openDb({ databaseUrl: pg.url })
       const secret = await prepare(db)
       const server = await startChildServer({ ...env, DATABASE_URL: pg.url })
+      const postmaster = postmasterOf((await db.query<{ dir: string }>(`SELECT current_setting('data_directory') AS dir`)).rows[0]!.dir)
       return {
-        backend: 'postgres', secret, url: () => server.url,
+        backend: 'postgres', secret, url: () => server.url, cpu: () => sampleCpu(server.child.pid, postmaster),
         sql: (fn) => fn(db),
         close: async () => (await stopChild(server.child), await db.close(), await pg.stop()),
       }
@@ -103,7 +92,7 @@ async function openBench(): Promise<Bench & { secret: string }> {
   await db.close()
   let server = await startChildServer({ ...env, ZHIWANG_DATA_DIR: dir })
   return {
-    backend: 'pglite', secret, url: () => server.url,
+    backend: 'pglite', secret, url: () => server.url, cpu: () => sampleCpu(server.child.pid, null),
     async sql(fn) {
       await stopChild(server.child)
       const direct = await openDb({ dataDir: dir })
@@ -118,31 +107,7 @@ async function openBench(): Promise<Bench & { secret: string }> {
   }
 }
 
-/** The real server (`server/main.ts`) in a child process; on an empty database it loads the demo city first. */
-async function startChildServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const port = await new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-  })
-  // LOG_LEVEL=warn: no access log line per request.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: fileURLToPath(new URL('../', import.meta.url)), stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn' },
-  })
-  const url = `http://127.0.0.1:${port}`
-  for (let waited = 0; child.exitCode === null && waited < 600_000; waited += 200) {
-    if (await fetch(`${url}/health/live`).then((r) => r.ok, () => false)) return { url, child }
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  child.kill()
-  throw new Error(`Server did not start (exit code ${child.exitCode})`)
-}
-
-const stopChild = (child: ChildProcess) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM')) : Promise.resolve())
-
-async function getJson<T>(url: string, secret: string): Promise<T> {
+async function getJsonAs<T>(url: string, secret: string): Promise<T> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${secret}` } })
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`)
   return (await res.json()) as T
@@ -150,7 +115,7 @@ async function getJson<T>(url: string, secret: string): Promise<T> {
 
 /** minLon, minLat, maxLon, maxLat of every grid of the current generation, one after the other. */
 async function gridBoxes(url: string, secret: string): Promise<Float64Array> {
-  const grids = await getJson<{ features: { geometry: { coordinates: unknown } }[] }>(`${url}/api/v1/units?level=grid&limit=10000&simplify=20`, secret)
+  const grids = await getJsonAs<{ features: { geometry: { coordinates: unknown } }[] }>(`${url}/api/v1/units?level=grid&limit=10000&simplify=20`, secret)
   const boxes = new Float64Array(4 * grids.features.length)
   for (const [g, f] of grids.features.entries()) {
     const box = [Infinity, Infinity, -Infinity, -Infinity]
@@ -231,99 +196,51 @@ async function intake(url: string, secret: string, categories: string[], boxes: 
   return { tally, ms: performance.now() - started }
 }
 
-interface Page { label: string; query: string }
-interface Timing { matched: number; calls: number; p50: number; p95: number }
-
-/**
- * `CALLS` sequential GETs after 5 warm-ups, from sending the request to the
- * parsed body; a slow page (a scan of every incident) gets one warm-up and at
- * least 5 calls but no more than ~10 s of them.
- */
-async function timePage(url: string, secret: string, page: Page): Promise<Timing> {
-  const once = async () => {
-    const started = performance.now()
-    const body = await getJson<{ numberMatched: number }>(`${url}/api/v1/incidents?${page.query}&limit=50`, secret)
-    return { ms: performance.now() - started, matched: body.numberMatched }
-  }
-  if ((await once()).ms < 500) for (let k = 0; k < 4; k++) await once()
-  const runs = []
-  const until = performance.now() + 10_000
-  while (runs.length < CALLS && (runs.length < 5 || performance.now() < until)) runs.push(await once())
-  const ms = runs.map((r) => r.ms).sort((a, b) => a - b)
-  return { matched: runs[0]!.matched, calls: runs.length, p50: quantile(ms, 0.5), p95: quantile(ms, 0.95) }
-}
-
-/** The route's two statements for the town's open first page, under EXPLAIN ANALYZE (run warm). */
-async function explainTown(db: Db, town: string) {
-  const filter = [null, null, town, OPEN.split(','), null, null, null, null, null, false, null, null]
-  const explain = async (sql: string, params: unknown[]) => {
-    await db.query(sql, params)
-    const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)).rows.map((r) => r['QUERY PLAN'])
-    const indexes = [...new Set(plan.flatMap((l) => /(?:Index Only Scan|Index Scan|Index Scan Backward) using (\S+)|Bitmap Index Scan on (\S+)/.exec(l)?.slice(1).filter(Boolean) ?? []))]
-    return { plan, indexes, ms: Number(/Execution Time: ([\d.]+)/.exec(plan.join('\n'))?.[1] ?? NaN) }
-  }
-  return { page: await explain(q.LIST_INCIDENTS['-reported_at']!, [...filter, 50, 0]), count: await explain(q.COUNT_INCIDENTS, filter) }
-}
-
-async function timePages(bench: Bench, secret: string, pages: Page[]) {
-  const out: Timing[] = []
-  for (const page of pages) out.push(await timePage(bench.url(), secret, page))
-  return out
-}
-
 const bench = await openBench()
 const { secret } = bench
 try {
   console.log(`Intake benchmark: ${N.toLocaleString('en-US')} incidents in ${STREAMS} stream(s), seed ${SEED}, ${bench.backend === 'postgres' ? 'PostgreSQL 15 (throwaway cluster: fsync off)' : 'PGlite'}, node ${process.version}, ` +
     `${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}`)
-  const categories = (await getJson<{ items: { code: string; active: boolean }[] }>(`${bench.url()}/api/v1/incident-categories`, secret)).items.filter((c) => c.active).map((c) => c.code)
+  const categories = (await getJsonAs<{ items: { code: string; active: boolean }[] }>(`${bench.url()}/api/v1/incident-categories`, secret)).items.filter((c) => c.active).map((c) => c.code)
   const boxes = await gridBoxes(bench.url(), secret)
   log(`${categories.length} categories; points uniform in the bboxes of ${(boxes.length / 4).toLocaleString('en-US')} grids`)
 
+  const cpuBefore = bench.cpu()
   const { tally, ms: intakeMs } = await intake(bench.url(), secret, categories, boxes)
+  const cpu = cpuPer(cpuBefore, bench.cpu(), N)
   const rate = N / (intakeMs / 1000)
+  // Each side is one thread (the client, the server, one backend): on idle cores none can go faster than its own CPU allows.
+  const cpuBound = 1e6 / Math.max(cpu.total / availableParallelism(), cpu.client, cpu.server, cpu.postgres)
   log(`intake: ${fmt(rate)} incidents/s (${fmt(intakeMs / 1000)} s); ${tally.created.toLocaleString('en-US')} created, ` +
     `${fmt((100 * tally.unrouted) / Math.max(1, tally.acknowledged))} % unrouted`)
+  log(`CPU per 1,000 rows: client ${fmt(cpu.client)} ms, server ${fmt(cpu.server)} ms, PostgreSQL ${fmt(cpu.postgres)} ms, all ${fmt(cpu.total)} ms; ` +
+    `on ${availableParallelism()} idle cores that allows ≈ ${fmt(cpuBound)} incidents/s (load average now ${loadavg()[0]!.toFixed(1)})`)
   for (const e of tally.errors.slice(0, 3)) log(`error: ${e}`)
 
+  const getJson = <T>(url: string) => getJsonAs<T>(url, secret)
   const before = await bench.sql(async (db) => {
     const stored = (await db.query<{ total: number; bench: number; distinct_bench: number }>(STORED)).rows[0]!
     const [town, community, grid] = await Promise.all(['town_code', 'community_code', 'grid_code'].map(async (c) => (await db.query<{ code: string }>(BUSIEST(c))).rows[0]!.code))
-    await db.exec('VACUUM ANALYZE incident') // as autovacuum would have done by now on a running server
-    return { stored, town: town!, community: community!, grid: grid!, explain: await explainTown(db, town!) }
+    await db.exec('VACUUM ANALYZE') // every table the intake filled, as autovacuum would have done by now on a running server
+    const pages = pagesOf(town!, community!, grid!)
+    return { stored, pages, explain: [await explainPage(db, pages[0]!), await explainPage(db, pages[4]!)] }
   })
-  const pages: Page[] = [
-    { label: `town ${before.town}, open`, query: `town=${before.town}&status=${OPEN}` },
-    { label: `community ${before.community}, open`, query: `community=${before.community}&status=${OPEN}` },
-    { label: `grid ${before.grid}, open`, query: `grid=${before.grid}&status=${OPEN}` },
-    { label: `town ${before.town}, overdue`, query: `town=${before.town}&overdue=true` },
-    { label: 'city, overdue', query: 'overdue=true' },
-  ]
-  const allOpen = await timePages(bench, secret, pages)
+  const { pages } = before
+  const allOpen = await timePages(bench.url(), getJson, pages, CALLS)
   const mixed = await bench.sql(async (db) => {
     await db.query(WORKFLOW_MIX)
-    await db.exec('VACUUM ANALYZE incident')
-    return { explain: await explainTown(db, before.town) }
+    await db.exec('VACUUM ANALYZE')
+    return { explain: [await explainPage(db, pages[0]!), await explainPage(db, pages[4]!)] }
   })
-  const afterMix = await timePages(bench, secret, pages)
-
-  console.log(`\n${''.padEnd(34)} ${'all open'.padEnd(28)}   mixed`)
-  console.log(`${'first page (limit 50)'.padEnd(34)} ${['matched', 'p50', 'p95'].map((h, k) => h.padStart([9, 7, 10][k]!)).join(' ')}   ${['matched', 'p50', 'p95'].map((h, k) => h.padStart([9, 7, 10][k]!)).join(' ')}`)
-  const cells = (t: Timing) => `${t.matched.toLocaleString('en-US').padStart(9)} ${fmt(t.p50).padStart(7)} ${(fmt(t.p95) + (t.calls < CALLS ? `(${t.calls})` : '')).padStart(10)}`
-  for (const [k, p] of pages.entries()) console.log(`${p.label.padEnd(34)} ${cells(allOpen[k]!)}   ${cells(afterMix[k]!)}`)
-  console.log(`(ms over HTTP, ${CALLS} calls after 5 warm-ups, or (n) calls of a slow page; "mixed": 60 % closed, 10 % dispatched, 10 % accepted, 20 % reported)`)
-  for (const [label, e] of [['all open', before.explain], ['mixed', mixed.explain]] as const) {
-    console.log(`\nSQL, town's open first page (${label}): page ${fmt(e.page.ms)} ms using ${e.page.indexes.join(', ') || 'no index'}; ` +
-      `count ${fmt(e.count.ms)} ms using ${e.count.indexes.join(', ') || 'no index'} (EXPLAIN ANALYZE execution times)`)
-    for (const line of e.page.plan.filter((l) => !/^\s*(Buffers|Cache Key|Cache Mode|Hits|Heap Blocks|Recheck Cond):/.test(l))) console.log(`  ${line.length > 150 ? `${line.slice(0, 147)}…` : line}`)
-  }
+  const afterMix = await timePages(bench.url(), getJson, pages, CALLS)
+  printPages(pages, allOpen, afterMix, CALLS, [['all open', before.explain], ['mixed', mixed.explain]])
 
   const lost = N - tally.acknowledged
   const storedOk = before.stored.bench === tally.acknowledged && before.stored.distinct_bench === tally.acknowledged
   const townP95 = Math.max(allOpen[0]!.p95, afterMix[0]!.p95)
   const storedNote = before.stored.total >= 1_000_000 ? '' : ` (only ${before.stored.total.toLocaleString('en-US')} stored; the goal is for 1,000,000)`
   const goals: [string, string, boolean][] = [
-    ['bulk intake ≥ 20,000 incidents/s', `${fmt(rate)} (${STREAMS} stream(s), end to end, grid assignment included)`, rate >= 20_000],
+    ['bulk intake ≥ 20,000 incidents/s', `${fmt(rate)} (${STREAMS} stream(s), end to end, grid assignment included; CPU bound ≈ ${fmt(cpuBound)})`, rate >= 20_000],
     ["town's open first page < 50 ms", `p95 ${fmt(allOpen[0]!.p95)} ms all open, ${fmt(afterMix[0]!.p95)} ms mixed${storedNote}`, townP95 < 50 && storedNote === ''],
     ['every row answered, none failed', `${tally.lines.toLocaleString('en-US')} lines, ${tally.errors.length} errors, ${tally.outOfOrder} out of order`, tally.lines === N && tally.errors.length === 0 && tally.outOfOrder === 0],
     ['stored = acknowledged', `${before.stored.bench.toLocaleString('en-US')} stored (${before.stored.distinct_bench.toLocaleString('en-US')} distinct), ` +

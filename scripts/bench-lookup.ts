@@ -1,23 +1,22 @@
 /**
  * Lookup benchmark. Seeded points, uniform over the demo city's grid bbox, go
- * through Zhiwang's in-process index, its HTTP batch and single-point endpoints,
- * a flatbush + robust point-in-polygon baseline and a PostGIS ST_Covers join.
+ * through Zhiwang's in-process index, its HTTP batch endpoint (binary, JSON
+ * columns, JSON rows) and single-point endpoint, a flatbush + robust
+ * point-in-polygon baseline and a PostGIS ST_Covers join; single GETs are also
+ * set against a bare Fastify on the same cores, the ceiling of this machine.
  * Every answer (grid and onBoundary) is checked against PostGIS, on the random
  * points and on every grid vertex and edge midpoint. Speed goals are only
  * reported; a disagreement with PostGIS makes the run exit 1.
  *
  *   npm run bench:lookup -- [--points N] [--seed S] [--backend postgres|pglite] [--duration SEC] [--quick]
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import autocannon from 'autocannon'
 import Flatbush from 'flatbush'
 import { openDb, type Db } from '../server/db/client.ts'
 import { migrate } from '../server/db/migrate.ts'
@@ -28,6 +27,9 @@ import { GridPolygons, ON_BOUNDARY, OUTSIDE } from '../server/lookup/grid-polygo
 import { loadIndexedGeneration } from '../server/lookup/indexed-generation.ts'
 import { CURRENT_GENERATION } from '../server/lookup/queries.ts'
 import { startThrowawayPostgres } from '../tests/helpers/postgres-server.ts'
+import { BATCH_FORMATS, emptyAnswers, httpBatch, load, lookupPaths, type Answers, type BatchFormat, type Points } from './bench-lookup-http.ts'
+import { processCpu } from './bench-cpu.ts'
+import { startCeilingServer, startChildServer, stopChild } from './bench-server.ts'
 
 // Bench-only SQL, so it lives here. The points go into an indexed temporary
 // table and the join runs grid by grid: PostGIS then reuses each grid's prepared
@@ -42,12 +44,7 @@ SELECT DISTINCT ON (p.i) p.i, u.code, ST_Intersects(ST_Boundary(u.geom), p.pt) A
 FROM unit u JOIN bench_point p ON ST_Covers(u.geom, p.pt)
 WHERE u.generation_id = $1 AND u.level = 'grid' ORDER BY p.i, u.code`
 const CHUNK = 100_000
-const MAX_BATCH = 1_000_000
 
-/** Interleaved lon/lat. */
-type Points = Float64Array
-/** Per point: grid index (−1 none, −2 unknown code) and whether it lies on that grid's boundary. */
-interface Answers { grid: Int32Array; boundary: Uint8Array }
 /** Answers every point; each approach has its own loop, so that its per-point call stays monomorphic. */
 type Pass = (pts: Points, out: Answers) => void
 interface Row { approach: string; rate: number; unit: string; notes: string; disagree?: [number, number] }
@@ -68,7 +65,6 @@ if (opt.backend && !['postgres', 'pglite'].includes(opt.backend)) throw new Erro
 /** A forced GC, with or without node's --expose-gc. */
 const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (setFlagsFromString('--expose-gc'), runInNewContext('gc'))
 const heapMb = () => (gc(), gc(), (process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers) / 2 ** 20)
-const emptyAnswers = (n: number): Answers => ({ grid: new Int32Array(n).fill(-1), boundary: new Uint8Array(n) })
 const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2))
 const log = (msg: string) => console.log(`  ${msg}`)
 const perSecond = (n: number, ms: number) => n / (ms / 1000)
@@ -161,55 +157,6 @@ function flatbushPass(polygons: GridPolygons): Pass {
   }
 }
 
-/** POSTs the points as JSON, ≤ 1,000,000 a request; timed from serialising the body to parsing the answer. */
-async function httpBatch(url: string, pts: Points, codeIndex: Map<string, number>) {
-  const pairs = Array.from({ length: pts.length / 2 }, (_, i) => [pts[2 * i]!, pts[2 * i + 1]!])
-  const answers = emptyAnswers(pairs.length)
-  let jsonMs = 0 // the client's own share: stringify and parse
-  const started = performance.now()
-  for (let from = 0; from < pairs.length; from += MAX_BATCH) {
-    let t = performance.now()
-    const body = JSON.stringify({ points: pairs.slice(from, from + MAX_BATCH) })
-    jsonMs += performance.now() - t
-    const res = await fetch(`${url}/api/v1/lookup/batch?fields=grid,onBoundary`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-    if (!res.ok) throw new Error(`Batch request failed: ${res.status} ${await res.text()}`)
-    const text = await res.text()
-    t = performance.now()
-    const { results } = JSON.parse(text) as { results: { grid: string | null; onBoundary: boolean }[] }
-    jsonMs += performance.now() - t
-    for (const [k, r] of results.entries()) (answers.grid[from + k] = r.grid === null ? -1 : (codeIndex.get(r.grid) ?? -2)), (answers.boundary[from + k] = r.onBoundary ? 1 : 0)
-  }
-  return { answers, ms: performance.now() - started, jsonMs }
-}
-
-/** GET /api/v1/lookup (all fields) at 50 connections, cycling through the first 10,000 seeded points. */
-function httpSingle(url: string, pts: Points, seconds: number) {
-  const requests = Array.from({ length: Math.min(10_000, pts.length / 2) }, (_, i) => ({ method: 'GET' as const, path: `/api/v1/lookup?lon=${pts[2 * i]}&lat=${pts[2 * i + 1]}` }))
-  return autocannon({ url, connections: 50, duration: seconds, requests })
-}
-
-/** The real server (`server/main.ts`) in a child process, so that it has a core of its own beside the load generator. */
-async function startChildServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const port = await new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-  })
-  // LOG_LEVEL=warn: no access log line per request.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: fileURLToPath(new URL('../', import.meta.url)), stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ZHIWANG_DEMO: '0' },
-  })
-  const url = `http://127.0.0.1:${port}`
-  for (let waited = 0; child.exitCode === null && waited < 240_000; waited += 200) {
-    if (await fetch(`${url}/health/live`).then((r) => r.ok, () => false)) return { url, child }
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  child.kill()
-  throw new Error(`Server did not start (exit code ${child.exitCode})`)
-}
-
 function countDisagreements(label: string, got: Answers, want: Answers, pts: Points, codes: string[]): number {
   const name = (a: Answers, i: number) => `${a.grid[i]! >= 0 ? codes[a.grid[i]!] : a.grid[i] === -1 ? 'none' : '?'}${a.boundary[i] ? ' (boundary)' : ''}`
   const examples: string[] = []
@@ -223,9 +170,9 @@ function countDisagreements(label: string, got: Answers, want: Answers, pts: Poi
 }
 
 function printTable(rows: Row[], postgisRate: number) {
-  console.log(`\n${'approach'.padEnd(26)} ${'rate'.padStart(21)} ${'vs PostGIS'.padStart(10)}  ${'disagree'.padStart(8)}  notes`)
+  console.log(`\n${'approach'.padEnd(31)} ${'rate'.padStart(21)} ${'vs PostGIS'.padStart(10)}  ${'disagree'.padStart(8)}  notes`)
   for (const r of rows) {
-    const cells = [r.approach.padEnd(26), fmt(r.rate).padStart(12), r.unit.padEnd(8), `${fmt(r.rate / postgisRate)}×`.padStart(10)]
+    const cells = [r.approach.padEnd(31), fmt(r.rate).padStart(12), r.unit.padEnd(8), `${fmt(r.rate / postgisRate)}×`.padStart(10)]
     console.log(`${cells.join(' ')}  ${(r.disagree?.join(' / ') ?? '—').padStart(8)}  ${r.notes}`)
   }
   console.log('(disagree: with PostGIS on the random points / on the vertex and edge-midpoint points)')
@@ -233,6 +180,7 @@ function printTable(rows: Row[], postgisRate: number) {
 
 const { db, serverEnv, cleanup } = await openBench()
 let server: ChildProcess | undefined
+let ceiling: { url: string; child: ChildProcess } | undefined
 try {
   console.log(`Lookup benchmark: ${N.toLocaleString('en-US')} points, seed ${SEED}, ${db.backend}, node ${process.version}, ` +
     `${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}`)
@@ -270,29 +218,48 @@ try {
     { approach: 'PostGIS ST_Covers join', rate: perSecond(N, postgis.ms), unit: 'points/s', notes: postgisNotes, disagree: [0, 0] },
   ]
 
-  // Over HTTP, against the real server in a child process.
+  // Over HTTP, against the real server in a child process: the batch endpoint in each body format, then single GETs.
   if (db.backend === 'pglite') await db.close()
-  const started = await startChildServer(serverEnv)
+  const started = await startChildServer({ ...serverEnv, ZHIWANG_DEMO: '0' })
   server = started.child
-  await httpBatch(started.url, pts.subarray(0, 40_000), codeIndex) // warm-up
-  const batch = await httpBatch(started.url, pts, codeIndex)
-  const batchEdges = await httpBatch(started.url, edgePts, codeIndex)
-  rows.push({ approach: 'Zhiwang HTTP batch', rate: perSecond(N, batch.ms), unit: 'points/s', disagree: check('HTTP batch', batch.answers, batchEdges.answers),
-    notes: `server in a child process; ${Math.ceil(N / MAX_BATCH)} request(s), fields=grid,onBoundary; client JSON ${fmt(batch.jsonMs)} of ${fmt(batch.ms)} ms` })
-  await httpSingle(started.url, pts, 1) // warm-up
-  const single = await httpSingle(started.url, pts, DURATION)
-  const failed = single.errors + single.timeouts + single.non2xx
-  const p99 = single.latency.p99
-  rows.push({ approach: 'Zhiwang HTTP single GET', rate: single.requests.average, unit: 'req/s', notes: `50 connections, ${DURATION} s, p99 ${p99} ms${failed ? `, ${failed} failed` : ''}` })
+  const batchRate: Partial<Record<BatchFormat, number>> = {}
+  for (const format of Object.keys(BATCH_FORMATS) as BatchFormat[]) {
+    await httpBatch(started.url, pts.subarray(0, 80_000), codeIndex, format) // warm-up
+    const batch = await httpBatch(started.url, pts, codeIndex, format)
+    const edges = await httpBatch(started.url, edgePts, codeIndex, format)
+    batchRate[format] = perSecond(N, batch.ms)
+    rows.push({ approach: `Zhiwang HTTP batch, ${format}`, rate: batchRate[format]!, unit: 'points/s', disagree: check(`HTTP batch (${format})`, batch.answers, edges.answers),
+      notes: `${BATCH_FORMATS[format]}; client's share ${fmt(batch.clientMs)} of ${fmt(batch.ms)} ms` })
+  }
+  const paths = lookupPaths(pts)
+  // Each side's CPU per request as well: on shared cores it moves far less than the rate does.
+  const underLoad = async (target: { url: string; child: ChildProcess }) => {
+    await load(target.url, paths, 1) // warm-up
+    const [server0, own0] = [processCpu(target.child.pid), process.cpuUsage()]
+    const result = await load(target.url, paths, DURATION)
+    const own = process.cpuUsage(own0)
+    const perRequest = (seconds: number) => `${fmt((seconds * 1e6) / result.requests.total)} µs`
+    return { result, cpu: `server CPU ${perRequest(processCpu(target.child.pid) - server0)}, autocannon ${perRequest((own.user + own.system) / 1e6)} a request` }
+  }
+  const single = await underLoad(started)
+  const failed = single.result.errors + single.result.timeouts + single.result.non2xx
+  const p99 = single.result.latency.p99
+  rows.push({ approach: 'Zhiwang HTTP single GET', rate: single.result.requests.average, unit: 'req/s', notes: `50 connections, pipelining 1, ${DURATION} s, p99 ${p99} ms${failed ? `, ${failed} failed` : ''}; ${single.cpu}` })
+  // The ceiling: the same load against a bare Fastify sending the same bytes, on the same cores, in the same run.
+  ceiling = await startCeilingServer(await (await fetch(started.url + paths[0])).text())
+  const bare = await underLoad(ceiling)
+  rows.push({ approach: 'bare Fastify, constant', rate: bare.result.requests.average, unit: 'req/s', notes: `the ceiling: same answer bytes, no plugins; p99 ${bare.result.latency.p99} ms; ${bare.cpu}` })
 
-  const [ip, fb, pg, hb, get] = rows.map((r) => r.rate) as [number, number, number, number, number]
+  const rate = (approach: string) => rows.find((r) => r.approach === approach)!.rate
+  const [ip, fb, pg, get] = ['Zhiwang index, in-process', 'flatbush + robust PIP', 'PostGIS ST_Covers join', 'Zhiwang HTTP single GET'].map(rate) as [number, number, number, number]
   printTable(rows, pg)
   const disagreements = rows.reduce((sum, r) => sum + (r.disagree?.[0] ?? 0) + (r.disagree?.[1] ?? 0), 0)
+  const hb = batchRate.binary!
   const goals: [string, string, boolean][] = [
     ['in-process ≥ 4,000,000 points/s', `${fmt(ip)} (${fmt(ip / fb)}× flatbush, ${fmt(ip / pg)}× PostGIS; aim ≈2× and ≈50×)`, ip >= 4e6],
-    ['HTTP batch ≥ 1,000,000 points/s', fmt(hb), hb >= 1e6],
-    ['single GET ≥ 15,000 req/s', `${fmt(get)}${failed ? ` (${failed} failed)` : ''}`, get >= 15_000 && failed === 0],
-    ['single GET p99 < 5 ms', `${p99} ms`, p99 < 5],
+    ['HTTP batch ≥ 1,000,000 points/s', `${fmt(hb)} binary (the fastest form); JSON ${fmt(batchRate.columns!)} columns, ${fmt(batchRate.rows!)} rows`, hb >= 1e6],
+    ['single GET ≥ 15,000 req/s', `${fmt(get)}${failed ? ` (${failed} failed)` : ''}; ${fmt((100 * get) / bare.result.requests.average)} % of the bare-Fastify ceiling (${fmt(bare.result.requests.average)})`, get >= 15_000 && failed === 0],
+    ['single GET p99 < 5 ms', `${p99} ms (ceiling ${bare.result.latency.p99} ms)`, p99 < 5],
     ['index build < 5 s', `${fmt(buildMs / 1000)} s`, buildMs < 5000],
     ['index memory < 64 MB', `${fmt(buildMb)} MB`, buildMb < 64],
     ['0 disagreements with PostGIS', String(disagreements), disagreements === 0],
@@ -301,6 +268,7 @@ try {
   for (const [goal, got, ok] of goals) console.log(`  ${ok ? 'PASS' : 'MISS'}  ${goal.padEnd(34)} ${got}`)
   if (disagreements > 0) process.exitCode = 1
 } finally {
-  if (server?.exitCode === null) await new Promise((resolve) => server!.once('exit', resolve).kill('SIGTERM'))
+  await stopChild(ceiling?.child)
+  await stopChild(server)
   await cleanup()
 }

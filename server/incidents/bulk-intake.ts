@@ -1,9 +1,10 @@
 /**
  * Bulk intake: an NDJSON or CSV stream of any size, in constant memory. Rows
- * are checked one by one and stored in batches (one transaction each); the
- * answer streams back one line per row — its id, or its row number and reason
- * — so a client knows exactly what was acknowledged. Good rows are kept when
- * others are bad; a retry of the same file stores nothing twice (external ids).
+ * are checked one by one and stored in batches (one transaction each, while
+ * the next batch is read); the answer streams back one line per row — its id,
+ * or its row number and reason — so a client knows exactly what was
+ * acknowledged. Good rows are kept when others are bad; a retry of the same
+ * file stores nothing twice (external ids).
  */
 import type { FastifyInstance } from 'fastify'
 import { Readable } from 'node:stream'
@@ -51,14 +52,16 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
       totals.errors++
       return csv ? [String(r), '', '', '', '', '', error].map(csvCell).join(',') + '\n' : JSON.stringify({ row: r, error }) + '\n'
     }
-    const flush = async () => {
-      const good = batch.filter((b) => b.input)
+    // A full batch is stored while the next one is read and checked: the
+    // database and the parsing overlap, the batches still commit one after
+    // the other, and a batch's answer lines go out only once it is committed.
+    const store = async (rows: typeof batch) => {
+      const good = rows.filter((b) => b.input)
       const results = await intakeIncidents(db, lookup, good.map((b) => b.input!), actor)
       const byRow = new Map(good.map((b, k) => [b.row, results[k]!]))
-      const out = batch.map((b) => (b.input ? ok(b.row, byRow.get(b.row)!) : bad(b.row, b.error!))).join('')
-      batch = []
-      return out
+      return rows.map((b) => (b.input ? ok(b.row, byRow.get(b.row)!) : bad(b.row, b.error!))).join('')
     }
+    let storing: Promise<string> | null = null
     if (csv) yield 'row,id,created,grid,unrouted,duplicate_of,error\n'
     for await (const line of streamLines(body)) {
       if (line.trim() === '') continue
@@ -82,9 +85,15 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
       }
       const read = readIncident(raw, categories)
       batch.push(read.ok ? { row, input: read.value } : { row, error: read.problems.map((p) => `${p.field} ${p.message}`).join('; ') })
-      if (batch.length >= BATCH) yield await flush()
+      if (batch.length >= BATCH) {
+        if (storing) yield await storing
+        storing = store(batch)
+        storing.catch(() => {}) // awaited above or below; meanwhile a failure must not count as unhandled
+        batch = []
+      }
     }
-    if (batch.length > 0) yield await flush()
+    if (storing) yield await storing
+    if (batch.length > 0) yield await store(batch)
     if (!csv) yield JSON.stringify({ summary: totals }) + '\n'
   }
 }

@@ -7,42 +7,74 @@ FROM incident_category ORDER BY code`
 export const CATEGORY_CODES = `SELECT code FROM incident_category WHERE active`
 
 /**
- * Inserts a batch; a (channel, external_id) already stored is skipped (the
- * caller then reads the existing row: a retry never makes a second incident).
- * A report of the same category within 50 m and 72 h of an open incident is
- * linked to it as a probable duplicate.
+ * A report's probable original: an open incident of the same category within
+ * 50 m (on the spheroid) and 72 h, the earliest reported. Only the box is
+ * indexable — 0.0005° of latitude is over 55 m, and so is 0.0005° / cos(lat) of
+ * longitude — so each report costs one GiST probe returning the few incidents
+ * nearby. (The time window is written as a difference on purpose: as a range
+ * on reported_at the planner would AND the probe with a scan of the thousands
+ * of incidents reported within ±72 h.)
+ */
+const PROBABLE_ORIGINAL = (x: string) => `
+  SELECT o.id FROM incident o
+  WHERE o.geom && ST_Expand(${x}.geom, 0.0005 / greatest(cos(radians(ST_Y(${x}.geom))), 0.001), 0.0005)
+    AND o.category_code = ${x}.category_code AND o.status NOT IN ('closed', 'rejected')
+    AND o.reported_at - ${x}.reported_at BETWEEN interval '-72 hours' AND interval '72 hours'
+    AND ST_DWithin(o.geom::geography, ${x}.geom::geography, 50)`
+
+/**
+ * Inserts a batch with its 'report' events, in one statement; a (channel,
+ * external_id) already stored is skipped (the caller then reads the existing
+ * row: a retry never makes a second incident). Each report is linked to its
+ * probable original among the incidents stored before the statement.
  */
 export const INSERT_INCIDENTS = `
 WITH input AS (
   SELECT *, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom
   FROM unnest($1::int[], $2::text[], $3::float8[], $4::float8[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
-              $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::text[], $15::text[], $16::text[])
+              $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
     AS t(n, category_code, lon, lat, reported_at, channel, external_id, description,
-         media_json, reporter_json, attributes_json, generation_id, grid_code, community_code, town_code, token)
+         media_json, reporter_json, attributes_json, generation_id, grid_code, community_code, town_code, token, h3)
+), stored AS (
+  INSERT INTO incident (category_code, geom, reported_at, channel, external_id, description, media_urls, reporter, attributes,
+                        generation_id, grid_code, community_code, town_code, token, h3_10, duplicate_of)
+  SELECT i.category_code, i.geom, i.reported_at, i.channel, i.external_id, i.description,
+         CASE WHEN i.media_json = '[]' THEN '{}' ELSE ARRAY(SELECT json_array_elements_text(i.media_json::json)) END,
+         i.reporter_json::jsonb, i.attributes_json::jsonb,
+         i.generation_id, i.grid_code, i.community_code, i.town_code, i.token, h3_from_hex(i.h3), d.id
+  FROM input i LEFT JOIN LATERAL (${PROBABLE_ORIGINAL('i')} ORDER BY o.reported_at, o.id LIMIT 1) d ON true
+  ORDER BY i.n
+  ON CONFLICT (channel, external_id) DO NOTHING
+  RETURNING id, token, duplicate_of, reported_at
+), reported AS (
+  INSERT INTO incident_event (incident_id, at, actor, action, from_status, to_status)
+  SELECT id, reported_at, $18, 'report', NULL, 'reported' FROM stored ORDER BY id
 )
-INSERT INTO incident (category_code, geom, reported_at, channel, external_id, description, media_urls, reporter, attributes,
-                      generation_id, grid_code, community_code, town_code, token, duplicate_of)
-SELECT i.category_code, i.geom, i.reported_at, i.channel, i.external_id, i.description,
-       ARRAY(SELECT json_array_elements_text(i.media_json::json)), i.reporter_json::jsonb, i.attributes_json::jsonb,
-       i.generation_id, i.grid_code, i.community_code, i.town_code, i.token,
-       (SELECT o.id FROM incident o
-        WHERE o.category_code = i.category_code AND o.status NOT IN ('closed', 'rejected')
-          AND o.reported_at BETWEEN i.reported_at - interval '72 hours' AND i.reported_at + interval '72 hours'
-          AND o.geom && ST_Expand(i.geom, 0.001)
-          AND ST_DWithin(o.geom::geography, i.geom::geography, 50)
-        ORDER BY o.reported_at, o.id LIMIT 1)
-FROM input i
-ORDER BY i.n
-ON CONFLICT (channel, external_id) DO NOTHING
-RETURNING id, external_id, channel, token, duplicate_of`
+SELECT id, token, duplicate_of FROM stored`
+
+/**
+ * Links new incidents $1 to their probable originals among everything stored
+ * before them, the rows of their own batch included; answers the rows it changed.
+ */
+export const LINK_BATCH_DUPLICATES = `
+UPDATE incident n SET duplicate_of = d.original
+FROM (
+  SELECT x.id, (${PROBABLE_ORIGINAL('x')} AND o.id < x.id ORDER BY o.reported_at, o.id LIMIT 1) AS original
+  FROM incident x WHERE x.id = ANY($1::bigint[])
+) d
+WHERE n.id = d.id AND d.original IS DISTINCT FROM n.duplicate_of
+RETURNING n.id, n.duplicate_of`
+
+/**
+ * For the intake transaction. The probes' cost estimates (a GiST probe with a
+ * box computed per row is guessed at thousands of rows; it finds a handful)
+ * make the planner JIT-compile the batch INSERT, which costs more than running it.
+ */
+export const NO_JIT = `SET LOCAL jit = off`
 
 export const EXISTING_BY_EXTERNAL_ID = `
 SELECT id, channel, external_id, token, duplicate_of FROM incident
 WHERE (channel, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`
-
-export const RECORD_REPORTED = `
-INSERT INTO incident_event (incident_id, at, actor, action, from_status, to_status, note)
-SELECT id, reported_at, $2, 'report', NULL, 'reported', NULL FROM incident WHERE id = ANY($1::bigint[])`
 
 const DETAIL_COLUMNS = `
   i.id, i.category_code, c.name_zh AS category_name, c.name_en AS category_name_en, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
@@ -67,8 +99,9 @@ export const PROBABLE_DUPLICATES = `SELECT id FROM incident WHERE duplicate_of =
 
 // List filters: $1 grid, $2 community, $3 town, $4 statuses, $5 categories, $6 channels,
 // $7 from, $8 to, $9 bbox, $10 overdue only; confinement of the caller: $11 own grids, $12 own department.
-const FILTER = `
-FROM incident i JOIN incident_category c ON c.code = i.category_code
+// Planned with the values bound, so a filter left NULL folds away and the
+// overdue test (incident_overdue, migration 012) can use its partial index.
+const WHERE = `
 WHERE ($1::text IS NULL OR i.grid_code = $1)
   AND ($2::text IS NULL OR i.community_code = $2)
   AND ($3::text IS NULL OR i.town_code = $3)
@@ -78,11 +111,15 @@ WHERE ($1::text IS NULL OR i.grid_code = $1)
   AND ($7::timestamptz IS NULL OR i.reported_at >= $7)
   AND ($8::timestamptz IS NULL OR i.reported_at < $8)
   AND ($9::float8[] IS NULL OR i.geom && ST_MakeEnvelope($9[1], $9[2], $9[3], $9[4], 4326))
-  AND (NOT $10::boolean OR incident_supervision_level(i.status, i.dispatched_at, i.deadline_at, now()) > 0)
+  AND (NOT $10::boolean OR incident_overdue(i.status, i.deadline_at, now()))
   AND ($11::text[] IS NULL OR i.grid_code = ANY($11))
   AND ($12::text IS NULL OR i.department = $12)`
 
-export const COUNT_INCIDENTS = `SELECT count(*)::int AS n ${FILTER}`
+/** How many incidents match, counting no further than $13: the incident table alone (every category exists, by its foreign key). */
+export const COUNT_INCIDENTS = `SELECT count(*)::int AS n FROM (SELECT 1 FROM incident i ${WHERE} LIMIT $13) capped`
+
+/** The planner's estimate of the same count, for when it passes the cap (EXPLAIN only plans, it reads no rows). */
+export const ESTIMATE_INCIDENTS = `EXPLAIN (FORMAT JSON) SELECT 1 FROM incident i ${WHERE}`
 
 /** Sorting picks from an allow-list in the route; the ORDER BY text is never built from a request value. */
 export const LIST_INCIDENTS: Record<string, string> = Object.fromEntries(
@@ -91,7 +128,7 @@ export const LIST_INCIDENTS: Record<string, string> = Object.fromEntries(
     reported_at: 'i.reported_at, i.id',
     deadline_at: 'i.deadline_at NULLS LAST, i.id',
     '-supervision_level': 'incident_supervision_level(i.status, i.dispatched_at, i.deadline_at, now()) DESC, i.deadline_at, i.id',
-  }).map(([key, order]) => [key, `SELECT ${DETAIL_COLUMNS} ${FILTER} ORDER BY ${order} LIMIT $13 OFFSET $14`]),
+  }).map(([key, order]) => [key, `SELECT ${DETAIL_COLUMNS} FROM incident i JOIN incident_category c ON c.code = i.category_code ${WHERE} ORDER BY ${order} LIMIT $13 OFFSET $14`]),
 )
 
 export const LOCK_INCIDENT = `

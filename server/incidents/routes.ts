@@ -5,6 +5,7 @@ import { AppError, notFound } from '../errors.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
 import { readIncident } from './incident-input.ts'
 import { incidentFeature, incidentsCsv, publicView, staffView, type IncidentRow } from './incident-views.ts'
+import { listIncidents } from './incident-list.ts'
 import { intakeIncidents } from './intake.ts'
 import * as q from './queries.ts'
 import { registerBulkIntake } from './bulk-intake.ts'
@@ -115,26 +116,23 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
     const bbox = f.bbox ? f.bbox.split(',').map(Number) : null
     const own = confinement(request)
     const filter = [f.grid ?? null, f.community ?? null, f.town ?? null, list(f.status), list(f.category), list(f.channel), f.from ?? null, f.to ?? null, bbox, f.overdue, own.grids, own.department]
-    const [count, page] = await Promise.all([
-      db.query<{ n: number }>(q.COUNT_INCIDENTS, filter),
-      db.query<IncidentRow>(q.LIST_INCIDENTS[f.sort]!, [...filter, f.limit, f.offset]),
-    ])
-    const numberMatched = count.rows[0]!.n
+    const page = await listIncidents(db, filter, f.sort, f.limit, f.offset)
+    const { numberMatched, numberMatchedIsEstimate } = page
     if (f.format === 'csv') {
       reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="incidents.csv"')
       return incidentsCsv(page.rows)
     }
     const links = [{ rel: 'self', href: request.url }]
-    if (f.offset + page.rows.length < numberMatched) {
+    if (page.hasNext) {
       const next = new URLSearchParams(request.query as unknown as Record<string, string>)
       next.set('offset', String(f.offset + f.limit))
       links.push({ rel: 'next', href: `/api/v1/incidents?${next}` })
     }
     if (f.format === 'geojson') {
       reply.type('application/geo+json')
-      return { type: 'FeatureCollection', numberMatched, numberReturned: page.rows.length, links, features: page.rows.map(incidentFeature) }
+      return { type: 'FeatureCollection', numberMatched, numberMatchedIsEstimate, numberReturned: page.rows.length, links, features: page.rows.map(incidentFeature) }
     }
-    return { numberMatched, numberReturned: page.rows.length, links, items: page.rows.map(staffView) }
+    return { numberMatched, numberMatchedIsEstimate, numberReturned: page.rows.length, links, items: page.rows.map(staffView) }
   })
 
   app.get<{ Params: { id: number } }>(

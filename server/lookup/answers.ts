@@ -8,22 +8,41 @@ import type { IndexedGeneration, UnitRef } from './indexed-generation.ts'
 export const SINGLE_FIELDS = ['grid', 'community', 'town', 'onBoundary', 'administrators', 'nearest', 'generation', 'point'] as const
 export type SingleField = (typeof SINGLE_FIELDS)[number]
 
+/**
+ * The single answer. Units, generation and administrators are the index's own
+ * objects, shared by every answer: only the answer and its point are new.
+ */
 export function singleAnswer(ix: IndexedGeneration, g: number, lon: number, lat: number, onBoundary: boolean, nearest: boolean) {
-  const ref = (u: UnitRef | null | undefined) => (u ? { code: u.code, name: u.name, name_en: u.name_en } : null)
   const answer: Record<string, unknown> = {
     point: [lon, lat],
-    generation: { id: ix.generation.id, label: ix.generation.label, validFrom: ix.generation.validFrom, validTo: ix.generation.validTo },
-    grid: g >= 0 ? ref(ix.grids[g]) : null,
-    community: g >= 0 ? ref(ix.communities[g]) : null,
-    town: g >= 0 ? ref(ix.towns[g]) : null,
+    generation: ix.generation,
+    grid: g >= 0 ? ix.grids[g] : null,
+    community: g >= 0 ? ix.communities[g] : null,
+    town: g >= 0 ? ix.towns[g] : null,
     onBoundary,
     administrators: g >= 0 ? ix.administrators[g] : [],
   }
   if (nearest && g < 0) {
     const n = ix.index.edges.nearest(lon, lat)
-    answer.nearest = n ? { ...ref(ix.grids[n.grid]), distanceM: Math.round(n.metres * 10) / 10 } : null
+    answer.nearest = n ? { ...ix.grids[n.grid], distanceM: Math.round(n.metres * 10) / 10 } : null
   }
   return answer
+}
+
+const wholeAnswers = new WeakMap<IndexedGeneration, string[]>()
+
+/**
+ * The single answer with every field, as JSON text. All of it but the point
+ * is the same for every point of a grid (and boundary flag), so that part is
+ * serialised once per index and grid: an answer costs one short concatenation.
+ * The text is what serialising singleAnswer() gives.
+ */
+export function singleJson(ix: IndexedGeneration, g: number, lon: number, lat: number, onBoundary: boolean): string {
+  let cache = wholeAnswers.get(ix)
+  if (!cache) wholeAnswers.set(ix, (cache = []))
+  const k = g < 0 ? 2 * ix.grids.length : 2 * g + (onBoundary ? 1 : 0)
+  const rest = (cache[k] ??= JSON.stringify(singleAnswer(ix, g, 0, 0, onBoundary, false)).slice('{"point":[0,0]'.length))
+  return `{"point":[${lon},${lat}]${rest}`
 }
 
 export function pickFields(answer: Record<string, unknown>, fields: string | undefined): Record<string, unknown> {

@@ -79,6 +79,11 @@ export class LookupService {
     })
   }
 
+  /** The current generation's index when it is built, without waiting: the hot path's way in. */
+  get ready(): IndexedGeneration | null {
+    return this.current
+  }
+
   /** The index answering for `at` (ISO date-time), or the current one. */
   async indexFor(at?: string): Promise<IndexedGeneration> {
     if (!at) {

@@ -1,19 +1,15 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
-import { batchSnippets, BATCH_FIELDS, pickFields, singleAnswer, SINGLE_FIELDS, type BatchField } from './answers.ts'
+import { pickFields, singleAnswer, singleJson, SINGLE_FIELDS } from './answers.ts'
+import batchRoute from './batch-route.ts'
 import { gcj02ToWgs84 } from './gcj02.ts'
+import { At, Crs, fieldList, SingleAnswer } from './lookup-schemas.ts'
+import type { IndexedGeneration } from './indexed-generation.ts'
 import type { LookupService } from './lookup-service.ts'
 import * as q from './queries.ts'
-import { isStreamRequest, registerLookupStreams } from './stream-routes.ts'
-
-export const MAX_BATCH_POINTS = 1_000_000
-
-const Crs = Type.Unsafe<'wgs84' | 'gcj02'>({ type: 'string', enum: ['wgs84', 'gcj02'], default: 'wgs84', description: 'Input coordinates: WGS84 (default) or GCJ-02 from Chinese map apps' })
-const At = Type.String({ format: 'date-time', description: 'Answer from the generation valid at this moment' })
-const fieldList = (names: readonly string[]) => Type.String({ pattern: `^(${names.join('|')})(,(${names.join('|')}))*$`, description: `Comma-separated: ${names.join(', ')}` })
 
 const LookupQuery = Type.Object({
   lon: Type.Number({ minimum: -180, maximum: 180 }),
@@ -25,8 +21,6 @@ const LookupQuery = Type.Object({
 })
 
 const MyGridQuery = Type.Object({ lon: Type.Number({ minimum: -180, maximum: 180 }), lat: Type.Number({ minimum: -90, maximum: 90 }), crs: Crs })
-
-const BatchQuery = Type.Object({ at: Type.Optional(At), crs: Crs, fields: Type.Optional(fieldList(BATCH_FIELDS)) })
 
 export interface LookupRoutesOptions {
   db: Db
@@ -41,12 +35,21 @@ export default async function lookupRoutes(app: FastifyInstance, opts: LookupRou
     return wgs
   }
 
-  app.get<{ Querystring: Static<typeof LookupQuery> }>('/api/v1/lookup', { schema: { querystring: LookupQuery }, config: { roles: EVERYONE } }, async (request) => {
-    const { lon, lat, at, crs, nearest, fields } = request.query
-    const ix = await opts.lookup.indexFor(at)
+  // The hot path: no promise when the current index is ready, and the whole
+  // answer as text made mostly ahead (answers.ts). With `fields`, or the
+  // nearest grid, the answer is an object that the response schema has
+  // Fastify serialise with fast-json-stringify.
+  type Query = Static<typeof LookupQuery>
+  const answer = (ix: IndexedGeneration, { lon, lat, crs, nearest, fields }: Query, reply: FastifyReply) => {
     const p = toWgs84(lon, lat, crs)
     const g = ix.index.lookup(p[0]!, p[1]!)
-    return pickFields(singleAnswer(ix, g, p[0]!, p[1]!, ix.index.onBoundary, nearest), fields)
+    if (fields || (nearest && g < 0)) return pickFields(singleAnswer(ix, g, p[0]!, p[1]!, ix.index.onBoundary, nearest), fields)
+    reply.type('application/json; charset=utf-8')
+    return singleJson(ix, g, p[0]!, p[1]!, ix.index.onBoundary)
+  }
+  app.get<{ Querystring: Query }>('/api/v1/lookup', { schema: { querystring: LookupQuery, response: { 200: SingleAnswer } }, config: { roles: EVERYONE } }, (request, reply) => {
+    const ready = request.query.at ? null : opts.lookup.ready
+    return ready ? answer(ready, request.query, reply) : opts.lookup.indexFor(request.query.at).then((ix) => answer(ix, request.query, reply))
   })
 
   // Citizens: my grid, its community and town, and how to reach its administrators.
@@ -94,44 +97,5 @@ export default async function lookupRoutes(app: FastifyInstance, opts: LookupRou
     },
   )
 
-  app.post<{ Querystring: Static<typeof BatchQuery>; Body: unknown }>(
-    '/api/v1/lookup/batch',
-    // Streams (NDJSON, CSV) are answered by a pre-handler of this same route, behind the same roles.
-    { bodyLimit: 64 * 1024 * 1024, schema: { querystring: BatchQuery }, config: { roles: EVERYONE } },
-    async (request, reply) => {
-      if (isStreamRequest(request)) return reply // answered by the streaming pre-handler
-      const points = (request.body as { points?: unknown } | null)?.points
-      if (!Array.isArray(points)) throw new AppError('bad-request', 'The body must be {"points": [[lon, lat], …]}')
-      if (points.length > MAX_BATCH_POINTS) {
-        throw new AppError('payload-too-large', `${points.length} points is over the batch limit of ${MAX_BATCH_POINTS}; send NDJSON or CSV to the same URL to stream any number`)
-      }
-      const ix = await opts.lookup.indexFor(request.query.at)
-      const fields = (request.query.fields?.split(',') ?? BATCH_FIELDS) as BatchField[]
-      const { byGrid, none, withBoundary } = batchSnippets(ix, fields)
-      const out: string[] = new Array(points.length)
-      const errors: { index: number; message: string }[] = []
-      const crs = request.query.crs
-      for (let k = 0; k < points.length; k++) {
-        const pt = points[k]
-        const lon = Array.isArray(pt) ? pt[0] : undefined
-        const lat = Array.isArray(pt) ? pt[1] : undefined
-        if (typeof lon !== 'number' || typeof lat !== 'number' || !(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) {
-          if (errors.length < 1000) errors.push({ index: k, message: `points[${k}] is not a [lon, lat] pair in WGS84 range: ${JSON.stringify(pt)}` })
-          out[k] = 'null'
-          continue
-        }
-        const p = toWgs84(lon, lat, crs)
-        const g = ix.index.lookup(p[0]!, p[1]!)
-        const members = g >= 0 ? byGrid[g]! : none
-        out[k] = withBoundary ? `{${members}${members ? ',' : ''}"onBoundary":${ix.index.onBoundary}}` : `{${members}}`
-      }
-      if (errors.length > 0 && errors.length === points.length) {
-        throw new AppError('bad-request', `No valid point; first: ${errors[0]!.message}`, { errors })
-      }
-      reply.type('application/json; charset=utf-8')
-      return `{"generation":${JSON.stringify(ix.generation)},"count":${points.length},"errors":${JSON.stringify(errors)},"results":[${out.join(',')}]}`
-    },
-  )
-
-  registerLookupStreams(app, opts.lookup, toWgs84)
+  await app.register(batchRoute, { lookup: opts.lookup, toWgs84 })
 }

@@ -3,7 +3,7 @@
  * constant memory (a Transform with back-pressure both ways), row numbers kept
  * and bad rows answered with an error in their place.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Readable } from 'node:stream'
@@ -21,12 +21,16 @@ export function isStreamRequest(request: FastifyRequest): boolean {
   return (STREAM_TYPES as readonly string[]).includes(type)
 }
 
-export function registerLookupStreams(app: FastifyInstance, lookup: LookupService, toWgs84: ToWgs84) {
-  // The body stays a stream: no body limit applies, the handler reads it row by row.
+/**
+ * Registers the stream parsers (the body stays a stream: no body limit applies,
+ * the handler reads it row by row) and returns the batch route's pre-handler,
+ * which answers stream requests and lets the others through.
+ */
+export function registerLookupStreams(app: FastifyInstance, lookup: LookupService, toWgs84: ToWgs84): preHandlerAsyncHookHandler {
   app.addContentTypeParser([...STREAM_TYPES], (_request, payload, done) => done(null, payload))
 
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.routeOptions.url !== '/api/v1/lookup/batch' || !isStreamRequest(request)) return
+  return async function answerStream(request, reply) {
+    if (!isStreamRequest(request)) return
     const query = request.query as { at?: string; crs: string; fields?: string }
     const ix = await lookup.indexFor(query.at)
     const csv = request.headers['content-type']!.toLowerCase().startsWith('text/csv')
@@ -35,7 +39,7 @@ export function registerLookupStreams(app: FastifyInstance, lookup: LookupServic
     reply.type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8').header('x-generation', String(ix.generation.id))
     pipeline(request.body as Readable, rows).catch((err) => rows.destroy(err))
     return reply.send(rows)
-  })
+  }
 }
 
 class RowTransform extends Transform {

@@ -36,6 +36,16 @@ describeBackends('Lookup API', ({ db }) => {
     expect(body.administrators).toEqual([{ name: '李伟', phone: '13807690001', employeeNo: 'A1' }])
   })
 
+  it('answers the same text from the prepared answers as from the answer object', async () => {
+    const all = 'point,generation,grid,community,town,onBoundary,administrators'
+    for (const q of ['lon=113.715&lat=22.925', 'lon=113.71&lat=22.935', 'lon=113.75&lat=22.915', 'lon=113.7150000000001&lat=22.925&crs=gcj02']) {
+      const fast = await app.inject(`/api/v1/lookup?${q}`)
+      const object = await app.inject(`/api/v1/lookup?${q}&fields=${all}`)
+      expect(fast.headers['content-type'], q).toBe('application/json; charset=utf-8')
+      expect(fast.body, q).toBe(object.body)
+    }
+  })
+
   it('gives a shared edge or vertex to the lowest code, flagged onBoundary', async () => {
     const edge = (await get('/api/v1/lookup?lon=113.71&lat=22.935')).body
     expect(edge).toMatchObject({ grid: { code: G(1) }, onBoundary: true })

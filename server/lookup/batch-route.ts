@@ -1,0 +1,144 @@
+/**
+ * POST /api/v1/lookup/batch: up to 1,000,000 points a request, answered in
+ * input order. Bodies: JSON `{"points": [[lon, lat], …]}` (read by a
+ * numbers-only scanner, points-json.ts, falling back to the generic parser),
+ * Float64 pairs as `application/octet-stream` (batch-binary.ts), or NDJSON /
+ * CSV streams of any size (stream-routes.ts). JSON answers come as rows or, with
+ * `layout=columns`, one array per field (batch-formats.ts).
+ *
+ * A plugin of its own, so that its body parsers apply to this route only.
+ */
+import type { FastifyInstance } from 'fastify'
+import { Type, type Static } from 'typebox'
+import { EVERYONE } from '../auth/roles.ts'
+import { AppError } from '../errors.ts'
+import { JSON_TYPES, parseJsonBody } from '../plugins/json-body.ts'
+import { BATCH_FIELDS, type BatchField } from './answers.ts'
+import { BINARY_TYPE, NO_GRID, NOT_A_POINT, readBinaryPoints } from './batch-binary.ts'
+import { batchBinary, batchJson, type PointError } from './batch-formats.ts'
+import { gcj02ToWgs84 } from './gcj02.ts'
+import { At, Crs, fieldList } from './lookup-schemas.ts'
+import type { LookupService } from './lookup-service.ts'
+import { scanPointsJson } from './points-json.ts'
+import { isStreamRequest, registerLookupStreams } from './stream-routes.ts'
+
+export const MAX_BATCH_POINTS = 1_000_000
+const MAX_ERRORS = 1000
+
+const BatchQuery = Type.Object({
+  at: Type.Optional(At),
+  crs: Crs,
+  fields: Type.Optional(fieldList(BATCH_FIELDS)),
+  layout: Type.Unsafe<'rows' | 'columns'>({
+    type: 'string', enum: ['rows', 'columns'], default: 'rows',
+    description: 'JSON answers: `rows` (an object per point) or `columns` (an array per field, in input order)',
+  }),
+})
+
+export interface BatchRouteOptions {
+  lookup: LookupService
+  /** The lookup routes' converter, which the streams share. */
+  toWgs84: (lon: number, lat: number, crs: string) => Float64Array
+}
+
+export default async function batchRoute(app: FastifyInstance, opts: BatchRouteOptions) {
+  app.removeContentTypeParser(JSON_TYPES)
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (_request, body, done) => {
+    const coords = scanPointsJson(body as Buffer)
+    if (coords) return done(null, { points: coords })
+    try {
+      done(null, parseJsonBody((body as Buffer).toString('utf8')))
+    } catch (err) {
+      done(err as AppError, undefined)
+    }
+  })
+  app.addContentTypeParser(BINARY_TYPE, { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+  const answerStream = registerLookupStreams(app, opts.lookup, opts.toWgs84)
+
+  app.post<{ Querystring: Static<typeof BatchQuery>; Body: unknown }>(
+    '/api/v1/lookup/batch',
+    { bodyLimit: 64 * 1024 * 1024, schema: { querystring: BatchQuery }, config: { roles: EVERYONE }, preHandler: answerStream },
+    async (request, reply) => {
+      if (isStreamRequest(request)) return reply // answered by the streaming pre-handler
+      const binary = Buffer.isBuffer(request.body)
+      const { coords, original } = binary ? binaryPoints(request.body as Buffer) : jsonPoints(request.body)
+      const ix = await opts.lookup.indexFor(request.query.at)
+      const answers = new Int32Array(coords.length / 2)
+      const invalid = lookupAll(ix.index, coords, request.query.crs === 'gcj02', answers)
+      const errors = invalid > 0 ? pointErrors(answers, coords, original) : []
+      if (invalid > 0 && invalid === answers.length) throw new AppError('bad-request', `No valid point; first: ${errors[0]!.message}`, { errors })
+      if (binary) {
+        reply.type(BINARY_TYPE).header('x-generation', String(ix.generation.id))
+        return batchBinary(ix, answers, invalid)
+      }
+      const fields = (request.query.fields?.split(',') ?? BATCH_FIELDS) as BatchField[]
+      reply.type('application/json; charset=utf-8')
+      return batchJson(ix, answers, fields, request.query.layout, errors)
+    },
+  )
+}
+
+interface Points {
+  /** Interleaved lon/lat; NaN where an entry is not a pair of numbers. */
+  coords: Float64Array
+  /** The parsed JSON entries, when there were some, for error messages. */
+  original?: unknown[]
+}
+
+function binaryPoints(body: Buffer): Points {
+  const coords = readBinaryPoints(body)
+  if (!coords) throw new AppError('bad-request', `The body is ${body.length} bytes, not a whole number of points (16 bytes each: lon, lat as Float64 little-endian)`)
+  checkCount(coords.length / 2)
+  return { coords }
+}
+
+function jsonPoints(body: unknown): Points {
+  const points = (body as { points?: unknown } | null)?.points
+  if (points instanceof Float64Array) return (checkCount(points.length / 2), { coords: points }) // read by the scanner
+  if (!Array.isArray(points)) throw new AppError('bad-request', 'The body must be {"points": [[lon, lat], …]}')
+  checkCount(points.length)
+  const coords = new Float64Array(2 * points.length)
+  for (let k = 0; k < points.length; k++) {
+    const pt = points[k]
+    const ok = Array.isArray(pt) && typeof pt[0] === 'number' && typeof pt[1] === 'number'
+    coords[2 * k] = ok ? pt[0] : NaN
+    coords[2 * k + 1] = ok ? pt[1] : NaN
+  }
+  return { coords, original: points }
+}
+
+function checkCount(n: number) {
+  if (n > MAX_BATCH_POINTS) {
+    throw new AppError('payload-too-large', `${n} points is over the batch limit of ${MAX_BATCH_POINTS}; send NDJSON or CSV to the same URL to stream any number`)
+  }
+}
+
+/** Answers every point (2·grid + onBoundary, −1 no grid, −2 not a point); returns how many were not points. */
+function lookupAll(index: { lookup(lon: number, lat: number): number; onBoundary: boolean }, coords: Float64Array, gcj02: boolean, answers: Int32Array): number {
+  const wgs = new Float64Array(2)
+  let invalid = 0
+  for (let k = 0; k < answers.length; k++) {
+    let lon = coords[2 * k]!
+    let lat = coords[2 * k + 1]!
+    if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) {
+      answers[k] = NOT_A_POINT
+      invalid++
+      continue
+    }
+    if (gcj02) (gcj02ToWgs84(lon, lat, wgs), (lon = wgs[0]!), (lat = wgs[1]!))
+    const g = index.lookup(lon, lat)
+    answers[k] = g < 0 ? NO_GRID : 2 * g + (index.onBoundary ? 1 : 0)
+  }
+  return invalid
+}
+
+/** The first MAX_ERRORS points that are not points, each named by its index and value. */
+function pointErrors(answers: Int32Array, coords: Float64Array, original?: unknown[]): PointError[] {
+  const errors: PointError[] = []
+  for (let k = 0; k < answers.length && errors.length < MAX_ERRORS; k++) {
+    if (answers[k] !== NOT_A_POINT) continue
+    const shown = JSON.stringify(original ? original[k] : [coords[2 * k], coords[2 * k + 1]])
+    errors.push({ index: k, message: `points[${k}] is not a [lon, lat] pair in WGS84 range: ${shown}` })
+  }
+  return errors
+}
