@@ -2,8 +2,10 @@
  * One page of incidents and how many match. Counting every match of a busy
  * town costs more than the page itself, so the count is exact up to
  * COUNT_CAP and beyond it the planner's estimate, flagged
- * `numberMatchedIsEstimate` (never below what is known to exist). Whether a
- * next page exists is known exactly either way: the page asks for one row more.
+ * `numberMatchedIsEstimate` — never below what is known to exist, so a client
+ * paging until it holds `numberMatched` items never stops early — except on
+ * the last page, which knows the total. Whether a next page exists is known
+ * exactly either way: the page asks for one row more.
  */
 import type { Queryable } from '../db/client.ts'
 import type { IncidentRow } from './incident-views.ts'
@@ -32,6 +34,8 @@ export async function listIncidents(db: Queryable, filter: ListFilter, sort: str
   const rows = hasNext ? page.rows.slice(0, limit) : page.rows
   const counted = count.rows[0]!.n
   if (counted <= COUNT_CAP) return { rows, numberMatched: counted, numberMatchedIsEstimate: false, hasNext }
+  // The last page knows the total.
+  if (!hasNext && rows.length > 0) return { rows, numberMatched: offset + rows.length, numberMatchedIsEstimate: false, hasNext }
   const known = Math.max(COUNT_CAP + 1, offset + rows.length + (hasNext ? 1 : 0))
   return { rows, numberMatched: Math.max(known, estimated), numberMatchedIsEstimate: true, hasNext }
 }

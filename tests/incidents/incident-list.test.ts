@@ -41,11 +41,14 @@ describeBackends('Incident lists', ({ db, backend }) => {
     expect(many.numberMatchedIsEstimate).toBe(true)
     expect(many.numberMatched).toBeGreaterThan(COUNT_CAP)
     expect(hasNext(many)).toBe(true)
-    // The last page: whether there is a next one is known exactly.
+    // The last page knows there is no next one, and the total.
     const last = await list(`town=441900099&limit=20&offset=${MANY - 20}`)
-    expect(last.numberReturned).toBe(20)
+    expect(last).toMatchObject({ numberReturned: 20, numberMatched: MANY, numberMatchedIsEstimate: false })
     expect(hasNext(last)).toBe(false)
-    expect(last.numberMatched).toBeGreaterThanOrEqual(MANY)
+    // Past the end: at least as many as are known to exist.
+    const beyond = await list(`town=441900099&limit=20&offset=${MANY + 5}`)
+    expect(beyond.numberReturned).toBe(0)
+    expect(beyond.numberMatched).toBeGreaterThan(COUNT_CAP)
   })
 
   it('knows a next page from the page itself when exactly `limit` incidents match', async () => {
