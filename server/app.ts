@@ -20,6 +20,7 @@ import lookupRoutes from './lookup/routes.ts'
 import open311Routes from './open311/routes.ts'
 import { LookupService } from './lookup/lookup-service.ts'
 import tileRoutes from './tiles/routes.ts'
+import ogcRoutes from './ogc/routes.ts'
 
 export interface AppOptions {
   db: Db
@@ -74,5 +75,6 @@ export async function buildApp(options: AppOptions) {
   await app.register(analyticsH3Routes, { db: options.db, lookup, warm: options.warmAnalytics ?? false })
   await app.register(analyticsSeriesRoutes, { db: options.db })
   await app.register(tileRoutes, { db: options.db })
+  await app.register(ogcRoutes, { db: options.db })
   return app
 }
