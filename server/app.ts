@@ -15,12 +15,19 @@ import healthRoutes from './health/routes.ts'
 import consoleRoute, { type ConsoleRouteOptions } from './health/console-route.ts'
 import jsonBody from './plugins/json-body.ts'
 import problems from './plugins/problems.ts'
+import openapi from './docs/openapi-plugin.ts'
+import backPressure, { type BackPressureOptions } from './plugins/back-pressure.ts'
+import cors from './plugins/cors.ts'
+import lifecycle from './plugins/lifecycle.ts'
+import rateLimit, { type RateLimitOptions } from './plugins/rate-limit.ts'
+import securityHeaders from './plugins/security-headers.ts'
 import unitRoutes from './units/routes.ts'
 import lookupRoutes from './lookup/routes.ts'
 import open311Routes from './open311/routes.ts'
 import { LookupService } from './lookup/lookup-service.ts'
 import tileRoutes from './tiles/routes.ts'
 import ogcRoutes from './ogc/routes.ts'
+import planRoutes from './planning/routes.ts'
 
 export interface AppOptions {
   db: Db
@@ -32,6 +39,19 @@ export interface AppOptions {
   warmAnalytics?: boolean
   /** The console's demo key and basemap (see server/health/console-route.ts). */
   console?: ConsoleRouteOptions
+  /** Largest body of routes without their own limit (default 1 MiB). */
+  bodyLimit?: number
+  /** Limits on keyless callers (server/plugins/rate-limit.ts); absent: none, as tests and benchmarks want. main.ts sets them from the config. */
+  rateLimit?: RateLimitOptions
+  /** 503 while the event loop lags (server/plugins/back-pressure.ts); absent: never. */
+  backPressure?: BackPressureOptions
+  /** Origins allowed to call the API from a browser (CORS); absent or empty: none. */
+  corsOrigins?: readonly string[]
+  /** Fastify's `trustProxy`: whose X-Forwarded-For to believe for the client address (rate limits, logs). */
+  trustProxy?: boolean | string
+  /** Close sockets idle this long, and requests not fully received in this long (ms; 0 or absent: no limit). */
+  connectionTimeoutMs?: number
+  requestTimeoutMs?: number
 }
 
 declare module 'fastify' {
@@ -44,11 +64,26 @@ declare module 'fastify' {
 export async function buildApp(options: AppOptions) {
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    connectionTimeout: options.connectionTimeoutMs ?? 0,
+    requestTimeout: options.requestTimeoutMs ?? 0,
+    // While closing, requests still arriving on open connections are served (with
+    // Connection: close) rather than refused with Fastify's own non-problem 503.
+    return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: true, useDefaults: true, removeAdditional: false, allErrors: true } },
   })
-  // First, so that its onRoute hook sees (and checks the roles of) every route.
+  // onRequest hooks run in this order: shed load first, then CORS preflights (which carry
+  // no key), then the key check; rate limits follow as route hooks (after the principal is known).
+  if (options.backPressure) await app.register(backPressure, options.backPressure)
+  await app.register(cors, { origins: options.corsOrigins ?? [] })
+  await app.register(securityHeaders, { basemapStyle: options.console?.basemapStyle })
+  await app.register(lifecycle)
+  // Before any route, so that its onRoute hook sees (and checks the roles of) every route.
   await app.register(auth, { db: options.db, keyCacheTtlMs: options.keyCacheTtlMs })
+  if (options.rateLimit) await app.register(rateLimit, options.rateLimit)
+  // Before any route too: the API description is made from every route's schema.
+  await app.register(openapi)
   await app.register(problems)
   await app.register(jsonBody)
   await app.register(healthRoutes, { db: options.db })
@@ -75,6 +110,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(analyticsH3Routes, { db: options.db, lookup, warm: options.warmAnalytics ?? false })
   await app.register(analyticsSeriesRoutes, { db: options.db })
   await app.register(tileRoutes, { db: options.db })
+  await app.register(planRoutes, { db: options.db, lookup })
   await app.register(ogcRoutes, { db: options.db })
   return app
 }

@@ -15,11 +15,19 @@ const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataD
 const redactKey = (url: string) => url.replace(/([?&]api_key=)[^&]*/gi, '$1***')
 // The console's demo key: made after the demo is seeded (see below), read by the console route on each request.
 let demoKey: string | null = null
+let demoPlannerKey: string | null = null
 const app = await buildApp({
   db,
   importBodyLimit: config.importBodyLimit,
   warmAnalytics: true,
-  console: { demoKey: () => demoKey, basemapStyle: config.basemapStyle },
+  console: { demoKey: () => demoKey, demoPlannerKey: () => demoPlannerKey, basemapStyle: config.basemapStyle },
+  bodyLimit: config.bodyLimit,
+  rateLimit: config.rateLimit,
+  backPressure: config.maxEventLoopDelayMs > 0 ? { maxEventLoopDelayMs: config.maxEventLoopDelayMs } : undefined,
+  corsOrigins: config.corsOrigins,
+  trustProxy: config.trustProxy,
+  connectionTimeoutMs: config.connectionTimeoutMs,
+  requestTimeoutMs: config.requestTimeoutMs,
   logger: { level: config.logLevel, serializers: { req: (req) => ({ method: req.method, url: redactKey(req.url), remoteAddress: req.ip }) } },
 })
 const log = (msg: string) => app.log.info(msg)
@@ -31,7 +39,12 @@ if (config.seedDemo) await seedDemoIfEmpty(db, log)
 // A key for the console on the demo only, rotated at each start and handed to any browser
 // that opens the console: supervisor reads everything the console shows, but cannot
 // manage keys or import boundaries. Production runs with ZHIWANG_DEMO=0 and real keys.
-if (config.seedDemo) demoKey = await ensureConsoleDemoKey(db, 'supervisor')
+// The planning studio edits plans with a second demo key of role planner (plans only: publishing
+// changes the demo city's boundaries, which is the point of trying the studio).
+if (config.seedDemo) {
+  demoKey = await ensureConsoleDemoKey(db, 'supervisor')
+  demoPlannerKey = await ensureConsoleDemoKey(db, 'planner', 'console-demo-planner')
+}
 const backfilled = await backfillIncidentCells(db)
 if (backfilled > 0) log(`Analytics: H3 cells computed for ${backfilled} earlier incidents`)
 if (!(await hasLiveAdminKey(db))) log('No admin API key yet: imports and key management need one; create it with `npm run keys -- create --name NAME --role admin` (see README, Keys and roles)')
@@ -40,15 +53,33 @@ await app.lookup.start()
 await app.listen({ port: config.port, host: config.host })
 log(`Zhiwang ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 
-let closing = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
-    if (closing) return
-    closing = true
-    log(`${signal}: finishing in-flight requests and closing`)
-    // app.close() stops accepting connections and waits for in-flight requests.
+// Graceful shutdown: readiness turns 503 at once (and, after ZHIWANG_SHUTDOWN_DELAY_MS, the
+// listener closes: no new connections); in-flight requests finish, then the database closes
+// and the process exits 0. A second signal, or ZHIWANG_SHUTDOWN_TIMEOUT_MS, ends it at once.
+let signals = 0
+async function shutdown(signal: NodeJS.Signals) {
+  if (++signals > 1) {
+    app.log.warn(`${signal} again: exiting without waiting for in-flight requests`)
+    process.exit(1)
+  }
+  app.lifecycle.draining = true
+  log(`${signal}: finishing in-flight requests and closing`)
+  if (config.shutdownTimeoutMs > 0) {
+    setTimeout(() => {
+      app.log.error(`Shutdown took longer than ${config.shutdownTimeoutMs} ms: exiting`)
+      process.exit(1)
+    }, config.shutdownTimeoutMs).unref()
+  }
+  try {
+    if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs))
+    // Stops accepting connections, closes idle ones and waits for in-flight requests.
     await app.close()
     await db.close()
-    process.exit(0)
-  })
+  } catch (err) {
+    app.log.error({ err }, 'shutdown failed')
+    process.exit(1)
+  }
+  log('Closed')
+  process.exit(0)
 }
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(signal))

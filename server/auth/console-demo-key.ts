@@ -12,10 +12,10 @@ import type { KeyRole } from './roles.ts'
 export const CONSOLE_DEMO_KEY_NAME = 'console-demo'
 const ACTOR = 'server:console-demo'
 
-/** Revokes any live `console-demo` key and returns the secret of a new one. */
-export async function ensureConsoleDemoKey(db: Db, role: KeyRole = 'admin'): Promise<string> {
+/** Revokes any live key of that name (default `console-demo`) and returns the secret of a new one. */
+export async function ensureConsoleDemoKey(db: Db, role: KeyRole = 'admin', name = CONSOLE_DEMO_KEY_NAME): Promise<string> {
   for (const key of await listApiKeys(db)) {
-    if (key.name === CONSOLE_DEMO_KEY_NAME && key.revokedAt === null) await revokeApiKey(db, key.id, ACTOR)
+    if (key.name === name && key.revokedAt === null) await revokeApiKey(db, key.id, ACTOR)
   }
-  return (await createApiKey(db, { name: CONSOLE_DEMO_KEY_NAME, role }, ACTOR)).secret
+  return (await createApiKey(db, { name, role }, ACTOR)).secret
 }

@@ -26,6 +26,8 @@ export interface ConsoleRouteOptions {
    * be made after the app is built (it needs the migrated database).
    */
   demoKey?: string | null | (() => string | null)
+  /** Secret of the demo's planner key for the planning studio (same rules as demoKey). */
+  demoPlannerKey?: string | null | (() => string | null)
   /** URL of a MapLibre style drawn under the console's layers; null: no basemap (fully offline). */
   basemapStyle?: string | null
   /** Where the built console lives (default web/dist). */
@@ -64,6 +66,7 @@ export default async function consoleRoute(app: FastifyInstance, opts: ConsoleRo
   const dist = resolve(opts.distDir ?? DEFAULT_DIST_DIR)
   const assets = resolve(dist, 'assets')
   const demoKey = typeof opts.demoKey === 'function' ? opts.demoKey : () => (opts.demoKey as string | null | undefined) ?? null
+  const demoPlannerKey = typeof opts.demoPlannerKey === 'function' ? opts.demoPlannerKey : () => (opts.demoPlannerKey as string | null | undefined) ?? null
   const basemapStyle = opts.basemapStyle ?? null
   const cache = new Map<string, CachedFile>()
 
@@ -89,7 +92,7 @@ export default async function consoleRoute(app: FastifyInstance, opts: ConsoleRo
     reply.header('cache-control', 'no-store')
     const hasTiles = (app.routeRoles ?? []).some((r) => r.url.startsWith('/tiles/'))
     const tiles = hasTiles ? Object.fromEntries(Object.values(LAYERS).map((l) => [l.name, { minzoom: l.minzoom, maxzoom: l.maxzoom }])) : null
-    return { demoKey: demoKey(), basemapStyle, tiles }
+    return { demoKey: demoKey(), demoPlannerKey: demoPlannerKey(), basemapStyle, tiles }
   })
 }
 

@@ -1,0 +1,74 @@
+/**
+ * Plans in and out: a `cell,grid` CSV (like a redistricting block-assignment
+ * file) and GeoJSON — one feature per cell, or per grid with `dissolve`.
+ * A cell cut by a community boundary appears once per community; on import
+ * the grid's community tells which piece a row means.
+ */
+import type { Queryable } from '../db/client.ts'
+import { AppError } from '../errors.ts'
+import { csvCell } from '../plugins/csv-line.ts'
+import type { PlanState } from './plan-state.ts'
+import * as q from './queries.ts'
+
+export function planCsv(state: PlanState): string {
+  const lines = ['cell,grid']
+  state.blocks.h3.forEach((h, b) => lines.push(`${h},${csvCell(state.grids[state.assignment[b]!]!.code)}`))
+  return lines.join('\n') + '\n'
+}
+
+const DISSOLVED = `
+SELECT a.grid, ST_AsGeoJSON(ST_Multi(ST_Union(b.geom, 9.094947017729282e-13)), 7) AS geometry, count(*)::int AS cells
+FROM plan_block b JOIN unnest($2::text[]) WITH ORDINALITY AS a(grid, n) ON b.idx = a.n - 1
+WHERE b.plan_id = $1
+GROUP BY a.grid ORDER BY a.grid`
+
+/** Built as text: the geometries arrive as GeoJSON text from PostGIS and go out unparsed. */
+export async function planGeoJson(db: Queryable, state: PlanState, dissolve: boolean): Promise<string> {
+  const { row, blocks, grids, assignment, base } = state
+  const head = `{"type":"FeatureCollection","plan":${JSON.stringify({ id: row.id, version: row.version, scope: row.scope_code, res: row.res, baseGeneration: row.base_generation_id })},"features":[`
+  const parts: string[] = []
+  if (dissolve) {
+    const byCode = new Map(grids.map((g) => [g.code, g]))
+    const rows = (await db.query<{ grid: string; geometry: string; cells: number }>(DISSOLVED, [row.id, Array.from(assignment, (g) => grids[g]!.code)])).rows
+    for (const r of rows) {
+      const g = byCode.get(r.grid)!
+      const props = { code: g.code, name: g.name, community: blocks.communities[g.community], cells: r.cells, locked: g.locked, added: g.added }
+      parts.push(`{"type":"Feature","id":${JSON.stringify(g.code)},"properties":${JSON.stringify(props)},"geometry":${r.geometry}}`)
+    }
+  } else {
+    const rows = (await db.query<{ idx: number; geometry: string }>(q.BLOCKS_GEOJSON, [row.id])).rows
+    for (const r of rows) {
+      const b = r.idx
+      const props = {
+        idx: b,
+        cell: blocks.h3[b],
+        community: blocks.communities[blocks.community[b]!],
+        grid: grids[assignment[b]!]!.code,
+        baseGrid: row.base_grids[base[b]!]!.code,
+        workload: blocks.workload[b],
+        population: Math.round(blocks.population[b]! * 10) / 10,
+        areaM2: Math.round(blocks.area[b]!),
+        openIncidents: blocks.openIncidents[b],
+      }
+      parts.push(`{"type":"Feature","id":${b},"properties":${JSON.stringify(props)},"geometry":${r.geometry}}`)
+    }
+  }
+  return head + parts.join(',') + ']}'
+}
+
+/** Rows of a GeoJSON FeatureCollection whose features carry `cell` and `grid` properties (as exported). */
+export function rowsFromGeoJson(body: unknown): { cell: string; grid: string }[] {
+  const fc = body as { type?: unknown; features?: unknown }
+  if (!fc || typeof fc !== 'object' || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
+    throw new AppError('invalid-parameter', 'Expected a GeoJSON FeatureCollection whose features have properties cell and grid (or text/csv with columns cell,grid)')
+  }
+  return fc.features.map((f: unknown, i: number) => {
+    const props = (f as { properties?: Record<string, unknown> } | null)?.properties
+    const cell = props?.cell
+    const grid = props?.grid
+    if (typeof cell !== 'string' || !/^[0-9a-fA-F]{15}$/.test(cell) || typeof grid !== 'string' || !/^[0-9]{15}$/.test(grid)) {
+      throw new AppError('invalid-parameter', `Feature ${i}: properties.cell must be an H3 cell id and properties.grid a 15-digit grid code`, { index: i })
+    }
+    return { cell, grid }
+  })
+}

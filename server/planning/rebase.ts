@@ -1,0 +1,47 @@
+/**
+ * Rebasing: a plan drawn on a generation that is no longer current is redrawn
+ * on the current one. A new plan is cut from the current generation with the
+ * same scope, resolution, period and limits; the old plan's grids that it
+ * added come along (when their codes are still free), and every cell the old
+ * plan repainted is painted the same way where that grid still exists in the
+ * cell's community. The old plan is left as it was.
+ */
+import { AppError } from '../errors.ts'
+import { createPlan } from './create-plan.ts'
+import { editPlan } from './plan-service.ts'
+import { expectVersion, type PlanStore } from './plan-state.ts'
+
+export async function rebasePlan(store: PlanStore, id: number, version: number | undefined, actor: string | null): Promise<number> {
+  const old = await store.load(id)
+  expectVersion(old, version)
+  if (old.row.base_is_current) throw new AppError('conflict', `Plan ${id} is already drawn on the current generation`, { reason: 'current' })
+  const fresh = await createPlan(store.db, {
+    scope: old.row.scope_code,
+    name: `${old.row.name} (rebased from plan ${id})`,
+    res: old.row.res,
+    from: old.row.period_from,
+    to: old.row.period_to,
+    constraints: old.row.constraints,
+    actor,
+  })
+  const next = await store.load(fresh)
+  const known = new Set(next.grids.map((g) => g.code))
+  const communities = next.blocks.communities
+  for (const g of old.grids.filter((g) => g.added && !known.has(g.code))) {
+    const community = old.blocks.communities[g.community]!
+    if (!communities.includes(community)) continue
+    // add-grid allocates the next free code, which is the old one when the plan added grids in order.
+    await editPlan(store, fresh, undefined, { op: 'add-grid', community, name: g.name }, actor)
+  }
+  const now = await store.load(fresh)
+  const present = new Map(now.grids.map((g) => [g.code, g]))
+  const rows: { cell: string; grid: string }[] = []
+  old.blocks.h3.forEach((cell, b) => {
+    const grid = old.grids[old.assignment[b]!]!.code
+    if (grid === old.row.base_grids[old.base[b]!]!.code) return
+    const target = present.get(grid)
+    if (target && now.byH3.get(cell)?.some((c) => now.blocks.community[c] === target.community)) rows.push({ cell, grid })
+  })
+  if (rows.length > 0) await editPlan(store, fresh, undefined, { op: 'assign', rows }, actor)
+  return fresh
+}

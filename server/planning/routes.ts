@@ -1,0 +1,345 @@
+/**
+ * The planning studio's API, /api/v1/plans. Reads for planners, analysts,
+ * supervisors and admins; edits and publishing for planners and admins.
+ * Edits name the version they were made on (body `version` or `If-Match`);
+ * every answer carries the plan's current version as its ETag.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type, type Static } from 'typebox'
+import type { KeyRole } from '../auth/roles.ts'
+import type { Db } from '../db/client.ts'
+import { AppError } from '../errors.ts'
+import type { LookupService } from '../lookup/lookup-service.ts'
+import { splitCsv } from '../plugins/csv-line.ts'
+import { createPlan } from './create-plan.ts'
+import { planCsv, planGeoJson, rowsFromGeoJson } from './exchange.ts'
+import type { PlanOp } from './operations.ts'
+import { describePlan, discardPlan, editPlan, type EditOp } from './plan-service.ts'
+import { PlanStore } from './plan-state.ts'
+import { publishPlan } from './publish.ts'
+import * as q from './queries.ts'
+import { rebasePlan } from './rebase.ts'
+
+const READERS: KeyRole[] = ['admin', 'planner', 'analyst', 'supervisor']
+const WRITERS: KeyRole[] = ['admin', 'planner']
+
+const Lon = Type.Number({ minimum: -180, maximum: 180 })
+const Lat = Type.Number({ minimum: -90, maximum: 90 })
+const Position = Type.Tuple([Lon, Lat])
+const ScopeCode = Type.String({ pattern: '^[0-9]{9}([0-9]{3})?$', description: 'A town (9 digits) or community (12 digits) code' })
+const GridCode = Type.String({ pattern: '^[0-9]{15}$' })
+const Cell = Type.String({ pattern: '^[0-9a-fA-F]{15}$', description: 'H3 cell id (hex)' })
+const Constraints = Type.Object(
+  {
+    minAreaM2: Type.Optional(Type.Number({ minimum: 0 })),
+    maxAreaM2: Type.Optional(Type.Number({ minimum: 0 })),
+    minPopulation: Type.Optional(Type.Number({ minimum: 0 })),
+    maxPopulation: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+)
+const Measure = Type.Object(
+  {
+    measure: Type.Unsafe<'workload' | 'population' | 'households' | 'area'>({ type: 'string', enum: ['workload', 'population', 'households', 'area'] }),
+    weight: Type.Number({ minimum: 0, maximum: 100, default: 1 }),
+    tolerance: Type.Number({ minimum: 0.001, maximum: 10 }),
+  },
+  { additionalProperties: false },
+)
+const Id = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
+
+const NewPlanBody = Type.Object(
+  {
+    scope: ScopeCode,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    res: Type.Integer({ minimum: 7, maximum: 10, default: 10, description: 'H3 resolution of the building blocks' }),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Start of the workload period (default: a year before `to`)' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'End of the workload period, exclusive (default: now)' })),
+    constraints: Type.Optional(Constraints),
+  },
+  { additionalProperties: false },
+)
+
+const OPS = ['paint', 'split', 'merge', 'add-grid', 'remove-grid', 'lock', 'rename', 'constraints', 'rebalance', 'undo', 'redo'] as const
+const EditBody = Type.Object(
+  {
+    op: Type.Unsafe<(typeof OPS)[number]>({ type: 'string', enum: [...OPS] }),
+    version: Type.Optional(Type.Integer({ minimum: 1, description: 'The plan version this edit was made on (or send If-Match)' })),
+    grid: Type.Optional(GridCode),
+    grids: Type.Optional(Type.Array(GridCode, { minItems: 1, maxItems: 1000 })),
+    into: Type.Optional(GridCode),
+    community: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
+    cells: Type.Optional(Type.Array(Cell, { maxItems: 50000 })),
+    at: Type.Optional(Position),
+    radiusM: Type.Optional(Type.Number({ minimum: 0, maximum: 20000 })),
+    polygon: Type.Optional(
+      Type.Object({ type: Type.Literal('Polygon'), coordinates: Type.Array(Type.Array(Position, { minItems: 4, maxItems: 10000 }), { minItems: 1, maxItems: 100 }) }),
+    ),
+    line: Type.Optional(Type.Array(Position, { minItems: 2, maxItems: 10000 })),
+    k: Type.Optional(Type.Integer({ minimum: 1, maximum: 999 })),
+    targetLoadPerAdministrator: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    measures: Type.Optional(Type.Array(Measure, { minItems: 1, maxItems: 4 })),
+    movePenalty: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
+    compactnessWeight: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
+    timeLimitMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 60000 })),
+    locked: Type.Optional(Type.Boolean()),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    constraints: Type.Optional(Constraints),
+  },
+  { additionalProperties: false },
+)
+type EditBody = Static<typeof EditBody>
+
+/** What each op needs besides `op`. */
+const REQUIRED: Record<(typeof OPS)[number], Exclude<keyof EditBody, 'version' | 'op'>[]> = {
+  paint: ['grid'],
+  split: ['grid'],
+  merge: ['grids'],
+  'add-grid': ['community'],
+  'remove-grid': ['grid'],
+  lock: ['grid', 'locked'],
+  rename: ['grid', 'name'],
+  constraints: ['constraints'],
+  rebalance: [],
+  undo: [],
+  redo: [],
+}
+
+const PublishBody = Type.Object(
+  {
+    version: Type.Optional(Type.Integer({ minimum: 1 })),
+    validFrom: Type.Optional(Type.String({ format: 'date-time' })),
+    label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+)
+
+export interface PlanRoutesOptions {
+  db: Db
+  lookup: LookupService
+}
+
+export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesOptions) {
+  const { db, lookup } = opts
+  const store = new PlanStore(db)
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 16 * 1024 * 1024 }, (_request, body, done) => done(null, body))
+
+  const versionOf = (request: FastifyRequest, body?: { version?: number }): number | undefined => {
+    if (body?.version !== undefined) return body.version
+    const match = request.headers['if-match']
+    if (typeof match !== 'string' || match === '*') return undefined
+    const v = Number(/^(?:W\/)?"?(\d+)"?$/.exec(match.trim())?.[1])
+    if (!Number.isInteger(v)) throw new AppError('invalid-parameter', `Unexpected If-Match value: ${match}; expected the plan version as an ETag, e.g. "7"`)
+    return v
+  }
+  const tagged = <T extends { plan: { version: number } }>(reply: FastifyReply, body: T) => {
+    reply.header('etag', `"${body.plan.version}"`)
+    return body
+  }
+
+  app.post<{ Body: Static<typeof NewPlanBody> }>(
+    '/api/v1/plans',
+    { schema: { body: NewPlanBody }, config: { roles: WRITERS } },
+    async (request, reply) => {
+      const b = request.body
+      const id = await createPlan(db, {
+        scope: b.scope,
+        name: b.name,
+        res: b.res,
+        from: b.from ? new Date(b.from) : undefined,
+        to: b.to ? new Date(b.to) : undefined,
+        constraints: b.constraints,
+        actor: request.principal.name,
+      })
+      reply.code(201).header('location', `/api/v1/plans/${id}`)
+      return tagged(reply, describePlan(await store.load(id)))
+    },
+  )
+
+  app.get<{ Querystring: { scope?: string; status?: string; limit: number; offset: number } }>(
+    '/api/v1/plans',
+    {
+      schema: {
+        querystring: Type.Object({
+          scope: Type.Optional(ScopeCode),
+          status: Type.Optional(Type.Unsafe<string>({ type: 'string', enum: ['draft', 'published', 'discarded'] })),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          offset: Type.Integer({ minimum: 0, default: 0 }),
+        }),
+      },
+      config: { roles: READERS },
+    },
+    async (request) => {
+      const { scope, status, limit, offset } = request.query
+      const rows = (await db.query<Record<string, unknown>>(q.LIST_PLANS, [scope ?? null, status ?? null, limit, offset])).rows
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          name: r.name,
+          scope: r.scope_code,
+          scopeName: r.scope_name,
+          res: r.res,
+          status: r.status,
+          version: r.version,
+          baseGeneration: r.base_generation_id,
+          baseIsCurrent: r.base_is_current,
+          publishedGeneration: r.published_generation_id,
+          createdBy: r.created_by,
+          createdAt: (r.created_at as Date).toISOString(),
+          updatedBy: r.updated_by,
+          updatedAt: (r.updated_at as Date).toISOString(),
+        })),
+      }
+    },
+  )
+
+  app.get<{ Params: { id: number } }>('/api/v1/plans/:id', { schema: { params: Id }, config: { roles: READERS } }, async (request, reply) =>
+    tagged(reply, describePlan(await store.load(request.params.id))),
+  )
+
+  app.post<{ Params: { id: number }; Body: EditBody }>(
+    '/api/v1/plans/:id/edits',
+    { schema: { params: Id, body: EditBody }, config: { roles: WRITERS } },
+    async (request, reply) => {
+      const { version: _v, ...op } = request.body
+      const missing = REQUIRED[op.op].filter((f) => op[f] === undefined)
+      if (missing.length > 0) throw new AppError('invalid-parameter', `The ${op.op} edit needs ${missing.join(', ')}`, { missing })
+      return tagged(reply, await editPlan(store, request.params.id, versionOf(request, request.body), op as EditOp, request.principal.name))
+    },
+  )
+
+  for (const op of ['undo', 'redo'] as const) {
+    app.post<{ Params: { id: number }; Body: { version?: number } | undefined }>(
+      `/api/v1/plans/:id/${op}`,
+      { schema: { params: Id, body: Type.Optional(Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })) }, config: { roles: WRITERS } },
+      async (request, reply) => tagged(reply, await editPlan(store, request.params.id, versionOf(request, request.body ?? undefined), { op }, request.principal.name)),
+    )
+  }
+
+  app.get<{ Params: { id: number } }>('/api/v1/plans/:id/blocks', { schema: { params: Id }, config: { roles: READERS } }, async (request, reply) => {
+    const state = await store.load(request.params.id)
+    reply.type('application/geo+json').header('etag', `"${state.row.version}"`)
+    return planGeoJson(db, state, false)
+  })
+
+  app.get<{ Params: { id: number }; Querystring: { format: 'geojson' | 'csv'; dissolve: boolean } }>(
+    '/api/v1/plans/:id/export',
+    {
+      schema: {
+        params: Id,
+        querystring: Type.Object({
+          format: Type.Unsafe<'geojson' | 'csv'>({ type: 'string', enum: ['geojson', 'csv'], default: 'geojson' }),
+          dissolve: Type.Boolean({ default: false, description: 'GeoJSON: one feature per grid (the union of its cells) instead of one per cell' }),
+        }),
+      },
+      config: { roles: READERS },
+    },
+    async (request, reply) => {
+      const state = await store.load(request.params.id)
+      const name = `plan-${state.row.id}-v${state.row.version}`
+      if (request.query.format === 'csv') {
+        reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`)
+        return planCsv(state)
+      }
+      reply.type('application/geo+json').header('content-disposition', `attachment; filename="${name}.geojson"`)
+      return planGeoJson(db, state, request.query.dissolve)
+    },
+  )
+
+  app.put<{ Params: { id: number }; Body: unknown }>(
+    '/api/v1/plans/:id/assignment',
+    { schema: { params: Id }, bodyLimit: 16 * 1024 * 1024, config: { roles: WRITERS } },
+    async (request, reply) => {
+      const type = request.headers['content-type'] ?? ''
+      const rows = type.startsWith('text/csv') ? rowsFromCsv(String(request.body)) : rowsFromGeoJson(request.body)
+      const op: PlanOp = { op: 'assign', rows }
+      return tagged(reply, await editPlan(store, request.params.id, versionOf(request), op, request.principal.name))
+    },
+  )
+
+  app.get<{ Params: { id: number }; Querystring: { with: number } }>(
+    '/api/v1/plans/:id/compare',
+    { schema: { params: Id, querystring: Type.Object({ with: Type.Integer({ minimum: 1, maximum: 2147483647 }) }) }, config: { roles: READERS } },
+    async (request) => {
+      const a = await store.load(request.params.id)
+      const b = await store.load(request.query.with)
+      const keyed = (s: typeof a) => new Map(s.blocks.h3.map((h, i) => [`${s.blocks.communities[s.blocks.community[i]!]}:${h}`, s.grids[s.assignment[i]!]!.code]))
+      const ka = keyed(a)
+      const kb = keyed(b)
+      let differ = 0
+      let shared = 0
+      for (const [key, grid] of ka) {
+        const other = kb.get(key)
+        if (other === undefined) continue
+        shared++
+        if (other !== grid) differ++
+      }
+      const da = describePlan(a)
+      const dbb = describePlan(b)
+      return {
+        plans: [
+          { plan: da.plan, metrics: da.metrics.after, disruption: da.disruption, violations: da.violations.length },
+          { plan: dbb.plan, metrics: dbb.metrics.after, disruption: dbb.disruption, violations: dbb.violations.length },
+        ],
+        cells: { shared, differ },
+      }
+    },
+  )
+
+  app.post<{ Params: { id: number }; Body: Static<typeof PublishBody> | undefined }>(
+    '/api/v1/plans/:id/publish',
+    { schema: { params: Id, body: Type.Optional(PublishBody) }, config: { roles: WRITERS } },
+    async (request, reply) => {
+      const body = request.body ?? {}
+      const published = await publishPlan(store, db, request.params.id, {
+        version: versionOf(request, body),
+        validFrom: body.validFrom ? new Date(body.validFrom) : undefined,
+        label: body.label,
+        note: body.note,
+        actor: request.principal.name,
+      })
+      // The switch: the new index is built beside the old one and swapped in
+      // one assignment, and the tiles forget the old generation, before the
+      // planner hears that the plan is live.
+      const started = performance.now()
+      await lookup.refresh()
+      app.tiles?.invalidate()
+      reply.code(201)
+      return { ...published, indexMs: Math.round(performance.now() - started) }
+    },
+  )
+
+  app.post<{ Params: { id: number }; Body: { version?: number } | undefined }>(
+    '/api/v1/plans/:id/rebase',
+    { schema: { params: Id, body: Type.Optional(Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })) }, config: { roles: WRITERS } },
+    async (request, reply) => {
+      const id = await rebasePlan(store, request.params.id, versionOf(request, request.body ?? undefined), request.principal.name)
+      reply.code(201).header('location', `/api/v1/plans/${id}`)
+      return tagged(reply, describePlan(await store.load(id)))
+    },
+  )
+
+  app.delete<{ Params: { id: number } }>('/api/v1/plans/:id', { schema: { params: Id }, config: { roles: WRITERS } }, async (request, reply) =>
+    tagged(reply, await discardPlan(store, request.params.id, versionOf(request), request.principal.name)),
+  )
+}
+
+/** `cell,grid` rows with a header line, like a block-assignment file. */
+function rowsFromCsv(text: string): { cell: string; grid: string }[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '')
+  const header = splitCsv(lines[0] ?? '').map((h) => h.trim().toLowerCase())
+  const cellAt = header.indexOf('cell')
+  const gridAt = header.indexOf('grid')
+  if (cellAt < 0 || gridAt < 0) throw new AppError('invalid-parameter', `The CSV needs a header line naming the columns cell and grid; got: ${lines[0]?.slice(0, 100) ?? '(empty body)'}`)
+  return lines.slice(1).map((line, i) => {
+    const cols = splitCsv(line)
+    const cell = cols[cellAt]?.trim() ?? ''
+    const grid = cols[gridAt]?.trim() ?? ''
+    if (!/^[0-9a-fA-F]{15}$/.test(cell) || !/^[0-9]{15}$/.test(grid)) {
+      throw new AppError('invalid-parameter', `CSV line ${i + 2}: expected an H3 cell id and a 15-digit grid code, got ${JSON.stringify(line.slice(0, 100))}`, { line: i + 2 })
+    }
+    return { cell, grid }
+  })
+}

@@ -1,0 +1,304 @@
+/**
+ * The planning studio's API end to end on both backends: a plan cut from a
+ * small city, painted, checked, undone, exported and imported, rebalanced and
+ * published — and what PostGIS itself says about the published generation.
+ */
+import { beforeAll, expect, it } from 'vitest'
+import { buildApp } from '../../server/app.ts'
+import { importUnits } from '../../server/units/import-units.ts'
+import { describeBackends } from '../helpers/backends.ts'
+import { registryChecksum } from '../helpers/db-checksum.ts'
+import { keyHeaders } from '../helpers/keys.ts'
+import { squareCity } from '../helpers/square-city.ts'
+
+type App = Awaited<ReturnType<typeof buildApp>>
+const COMMUNITY = '441900003001'
+const G = (n: number) => `${COMMUNITY}${String(n).padStart(3, '0')}`
+const SIZE = 0.004
+// 4 × 3 square grids of 0.004° (~400 m): 1–4 on the north row, 5–8, 9–12 on the south row.
+const city = () => squareCity({ nx: 4, ny: 3, size: SIZE })
+const LON0 = 113.7
+const LAT0 = 22.9
+
+interface Block { id: number; properties: { idx: number; cell: string; grid: string; baseGrid: string; community: string }; geometry: unknown }
+interface GridView { code: string; cells: number; removed: boolean; added: boolean; locked: boolean }
+interface PlanView {
+  plan: { id: number; version: number; cursor: number; steps: number; canUndo: boolean; canRedo: boolean; status: string; baseGeneration: number }
+  grids: GridView[]
+  metrics: { before: { grids: { code: string; workload: number; contiguous: boolean; deviation: number }[]; balance: Record<string, { gini: number; maxDeviation: number }> }; after: PlanView['metrics']['before'] }
+  disruption: { cells: number; residents: number; openIncidents: number; administrators: number; changedGrids: string[] }
+  violations: { check: string; grid: string | null; cells: string[]; message: string }[]
+  valid: boolean
+  changes?: { blocks: number[]; grids: string[] }
+}
+
+describeBackends('Planning studio API', ({ db }) => {
+  let app: App
+  let planner: Record<string, string>
+  let generation1: number
+
+  beforeAll(async () => {
+    await importUnits(db(), city(), { validFrom: new Date('2024-01-01T00:00:00Z') })
+    generation1 = (await db().query<{ id: number }>(`SELECT current_generation() AS id`)).rows[0]!.id
+    // Work piles up in grid 1 (north-west): 60 incidents there, 5 in every other grid, all in the last year.
+    await db().exec(`
+      INSERT INTO incident (category_code, geom, reported_at, channel, external_id, token, town_code, community_code, grid_code, status)
+      SELECT 'OTH-01', ST_SetSRID(ST_MakePoint(${LON0} + x, ${LAT0} + y), 4326), now() - interval '1 day' * (g % 200), 'system',
+             'p-' || g, 'p-token-' || g, '441900003', '${COMMUNITY}', NULL, CASE WHEN g % 3 = 0 THEN 'closed' ELSE 'reported' END
+      FROM (
+        SELECT g, 0.0004 + (g % 9) * 0.00035 AS x, ${3 * SIZE} - 0.0004 - (g / 9 % 9) * 0.00035 AS y FROM generate_series(1, 60) g
+        UNION ALL
+        SELECT 1000 + g, (g % 4) * ${SIZE} + 0.001 + (g / 12) * 0.0005, (g / 4 % 3) * ${SIZE} + 0.002 FROM generate_series(0, 59) g
+      ) p(g, x, y);
+      UPDATE incident i SET grid_code = u.code FROM unit u
+      WHERE u.generation_id = current_generation() AND u.level = 'grid' AND ST_Covers(u.geom, i.geom);
+      INSERT INTO administrator (employee_no, name) VALUES ('PA1', '甲'), ('PA2', '乙');
+      INSERT INTO administrator_grid SELECT id, '${G(1)}' FROM administrator WHERE employee_no = 'PA1';
+      INSERT INTO administrator_grid SELECT id, '${G(2)}' FROM administrator WHERE employee_no = 'PA2';`)
+    planner = await keyHeaders(db(), { name: 'planner', role: 'planner' })
+    app = await buildApp({ db: db() })
+    await app.lookup.start()
+    return async () => {
+      app.lookup.stop()
+      await app.close()
+    }
+  })
+
+  const send = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) => {
+    const res = await app.inject({ method, url, headers: { ...planner, ...headers }, payload: payload as string })
+    return { status: res.statusCode, type: res.headers['content-type'], etag: res.headers.etag, body: String(res.headers['content-type']).startsWith('text/csv') ? res.body : res.json() }
+  }
+  const edit = (id: number, body: Record<string, unknown>) => send('POST', `/api/v1/plans/${id}/edits`, body)
+  const blocksOf = async (id: number) => ((await send('GET', `/api/v1/plans/${id}/blocks`)).body as { features: Block[] }).features
+  const newPlan = async () => {
+    const res = await send('POST', '/api/v1/plans', { scope: COMMUNITY })
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    return res.body as PlanView
+  }
+  /** Blocks of grid `from` sharing an edge with grid `to` — painting them keeps both contiguous. */
+  const borderBlocks = async (id: number, from: string, to: string) => {
+    const { cellsToMultiPolygon, gridDisk } = await import('h3-js')
+    void cellsToMultiPolygon
+    const blocks = await blocksOf(id)
+    const gridOfCell = new Map(blocks.map((b) => [b.properties.cell, b.properties.grid]))
+    return blocks.filter((b) => b.properties.grid === from && gridDisk(b.properties.cell, 1).some((n) => gridOfCell.get(n) === to))
+  }
+
+  it('cuts a plan from the current generation: blocks tile the community, each starts in the grid holding most of it', async () => {
+    const view = await newPlan()
+    expect(view.plan).toMatchObject({ version: 1, status: 'draft', baseGeneration: generation1, canUndo: false })
+    expect(view.grids.map((g) => g.code)).toEqual(Array.from({ length: 12 }, (_, i) => G(i + 1)))
+    expect(view.valid).toBe(true)
+    expect(view.disruption.cells).toBe(0)
+    expect(view.metrics.after).toEqual(view.metrics.before)
+    // PostGIS: the blocks cover the community exactly (no gap, no overlap), and the starting grid holds the larger part of every block.
+    const check = (await db().query<{ community: number; blocks: number; union: number; wrong: number }>(`
+      SELECT (SELECT ST_Area(geom::geography) FROM unit WHERE generation_id = $2 AND code = '${COMMUNITY}') AS community,
+             (SELECT sum(ST_Area(geom::geography)) FROM plan_block WHERE plan_id = $1) AS blocks,
+             (SELECT ST_Area(ST_Union(geom, 9.094947017729282e-13)::geography) FROM plan_block WHERE plan_id = $1) AS union,
+             (SELECT count(*)::int FROM plan_block b JOIN unit g ON g.generation_id = $2 AND g.code = b.init_grid
+              WHERE b.plan_id = $1 AND EXISTS (
+                SELECT 1 FROM unit o WHERE o.generation_id = $2 AND o.level = 'grid' AND o.code <> g.code AND o.geom && b.geom
+                  AND ST_Area(zw_intersection(b.geom, o.geom)) > ST_Area(zw_intersection(b.geom, g.geom)) * (1 + 1e-9))) AS wrong`, [view.plan.id, generation1])).rows[0]!
+    expect(Math.abs(check.blocks - check.community) / check.community).toBeLessThan(1e-6)
+    expect(Math.abs(check.union - check.community) / check.community).toBeLessThan(1e-6)
+    expect(check.wrong).toBe(0)
+    // Workload: every countable incident of the year counted once, in the block that contains it.
+    const total = view.metrics.before.grids.reduce((s, g) => s + g.workload, 0)
+    const expected = (await db().query<{ w: number }>(`
+      SELECT sum(c.effort_weight)::float8 AS w FROM incident i JOIN incident_category c ON c.code = i.category_code
+      WHERE i.grid_code IS NOT NULL AND i.status <> 'rejected' AND i.duplicate_of IS NULL AND i.reported_at >= now() - interval '365 days'`)).rows[0]!.w
+    expect(total).toBeCloseTo(expected, 6)
+    const grid1 = view.metrics.before.grids.find((g) => g.code === G(1))!
+    expect(grid1.deviation).toBeGreaterThan(1)
+  })
+
+  it('paints cells, refuses a stale version with 409, and undoes and redoes', async () => {
+    const view = await newPlan()
+    const id = view.plan.id
+    const border = await borderBlocks(id, G(2), G(1))
+    expect(border.length).toBeGreaterThan(0)
+    const cells = border.slice(0, 2).map((b) => b.properties.cell)
+    const painted = await edit(id, { op: 'paint', grid: G(1), cells, version: 1 })
+    expect(painted.status, JSON.stringify(painted.body)).toBe(200)
+    const after = painted.body as PlanView
+    expect(painted.etag).toBe('"2"')
+    const count = (v: PlanView, code: string) => v.grids.find((g) => g.code === code)!.cells
+    expect(count(after, G(1))).toBe(count(view, G(1)) + cells.length)
+    expect(count(after, G(2))).toBe(count(view, G(2)) - cells.length)
+    expect(after.changes!.grids).toEqual(cells.map(() => G(1)))
+    expect(after.disruption.cells).toBe(cells.length)
+    expect(after.disruption.changedGrids.sort()).toEqual([G(1), G(2)])
+
+    // A second writer who read version 1 loses, and nothing changes.
+    const stale = await edit(id, { op: 'paint', grid: G(3), cells: [border[0]!.properties.cell], version: 1 })
+    expect(stale.status).toBe(409)
+    expect(stale.type).toContain('application/problem+json')
+    expect((stale.body as { currentVersion: number }).currentVersion).toBe(2)
+    expect(count((await send('GET', `/api/v1/plans/${id}`)).body as PlanView, G(1))).toBe(count(after, G(1)))
+
+    // Two edits racing on the same version: exactly one wins.
+    const race = await Promise.all([
+      edit(id, { op: 'lock', grid: G(5), locked: true, version: 2 }),
+      edit(id, { op: 'lock', grid: G(6), locked: true, version: 2 }),
+    ])
+    expect(race.map((r) => r.status).sort()).toEqual([200, 409])
+
+    const undone = (await send('POST', `/api/v1/plans/${id}/undo`, {})).body as PlanView
+    const undone2 = (await send('POST', `/api/v1/plans/${id}/undo`, {})).body as PlanView
+    expect(undone.grids.some((g) => g.locked)).toBe(false)
+    expect(count(undone2, G(1))).toBe(count(view, G(1)))
+    expect(undone2.disruption.cells).toBe(0)
+    expect(undone2.plan).toMatchObject({ cursor: 0, canUndo: false, canRedo: true })
+    const redone = (await send('POST', `/api/v1/plans/${id}/redo`, {})).body as PlanView
+    expect(count(redone, G(1))).toBe(count(after, G(1)))
+    const nothing = await send('POST', `/api/v1/plans/${id}/undo`, {})
+    expect(nothing.status).toBe(200)
+    expect((await send('POST', `/api/v1/plans/${id}/undo`, {})).status).toBe(409)
+  })
+
+  it('refuses painting outside the scope and into locked grids, with problem documents', async () => {
+    const view = await newPlan()
+    const id = view.plan.id
+    const outside = await edit(id, { op: 'paint', grid: G(1), at: [114.5, 23.5], radiusM: 100 })
+    expect(outside.status).toBe(400)
+    expect((outside.body as { detail: string }).detail).toMatch(/covers no cell/)
+    const unknownCell = await edit(id, { op: 'paint', grid: G(1), cells: ['8a411c2d161ffff'] })
+    expect(unknownCell.status).toBe(400)
+    expect((unknownCell.body as { detail: string }).detail).toMatch(/outside community/)
+    expect((await edit(id, { op: 'paint', grid: G(99), cells: [] })).status).toBe(400)
+    expect((await edit(id, { op: 'paint', grid: 'x' })).status).toBe(400)
+    expect((await edit(id, { op: 'lock', grid: G(1), locked: true })).status).toBe(200)
+    const locked = await edit(id, { op: 'paint', grid: G(1), at: [LON0 + 0.006, LAT0 + 0.01], radiusM: 300 })
+    expect(locked.status).toBe(409)
+    // A brush over a locked grid leaves its cells alone.
+    const brush = await edit(id, { op: 'paint', grid: G(2), at: [LON0 + SIZE, LAT0 + 2.5 * SIZE], radiusM: 400 })
+    expect(brush.status).toBe(200)
+    expect((brush.body as { skippedLocked: number }).skippedLocked).toBeGreaterThan(0)
+    expect((brush.body as PlanView).grids.find((g) => g.code === G(1))!.cells).toBe(view.grids.find((g) => g.code === G(1))!.cells)
+    const reader = await keyHeaders(db(), { name: 'analyst', role: 'analyst' })
+    expect((await send('GET', `/api/v1/plans/${id}`, undefined, reader)).status).toBe(200)
+    expect((await send('POST', `/api/v1/plans/${id}/edits`, { op: 'undo' }, reader)).status).toBe(403)
+    expect((await send('GET', `/api/v1/plans/999999`)).status).toBe(404)
+  })
+
+  it('lists the cells that break contiguity, and refuses to publish such a plan without touching the registry', async () => {
+    const view = await newPlan()
+    const id = view.plan.id
+    const far = (await blocksOf(id)).find((b) => b.properties.grid === G(12))!
+    const res = await edit(id, { op: 'paint', grid: G(1), cells: [far.properties.cell] })
+    const broken = res.body as PlanView
+    expect(broken.valid).toBe(false)
+    expect(broken.violations).toContainEqual(expect.objectContaining({ check: 'contiguity', grid: G(1), cells: [far.properties.cell] }))
+    const before = await registryChecksum(db())
+    const publish = await send('POST', `/api/v1/plans/${id}/publish`, {})
+    expect(publish.status).toBe(422)
+    expect((publish.body as { violations: unknown[] }).violations.length).toBeGreaterThan(0)
+    expect(await registryChecksum(db())).toBe(before)
+  })
+
+  it('exports and imports the assignment as cell,grid CSV and as GeoJSON', async () => {
+    const a = await newPlan()
+    const border = await borderBlocks(a.plan.id, G(6), G(7))
+    await edit(a.plan.id, { op: 'paint', grid: G(7), cells: [border[0]!.properties.cell] })
+    const csv = (await send('GET', `/api/v1/plans/${a.plan.id}/export?format=csv`)).body as string
+    const lines = csv.trim().split('\n')
+    expect(lines[0]).toBe('cell,grid')
+    expect(lines).toContain(`${border[0]!.properties.cell},${G(7)}`)
+    const b = await newPlan()
+    const put = await send('PUT', `/api/v1/plans/${b.plan.id}/assignment`, csv, { 'content-type': 'text/csv', 'if-match': '"1"' })
+    expect(put.status, JSON.stringify(put.body)).toBe(200)
+    expect((put.body as PlanView).grids.map((g) => g.cells)).toEqual(
+      ((await send('GET', `/api/v1/plans/${a.plan.id}`)).body as PlanView).grids.map((g) => g.cells),
+    )
+    const compare = (await send('GET', `/api/v1/plans/${a.plan.id}/compare?with=${b.plan.id}`)).body as { cells: { shared: number; differ: number } }
+    expect(compare.cells.differ).toBe(0)
+    const geojson = (await send('GET', `/api/v1/plans/${a.plan.id}/export?format=geojson`)).body
+    const c = await newPlan()
+    expect((await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, geojson, { 'content-type': 'application/geo+json' })).status).toBe(200)
+    const bad = await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, `cell,grid\n${border[0]!.properties.cell},${G(77)}\n`, { 'content-type': 'text/csv' })
+    expect(bad.status).toBe(400)
+    expect((bad.body as { errors: { row: number }[] }).errors[0]!.row).toBe(1)
+    const dissolved = (await send('GET', `/api/v1/plans/${a.plan.id}/export?format=geojson&dissolve=true`)).body as { features: { id: string }[] }
+    expect(dissolved.features.map((f) => f.id)).toEqual(Array.from({ length: 12 }, (_, i) => G(i + 1)))
+  })
+
+  it('rebalances deterministically into contiguous grids with a smaller workload spread', async () => {
+    const runs: PlanView[] = []
+    for (let i = 0; i < 2; i++) {
+      const view = await newPlan()
+      const res = await edit(view.plan.id, { op: 'rebalance', seed: 7 })
+      expect(res.status, JSON.stringify(res.body)).toBe(200)
+      runs.push(res.body as PlanView)
+    }
+    const [a, b] = runs as [PlanView, PlanView]
+    expect(a.metrics.after.grids.every((g) => g.contiguous)).toBe(true)
+    expect(a.metrics.after.balance.workload!.gini).toBeLessThan(a.metrics.before.balance.workload!.gini)
+    expect(a.grids.map((g) => g.cells)).toEqual(b.grids.map((g) => g.cells))
+    expect(a.violations).toEqual([])
+  })
+
+  it('publishes a plan as a new generation: changed grids follow their cells, the rest carry over, lookups switch', async () => {
+    const view = await newPlan()
+    const id = view.plan.id
+    const border = await borderBlocks(id, G(2), G(1))
+    const cell = border[0]!
+    await edit(id, { op: 'paint', grid: G(1), cells: [cell.properties.cell] })
+    // Merge grid 4 into grid 3: grid 4 disappears, grid 3 takes its area.
+    const merged = (await edit(id, { op: 'merge', grids: [G(3), G(4)] })).body as PlanView
+    expect(merged.grids.find((g) => g.code === G(4))!.removed).toBe(true)
+    const stalePublish = await send('POST', `/api/v1/plans/${id}/publish`, { version: 1 })
+    expect(stalePublish.status).toBe(409)
+
+    const other = await newPlan() // drawn on the same base, published after: must be refused
+    const published = await send('POST', `/api/v1/plans/${id}/publish`, { validFrom: '2026-01-01T00:00:00Z' })
+    expect(published.status, JSON.stringify(published.body)).toBe(201)
+    const pub = published.body as { generation: { id: number }; changed: string[]; removed: string[] }
+    expect(pub.removed).toEqual([G(4)])
+    expect(pub.changed.sort()).toEqual(expect.arrayContaining([G(1), G(2), G(3)]))
+    const gen2 = pub.generation.id
+
+    // PostGIS on the result: grids tile the community, unchanged grids are byte-identical, grid 4 is gone, grid 3 covers the old 3 + 4.
+    const geo = (await db().query<{ area: number; union: number; community: number; overlaps: number; same: number; g4: number; g3diff: number }>(`
+      SELECT (SELECT sum(ST_Area(geom::geography)) FROM unit WHERE generation_id = $2 AND level = 'grid') AS area,
+             (SELECT ST_Area(ST_Union(geom, 9.094947017729282e-13)::geography) FROM unit WHERE generation_id = $2 AND level = 'grid') AS union,
+             (SELECT ST_Area(geom::geography) FROM unit WHERE generation_id = $2 AND code = '${COMMUNITY}') AS community,
+             (SELECT count(*)::int FROM unit a JOIN unit b ON a.generation_id = b.generation_id AND a.code < b.code AND a.geom && b.geom
+              WHERE a.generation_id = $2 AND a.level = 'grid' AND b.level = 'grid' AND ST_Area(zw_intersection(a.geom, b.geom)::geography) > 0.01) AS overlaps,
+             (SELECT count(*)::int FROM unit n JOIN unit o ON o.code = n.code AND o.generation_id = $1
+              WHERE n.generation_id = $2 AND n.level = 'grid' AND ST_AsBinary(n.geom) = ST_AsBinary(o.geom)) AS same,
+             (SELECT count(*)::int FROM unit WHERE generation_id = $2 AND code = '${G(4)}') AS g4,
+             (SELECT ST_Area(ST_SymDifference(n.geom, ST_Union(o3.geom, o4.geom, 9.094947017729282e-13), 9.094947017729282e-13)::geography)
+              FROM unit n, unit o3, unit o4 WHERE n.generation_id = $2 AND n.code = '${G(3)}'
+              AND o3.generation_id = $1 AND o3.code = '${G(3)}' AND o4.generation_id = $1 AND o4.code = '${G(4)}') AS g3diff`, [generation1, gen2])).rows[0]!
+    expect(Math.abs(geo.area - geo.community) / geo.community).toBeLessThan(1e-6)
+    expect(Math.abs(geo.union - geo.community) / geo.community).toBeLessThan(1e-6)
+    expect(geo.overlaps).toBe(0)
+    expect(geo.g4).toBe(0)
+    expect(geo.g3diff).toBeLessThan(1)
+    expect(geo.same).toBe(12 - 1 - pub.changed.length) // 12 grids, minus the removed one and the changed ones
+
+    // The painted block's centre now answers grid 1 in the new generation; the same place as of 2025 answers grid 2.
+    const [lon, lat] = (await db().query<{ lon: number; lat: number }>(`SELECT ST_X(centroid) AS lon, ST_Y(centroid) AS lat FROM plan_block WHERE plan_id = $1 AND idx = $2`, [id, cell.properties.idx])).rows.map((r) => [r.lon, r.lat])[0]!
+    const now = (await app.inject(`/api/v1/lookup?lon=${lon}&lat=${lat}`)).json()
+    expect(now.generation.id).toBe(gen2)
+    expect(now.grid.code).toBe(G(1))
+    const then = (await app.inject(`/api/v1/lookup?lon=${lon}&lat=${lat}&at=2025-06-01T00:00:00Z`)).json()
+    expect(then.grid.code).toBe(G(2))
+    const postgis = (await db().query<{ code: string }>(`SELECT code FROM unit WHERE generation_id = $1 AND level = 'grid' AND ST_Covers(geom, ST_SetSRID(ST_MakePoint($2, $3), 4326))`, [gen2, lon, lat])).rows
+    expect(postgis.map((r) => r.code)).toEqual([G(1)])
+
+    const audit = (await db().query<{ actor: string; detail: { after: { generation: number } } }>(`SELECT actor, detail FROM audit_log WHERE action = 'plan.publish' AND subject = $1`, [`plan:${id}`])).rows
+    expect(audit).toHaveLength(1)
+    expect(audit[0]!.detail.after.generation).toBe(gen2)
+    expect((await send('POST', `/api/v1/plans/${id}/publish`, {})).status).toBe(409)
+
+    const refused = await send('POST', `/api/v1/plans/${other.plan.id}/publish`, {})
+    expect(refused.status).toBe(409)
+    expect((refused.body as { reason: string }).reason).toBe('stale-base')
+    const rebased = await send('POST', `/api/v1/plans/${other.plan.id}/rebase`, {})
+    expect(rebased.status).toBe(201)
+    expect((rebased.body as PlanView).plan.baseGeneration).toBe(gen2)
+    expect((rebased.body as PlanView).grids.map((g) => g.code)).not.toContain(G(4))
+  })
+})
