@@ -96,7 +96,8 @@ export function scopeStudyArea(area: StudyArea, code: string | undefined): Study
 }
 
 async function baseCells(db: Queryable, ix: IndexedGeneration): Promise<string[]> {
-  if (ix.index.kind === 'h3') return [...(ix.index as GridIndex).coarseEntries()].map((e) => e.h3)
+  const cells = ix.index as typeof ix.index & Partial<Pick<GridIndex, 'coarseEntries'>>
+  if (cells.coarseEntries) return [...cells.coarseEntries()].map((e) => e.h3)
   const e = (await db.query<{ x0: number; y0: number; x1: number; y1: number }>(EXTENT, [ix.generation.id])).rows[0]
   if (!e || e.x0 === null) return []
   const ring = [[e.x0, e.y0], [e.x1, e.y0], [e.x1, e.y1], [e.x0, e.y1], [e.x0, e.y0]]

@@ -17,7 +17,7 @@ export interface PointIndex {
   onBoundary: boolean
   /** Index of the grid covering (lon, lat) — the lowest code when several do — or −1. */
   lookup(lon: number, lat: number): number
-  readonly kind: 'h3' | 'exact'
+  readonly kind: 'h3' | 'exact' | 'patched'
   readonly stats: Record<string, number | string>
 }
 

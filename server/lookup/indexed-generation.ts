@@ -5,6 +5,7 @@
  */
 import type { Queryable } from '../db/client.ts'
 import { buildPointIndex, type PointIndex } from './build-index.ts'
+import { PatchedIndex } from './patched-index.ts'
 import { GridPolygons } from './grid-polygons.ts'
 import * as q from './queries.ts'
 import { multiPolygonFromWkb } from './wkb.ts'
@@ -43,7 +44,15 @@ export class IndexedGeneration {
   }
 }
 
-export async function loadIndexedGeneration(db: Queryable, generationId: number, log?: (msg: string) => void): Promise<IndexedGeneration> {
+/** A previous generation's index is patched instead of rebuilt when at most this share of the grids changed. */
+const PATCH_SHARE = 0.25
+
+export async function loadIndexedGeneration(
+  db: Queryable,
+  generationId: number,
+  log?: (msg: string) => void,
+  previous?: IndexedGeneration | null,
+): Promise<IndexedGeneration> {
   const gen = (await db.query<{ id: number; label: string; valid_from: Date; valid_to: Date | null }>(q.GENERATION_INFO, [generationId])).rows[0]
   if (!gen) throw new Error(`Unexpected generation id: ${generationId}`)
   const [grids, parents, admins] = await Promise.all([
@@ -55,7 +64,7 @@ export async function loadIndexedGeneration(db: Queryable, generationId: number,
     codes: grids.rows.map((g) => g.code),
     multipolygons: grids.rows.map((g) => multiPolygonFromWkb(g.wkb)),
   })
-  const index = buildPointIndex(polygons, log)
+  const index = (previous ? await patchedIndex(db, previous, generationId, polygons, log) : null) ?? buildPointIndex(polygons, log)
   const parentRef = new Map(parents.rows.map((p) => [p.code, { code: p.code, name: p.name_zh, name_en: p.name_en }]))
   const byGrid = new Map<string, AdministratorRef[]>()
   for (const a of admins.rows) {
@@ -71,4 +80,22 @@ export async function loadIndexedGeneration(db: Queryable, generationId: number,
     grids.rows.map((g) => parentRef.get(g.code.slice(0, 9)) ?? null),
     grids.rows.map((g) => byGrid.get(g.code) ?? []),
   )
+}
+
+/**
+ * The previous generation's index with the changed grids patched in, when few
+ * changed (a published plan); null when a full build is the better choice.
+ */
+async function patchedIndex(db: Queryable, previous: IndexedGeneration, generationId: number, polygons: GridPolygons, log?: (msg: string) => void) {
+  const started = performance.now()
+  if (previous.index.kind === 'exact') return null
+  const changed = new Set((await db.query<{ code: string }>(q.CHANGED_GRIDS, [previous.generation.id, generationId])).rows.map((r) => r.code))
+  if (changed.size === 0 || changed.size > PATCH_SHARE * Math.max(polygons.size, previous.codes.length)) return null
+  const picked: number[] = []
+  polygons.codes.forEach((code, g) => changed.has(code) && picked.push(g))
+  if (picked.length === 0) return null
+  const patch = buildPointIndex(polygons.subset(picked), log)
+  const index = new PatchedIndex(polygons, previous.index, patch, started)
+  log?.(`lookup index for generation ${generationId}: generation ${previous.generation.id}'s index patched with ${picked.length} changed grid(s) in ${index.stats.buildMs} ms`)
+  return index
 }

@@ -6,7 +6,8 @@
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { GENERATION } from '../units/queries.ts'
-import type { GridIndex } from './grid-index.ts'
+import type { PointIndex } from './build-index.ts'
+import { COARSE_RES, type GridIndex } from './grid-index.ts'
 import { loadIndexedGeneration, type IndexedGeneration } from './indexed-generation.ts'
 import * as q from './queries.ts'
 
@@ -17,6 +18,7 @@ const POLL_MS = 5000
 export class LookupService {
   private current: IndexedGeneration | null = null
   private building: Promise<IndexedGeneration | null> | null = null
+  private swapped: Promise<IndexedGeneration | null> | null = null
   private readonly past = new Map<number, Promise<IndexedGeneration>>()
   private timer: NodeJS.Timeout | null = null
 
@@ -36,26 +38,38 @@ export class LookupService {
 
   /**
    * Rebuilds in the background when the current generation changed; resolves
-   * once the index in use is the current generation's. Concurrent calls share one build.
+   * once the index in use is the current generation's and its cells are
+   * stored (with `untilSwap`: as soon as lookups answer from it). Concurrent
+   * calls share one build.
    */
-  refresh(): Promise<IndexedGeneration | null> {
-    if (this.building) return this.building
-    this.building = (async () => {
-      try {
-        const id = (await this.db.query<{ id: number | null }>(q.CURRENT_GENERATION)).rows[0]?.id ?? null
-        if (id === null) return (this.current = null)
-        if (this.current?.generation.id === id) return this.current
-        const started = Date.now()
-        const next = await loadIndexedGeneration(this.db, id, this.log)
-        this.current = next // the swap: one assignment, so no request sees a half-built index
-        this.log(`lookup index for generation ${id} ready in ${Date.now() - started} ms (${next.index.kind} index, ${JSON.stringify(next.index.stats)})`)
-        await this.storeCells(next)
-        return next
-      } finally {
-        this.building = null
-      }
-    })()
-    return this.building
+  refresh(options: { untilSwap?: boolean } = {}): Promise<IndexedGeneration | null> {
+    if (!this.building) {
+      let swapped!: (ix: IndexedGeneration | null) => void
+      let failed!: (err: unknown) => void
+      this.swapped = new Promise((resolve, reject) => ((swapped = resolve), (failed = reject)))
+      this.swapped.catch(() => {})
+      this.building = (async () => {
+        try {
+          const id = (await this.db.query<{ id: number | null }>(q.CURRENT_GENERATION)).rows[0]?.id ?? null
+          if (id === null) return (this.current = null)
+          if (this.current?.generation.id === id) return this.current
+          const started = Date.now()
+          const next = await loadIndexedGeneration(this.db, id, this.log, this.current)
+          this.current = next // the swap: one assignment, so no request sees a half-built index
+          swapped(next)
+          this.log(`lookup index for generation ${id} ready in ${Date.now() - started} ms (${next.index.kind} index, ${JSON.stringify(next.index.stats)})`)
+          await this.storeCells(next)
+          return next
+        } catch (err) {
+          failed(err)
+          throw err
+        } finally {
+          swapped(this.current)
+          this.building = null
+        }
+      })()
+    }
+    return options.untilSwap ? this.swapped! : this.building
   }
 
   /** Stores the index's resolution-9 cells in unit_h3_cell once per generation, for analytics and coverage. */
@@ -66,11 +80,11 @@ export class LookupService {
     const h3: string[] = []
     const res: number[] = []
     const grid: (string | null)[] = []
-    if (ix.index.kind !== 'h3') return
-    const cells = ix.index as GridIndex
+    const cells = ix.index as PointIndex & Partial<Pick<GridIndex, 'coarseEntries'>>
+    if (!cells.coarseEntries) return
     for (const { h3: cell, value } of cells.coarseEntries()) {
       h3.push(cell)
-      res.push(cells.coarse.res)
+      res.push(COARSE_RES)
       grid.push(value >= 0 ? ix.codes[value]! : null)
     }
     await this.db.transaction(async (tx) => {

@@ -33,3 +33,13 @@ SELECT $1, ('x' || lpad(h, 16, '0'))::bit(64)::bigint, r, g
 FROM unnest($2::text[], $3::int[], $4::text[]) AS c(h, r, g)`
 
 export const COUNT_CELLS = `SELECT count(*)::int AS n FROM unit_h3_cell WHERE generation_id = $1`
+
+/** Grids of generation $2 that are new or differ from generation $1, and grids of $1 gone in $2. */
+export const CHANGED_GRIDS = `
+SELECT n.code FROM unit n
+LEFT JOIN unit o ON o.generation_id = $1 AND o.code = n.code
+WHERE n.generation_id = $2 AND n.level = 'grid' AND (o.code IS NULL OR ST_AsBinary(o.geom) <> ST_AsBinary(n.geom))
+UNION ALL
+SELECT o.code FROM unit o
+WHERE o.generation_id = $1 AND o.level = 'grid'
+  AND NOT EXISTS (SELECT 1 FROM unit n WHERE n.generation_id = $2 AND n.code = o.code)`

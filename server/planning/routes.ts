@@ -304,7 +304,7 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
       // one assignment, and the tiles forget the old generation, before the
       // planner hears that the plan is live.
       const started = performance.now()
-      await lookup.refresh()
+      await lookup.refresh({ untilSwap: true })
       app.tiles?.invalidate()
       reply.code(201)
       return { ...published, indexMs: Math.round(performance.now() - started) }
