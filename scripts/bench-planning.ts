@@ -88,14 +88,18 @@ const incidents = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM
 console.log(`${opt.backend}: demo city with ${incidents.toLocaleString('en-US')} incidents ready in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`)
 
 // Towns by grid count and by the workload Gini of their grids (last 365 days).
-const towns = (await db.query<{ town: string; grids: number; loads: number[] }>(`
-  SELECT left(g.code, 9) AS town, count(*)::int AS grids, array_agg(coalesce(w.load, 0)) AS loads
+const towns = (await db.query<{ town: string; grids: number; area: number; loads: number[] }>(`
+  SELECT left(g.code, 9) AS town, count(*)::int AS grids, sum(g.area_m2)::float8 AS area, array_agg(coalesce(w.load, 0)) AS loads
   FROM unit g
   LEFT JOIN (SELECT grid_code, sum(effort_weight)::float8 AS load FROM countable_incident
              WHERE reported_at >= now() - interval '365 days' GROUP BY grid_code) w ON w.grid_code = g.code
   WHERE g.generation_id = current_generation() AND g.level = 'grid'
   GROUP BY 1`)).rows.map((t) => ({ ...t, gini: gini(t.loads) }))
-const typical = [...towns].sort((a, b) => Math.abs(a.grids - 100) - Math.abs(b.grids - 100))[0]!
+// "A town": ~5,000 cells of resolution 10 (~15,000 m² each) and ~100 grids.
+const cells = (t: { area: number }) => t.area / 15_047
+const typical = [...towns]
+  .filter((t) => t.grids >= 70 && t.grids <= 130)
+  .sort((a, b) => Math.abs(cells(a) - 5000) - Math.abs(cells(b) - 5000))[0] ?? towns[0]!
 const unbalanced = [...towns].sort((a, b) => b.gini - a.gini)[0]!
 
 // 1. Painting a town.

@@ -22,6 +22,16 @@ FROM countable_incident
 WHERE reported_at >= $1 AND reported_at < $2 AND starts_with(grid_code, $3)
 GROUP BY grid_code`
 
+/**
+ * The countable incidents of [$1, $2) under $3 with where they happened, to be
+ * re-attributed to the grids of another generation by location (after a
+ * boundary change) instead of the grid they were routed to.
+ */
+export const INCIDENT_POINTS = `
+SELECT ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, ci.effort_weight AS weight
+FROM countable_incident ci JOIN incident i ON i.id = ci.id
+WHERE ci.reported_at >= $1 AND ci.reported_at < $2 AND starts_with(ci.grid_code, $3)`
+
 /** Active administrators per grid under $1, as assigned now (assignments keep no history). */
 export const ADMINISTRATORS_PER_GRID = `
 SELECT ag.grid_code, count(*)::int AS administrators

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import type { Db } from '../db/client.ts'
+import type { IndexedGeneration } from '../lookup/indexed-generation.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
 import { extremes, mean, spread } from './balance.ts'
 import { sendCsv, wantsCsv, type Column } from './csv-table.ts'
@@ -25,12 +26,19 @@ export const COMMON_QUERY = {
   format: Type.Optional(Type.Unsafe<'json' | 'csv'>({ type: 'string', enum: ['json', 'csv'] })),
   bom: Type.Boolean({ default: false, description: 'Start CSV with a UTF-8 byte order mark (for Excel)' }),
 }
-const WorkloadQuery = Type.Object({ ...COMMON_QUERY, level: Type.Unsafe<'grid'>({ type: 'string', enum: ['grid'], default: 'grid' }) })
+const Attribution = Type.Unsafe<'routed' | 'location'>({
+  type: 'string',
+  enum: ['routed', 'location'],
+  default: 'routed',
+  description: 'routed: each incident counts for the grid it was routed to; location: for the grid of the answered generation that contains it (after a boundary change)',
+})
+const WorkloadQuery = Type.Object({ ...COMMON_QUERY, attribution: Attribution, level: Type.Unsafe<'grid'>({ type: 'string', enum: ['grid'], default: 'grid' }) })
 
 const MEASURES = ['load', 'load_per_admin', 'population', 'households', 'area'] as const
 type Measure = (typeof MEASURES)[number]
 const BalanceQuery = Type.Object({
   ...COMMON_QUERY,
+  attribution: Attribution,
   measure: Type.Unsafe<Measure>({ type: 'string', enum: [...MEASURES], default: 'load' }),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
 })
@@ -111,6 +119,21 @@ export default async function workloadRoutes(app: FastifyInstance, opts: { db: D
   )
 }
 
+/** Loads per grid of `ix` from where the incidents happened, looked up in its index (millions of points a second). */
+async function loadsByLocation(db: Db, ix: IndexedGeneration, period: { from: Date; to: Date }, prefix: string) {
+  const points = (await db.query<{ lon: number; lat: number; weight: number }>(q.INCIDENT_POINTS, [period.from, period.to, prefix])).rows
+  const incidents = new Int32Array(ix.codes.length)
+  const load = new Float64Array(ix.codes.length)
+  for (const p of points) {
+    const g = ix.index.lookup(p.lon, p.lat)
+    if (g < 0) continue
+    incidents[g]!++
+    load[g]! += p.weight
+  }
+  const rows = ix.codes.flatMap((code, g) => (incidents[g]! > 0 ? [{ grid_code: code, incidents: incidents[g]!, load: Math.round(load[g]! * 1e9) / 1e9 }] : []))
+  return { rows }
+}
+
 /** The workload table of the grids under the requested parent, with the parameters it was computed from. */
 async function gridWorkload(db: Db, lookup: LookupService, query: Static<typeof WorkloadQuery> | Static<typeof BalanceQuery>) {
   const period = readPeriod(query)
@@ -118,7 +141,9 @@ async function gridWorkload(db: Db, lookup: LookupService, query: Static<typeof 
   const scope = await resolveScope(db, lookup, query.parent, at)
   const prefix = scope.parent.code
   const [loads, admins, visits] = await Promise.all([
-    db.query<{ grid_code: string; incidents: number; load: number }>(q.GRID_LOADS, [period.from, period.to, prefix]),
+    query.attribution === 'location'
+      ? loadsByLocation(db, scope.ix, period, prefix)
+      : db.query<{ grid_code: string; incidents: number; load: number }>(q.GRID_LOADS, [period.from, period.to, prefix]),
     db.query<{ grid_code: string; administrators: number }>(q.ADMINISTRATORS_PER_GRID, [prefix]),
     readVisits(db, period),
   ])
@@ -149,7 +174,7 @@ async function gridWorkload(db: Db, lookup: LookupService, query: Static<typeof 
     }
   })
   return {
-    params: echoPeriod(period, scope, at),
+    params: { ...echoPeriod(period, scope, at), attribution: query.attribution ?? 'routed' },
     generation: { id: scope.ix.generation.id, label: scope.ix.generation.label },
     parent: { code: scope.parent.code, level: scope.parent.level, name: scope.parent.name_zh },
     parents: scope.units.filter((u) => u.level !== 'grid'),

@@ -288,6 +288,17 @@ describeBackends('Planning studio API', ({ db }) => {
     const postgis = (await db().query<{ code: string }>(`SELECT code FROM unit WHERE generation_id = $1 AND level = 'grid' AND ST_Covers(geom, ST_SetSRID(ST_MakePoint($2, $3), 4326))`, [gen2, lon, lat])).rows
     expect(postgis.map((r) => r.code)).toEqual([G(1)])
 
+    // Incidents keep the grid they were routed to; workload analytics re-attribute them to the new grids on request.
+    const supervisor = await keyHeaders(db(), { name: 'supervisor-wl', role: 'supervisor' })
+    const workload = async (query: string) =>
+      new Map(((await app.inject({ url: `/api/v1/analytics/workload?parent=${COMMUNITY}&${query}`, headers: supervisor })).json() as { items: { code: string; load: number }[] }).items.map((g) => [g.code, g.load]))
+    const oldRouted = await workload('at=2025-06-01T00:00:00Z')
+    const byLocation = await workload('attribution=location')
+    expect(byLocation.has(G(4))).toBe(false)
+    expect(byLocation.get(G(3))).toBeCloseTo(oldRouted.get(G(3))! + oldRouted.get(G(4))!, 6)
+    expect([...byLocation.values()].reduce((a, b) => a + b, 0)).toBeCloseTo([...oldRouted.values()].reduce((a, b) => a + b, 0), 6)
+    expect(((await app.inject({ url: `/api/v1/incidents?grid=${G(4)}&limit=1`, headers: supervisor })).json() as { numberMatched: number }).numberMatched).toBeGreaterThan(0)
+
     const audit = (await db().query<{ actor: string; detail: { after: { generation: number } } }>(`SELECT actor, detail FROM audit_log WHERE action = 'plan.publish' AND subject = $1`, [`plan:${id}`])).rows
     expect(audit).toHaveLength(1)
     expect(audit[0]!.detail.after.generation).toBe(gen2)
