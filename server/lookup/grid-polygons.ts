@@ -65,20 +65,20 @@ export class GridPolygons {
     return this.codes.length
   }
 
-  /** The grids `picked` (indexes, ascending) on their own; rings keep their vertices (the tests are even-odd over all rings). */
+  /** The grids `picked` (indexes, ascending) on their own. */
   subset(picked: readonly number[]): GridPolygons {
-    return new GridPolygons({
-      codes: picked.map((g) => this.codes[g]!),
-      multipolygons: picked.map((g) => {
-        const rings: [number, number][][][] = []
-        for (let r = this.gridRing[g]!; r < this.gridRing[g + 1]!; r++) {
-          const ring: [number, number][] = []
-          for (let v = this.ringStart[r]!; v < this.ringStart[r + 1]!; v++) ring.push([this.coords[2 * v]!, this.coords[2 * v + 1]!])
-          rings.push([ring])
-        }
-        return rings
-      }),
-    })
+    return new GridPolygons({ codes: picked.map((g) => this.codes[g]!), multipolygons: picked.map((g) => this.ringsOf(g)) })
+  }
+
+  /** Grid g's rings, each as a polygon of its own: the same point set, since every test is even-odd over all of a grid's rings. */
+  ringsOf(g: number): [number, number][][][] {
+    const rings: [number, number][][][] = []
+    for (let r = this.gridRing[g]!; r < this.gridRing[g + 1]!; r++) {
+      const ring: [number, number][] = []
+      for (let v = this.ringStart[r]!; v < this.ringStart[r + 1]!; v++) ring.push([this.coords[2 * v]!, this.coords[2 * v + 1]!])
+      rings.push([ring])
+    }
+    return rings
   }
 
   /** OUTSIDE, INSIDE or ON_BOUNDARY of grid g, exactly (even-odd over all rings, as OGC polygons with holes). */

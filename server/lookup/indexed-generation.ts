@@ -55,16 +55,36 @@ export async function loadIndexedGeneration(
 ): Promise<IndexedGeneration> {
   const gen = (await db.query<{ id: number; label: string; valid_from: Date; valid_to: Date | null }>(q.GENERATION_INFO, [generationId])).rows[0]
   if (!gen) throw new Error(`Unexpected generation id: ${generationId}`)
+  // After a small change (a published plan) only the changed grids' polygons are read; the rest come from the previous index.
+  const changed = previous && previous.index.kind !== 'exact'
+    ? new Set((await db.query<{ code: string }>(q.CHANGED_GRIDS, [previous.generation.id, generationId])).rows.map((r) => r.code))
+    : null
+  const patching = changed !== null && changed.size > 0 && changed.size <= PATCH_SHARE * previous!.codes.length
   const [grids, parents, admins] = await Promise.all([
-    db.query<{ code: string; name_zh: string; name_en: string | null; parent_code: string; wkb: Uint8Array }>(q.GRIDS, [generationId]),
+    db.query<{ code: string; name_zh: string; name_en: string | null; parent_code: string; wkb: Uint8Array | null }>(
+      patching ? q.GRIDS_CHANGED_ONLY : q.GRIDS,
+      patching ? [generationId, [...changed!]] : [generationId],
+    ),
     db.query<{ code: string; level: string; name_zh: string; name_en: string | null }>(q.PARENTS, [generationId]),
     db.query<{ grid_code: string; name: string; phone: string | null; employee_no: string }>(q.ACTIVE_ADMINISTRATORS),
   ])
+  const before = patching ? previous!.index.polygons : null
+  const position = before ? new Map(before.codes.map((c, i) => [c, i])) : null
   const polygons = new GridPolygons({
     codes: grids.rows.map((g) => g.code),
-    multipolygons: grids.rows.map((g) => multiPolygonFromWkb(g.wkb)),
+    multipolygons: grids.rows.map((g) => (g.wkb ? multiPolygonFromWkb(g.wkb) : before!.ringsOf(position!.get(g.code)!))),
   })
-  const index = (previous ? await patchedIndex(db, previous, generationId, polygons, log) : null) ?? buildPointIndex(polygons, log)
+  const started = performance.now()
+  let index: PointIndex | null = null
+  if (patching) {
+    const picked: number[] = []
+    polygons.codes.forEach((code, g) => changed!.has(code) && picked.push(g))
+    if (picked.length > 0) {
+      index = new PatchedIndex(polygons, previous!.index, buildPointIndex(polygons.subset(picked), log), started)
+      log?.(`lookup index for generation ${generationId}: generation ${previous!.generation.id}'s index patched with ${picked.length} changed grid(s) in ${index.stats.buildMs} ms`)
+    }
+  }
+  index ??= buildPointIndex(polygons, log)
   const parentRef = new Map(parents.rows.map((p) => [p.code, { code: p.code, name: p.name_zh, name_en: p.name_en }]))
   const byGrid = new Map<string, AdministratorRef[]>()
   for (const a of admins.rows) {
@@ -80,22 +100,4 @@ export async function loadIndexedGeneration(
     grids.rows.map((g) => parentRef.get(g.code.slice(0, 9)) ?? null),
     grids.rows.map((g) => byGrid.get(g.code) ?? []),
   )
-}
-
-/**
- * The previous generation's index with the changed grids patched in, when few
- * changed (a published plan); null when a full build is the better choice.
- */
-async function patchedIndex(db: Queryable, previous: IndexedGeneration, generationId: number, polygons: GridPolygons, log?: (msg: string) => void) {
-  const started = performance.now()
-  if (previous.index.kind === 'exact') return null
-  const changed = new Set((await db.query<{ code: string }>(q.CHANGED_GRIDS, [previous.generation.id, generationId])).rows.map((r) => r.code))
-  if (changed.size === 0 || changed.size > PATCH_SHARE * Math.max(polygons.size, previous.codes.length)) return null
-  const picked: number[] = []
-  polygons.codes.forEach((code, g) => changed.has(code) && picked.push(g))
-  if (picked.length === 0) return null
-  const patch = buildPointIndex(polygons.subset(picked), log)
-  const index = new PatchedIndex(polygons, previous.index, patch, started)
-  log?.(`lookup index for generation ${generationId}: generation ${previous.generation.id}'s index patched with ${picked.length} changed grid(s) in ${index.stats.buildMs} ms`)
-  return index
 }

@@ -9,6 +9,11 @@ export const GRIDS = `
 SELECT code, name_zh, name_en, parent_code, ST_AsBinary(geom) AS wkb
 FROM unit WHERE generation_id = $1 AND level = 'grid' ORDER BY code`
 
+/** Like GRIDS, with the polygon only for the grids in $2 (the others are taken from the previous index). */
+export const GRIDS_CHANGED_ONLY = `
+SELECT code, name_zh, name_en, parent_code, CASE WHEN code = ANY($2::text[]) THEN ST_AsBinary(geom) END AS wkb
+FROM unit WHERE generation_id = $1 AND level = 'grid' ORDER BY code`
+
 export const PARENTS = `
 SELECT code, level, name_zh, name_en FROM unit WHERE generation_id = $1 AND level IN ('town', 'community')`
 
