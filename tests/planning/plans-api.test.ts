@@ -32,7 +32,7 @@ interface PlanView {
   changes?: { blocks: number[]; grids: string[] }
 }
 
-describeBackends('Planning studio API', ({ db }) => {
+describeBackends('Planning studio API', ({ db, backend }) => {
   let app: App
   let planner: Record<string, string>
   let generation1: number
@@ -251,12 +251,38 @@ describeBackends('Planning studio API', ({ db }) => {
     expect(stalePublish.status).toBe(409)
 
     const other = await newPlan() // drawn on the same base, published after: must be refused
+    // Lookups keep coming while the plan is published: each answers from the old or the new generation, whole.
+    const probes = (await blocksOf(id)).map((b) => b.properties.cell)
+    const { cellToLatLng } = await import('h3-js')
+    let publishing = true
+    const answers: { lon: number; lat: number; status: number; generation: number; grid: string | null }[] = []
+    const client = async (k: number) => {
+      for (let i = k; publishing; i += 4) {
+        const [lat, lon] = cellToLatLng(probes[i % probes.length]!)
+        const res = await app.inject(`/api/v1/lookup?lon=${lon}&lat=${lat}`)
+        const body = res.json() as { generation: { id: number }; grid: { code: string } | null }
+        answers.push({ lon, lat, status: res.statusCode, generation: body.generation?.id, grid: body.grid?.code ?? null })
+        await new Promise((r) => setImmediate(r))
+      }
+    }
+    const load = [0, 1, 2, 3].map(client)
     const published = await send('POST', `/api/v1/plans/${id}/publish`, { validFrom: '2026-01-01T00:00:00Z' })
+    publishing = false
+    await Promise.all(load)
     expect(published.status, JSON.stringify(published.body)).toBe(201)
     const pub = published.body as { generation: { id: number }; changed: string[]; removed: string[] }
     expect(pub.removed).toEqual([G(4)])
     expect(pub.changed.sort()).toEqual(expect.arrayContaining([G(1), G(2), G(3)]))
     const gen2 = pub.generation.id
+    // (The embedded database runs on the server's own thread, so there lookups wait while a statement runs.)
+    expect(answers.length).toBeGreaterThan(backend === 'postgres' ? 4 : 3)
+    expect(answers.every((a) => a.status === 200 && (a.generation === generation1 || a.generation === gen2))).toBe(true)
+    const disagreeing = (await db().query<{ n: number }>(`
+      SELECT count(*)::int AS n FROM unnest($1::float8[], $2::float8[], $3::int[], $4::text[]) AS a(lon, lat, gen, grid)
+      WHERE a.grid IS DISTINCT FROM (SELECT min(code) FROM unit WHERE generation_id = a.gen AND level = 'grid'
+                                    AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(a.lon, a.lat), 4326)))`,
+      [answers.map((a) => a.lon), answers.map((a) => a.lat), answers.map((a) => a.generation), answers.map((a) => a.grid)])).rows[0]!.n
+    expect(disagreeing).toBe(0)
 
     // PostGIS on the result: grids tile the community, unchanged grids are byte-identical, grid 4 is gone, grid 3 covers the old 3 + 4.
     const geo = (await db().query<{ area: number; union: number; community: number; overlaps: number; same: number; g4: number; g3diff: number }>(`
