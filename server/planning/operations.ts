@@ -4,6 +4,7 @@
  * AppError saying what is wrong with the request. Undo and redo are not here:
  * they replay stored steps (see ./plan-service.ts).
  */
+import { orient2d } from 'robust-predicates'
 import { AppError } from '../errors.ts'
 import type { PlanConstraints } from './create-plan.ts'
 import type { PlanState } from './plan-state.ts'
@@ -253,12 +254,53 @@ function paintTargets(state: PlanState, g: number, grids: PlanGrid[], op: { cell
     return out
   }
   const rings = op.polygon!.coordinates
+  const problem = lassoProblem(rings)
+  if (problem) throw new AppError('invalid-parameter', `Unexpected lasso polygon: ${problem}`)
   for (let b = 0; b < blocks.h3.length; b++) {
     if (blocks.community[b] !== community) continue
     if (insidePolygon(blocks.centroid[2 * b]!, blocks.centroid[2 * b + 1]!, rings)) out.push(b)
   }
   if (out.length === 0) throw new AppError('invalid-parameter', `The lasso encloses no cell centre of community ${communityCode} of grid ${grids[g]!.code}`)
   return out
+}
+
+/**
+ * What is wrong with a lasso ring set, or null: rings must be closed, hold at
+ * least four positions, not cross themselves, and span less than 180° of
+ * longitude (RFC 7946: a shape across the antimeridian is cut in two there).
+ */
+export function lassoProblem(rings: Position[][]): string | null {
+  for (const [r, ring] of rings.entries()) {
+    const where = `ring ${r}`
+    if (ring.length < 4) return `${where} has ${ring.length} positions; a closed ring needs at least 4`
+    const [x0, y0] = ring[0]!
+    const [xn, yn] = ring[ring.length - 1]!
+    if (x0 !== xn || y0 !== yn) return `${where} is not closed: its last position ${xn},${yn} differs from its first ${x0},${y0}`
+    let minX = Infinity
+    let maxX = -Infinity
+    for (const [x] of ring) (minX = Math.min(minX, x)), (maxX = Math.max(maxX, x))
+    if (maxX - minX >= 180) return `${where} spans ${maxX - minX}° of longitude; cut shapes crossing the antimeridian there (RFC 7946)`
+    const n = ring.length - 1
+    if (n > 2000) return `${where} has ${n} positions; a lasso holds at most 2,000`
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        if (j === i + 1 || (i === 0 && j === n - 1)) continue // neighbouring edges share a vertex
+        if (segmentsCross(ring[i]!, ring[i + 1]!, ring[j]!, ring[j + 1]!)) return `${where} crosses itself (edges ${i} and ${j})`
+      }
+    }
+  }
+  return null
+}
+
+function segmentsCross(a: Position, b: Position, c: Position, d: Position): boolean {
+  const o1 = Math.sign(orient2d(a[0], a[1], b[0], b[1], c[0], c[1]))
+  const o2 = Math.sign(orient2d(a[0], a[1], b[0], b[1], d[0], d[1]))
+  const o3 = Math.sign(orient2d(c[0], c[1], d[0], d[1], a[0], a[1]))
+  const o4 = Math.sign(orient2d(c[0], c[1], d[0], d[1], b[0], b[1]))
+  if (o1 !== o2 && o3 !== o4 && o1 !== 0 && o2 !== 0 && o3 !== 0 && o4 !== 0) return true
+  const on = (p: Position, q: Position, r: Position) =>
+    Math.min(p[0], q[0]) <= r[0] && r[0] <= Math.max(p[0], q[0]) && Math.min(p[1], q[1]) <= r[1] && r[1] <= Math.max(p[1], q[1])
+  return (o1 === 0 && on(a, b, c)) || (o2 === 0 && on(a, b, d)) || (o3 === 0 && on(c, d, a)) || (o4 === 0 && on(c, d, b))
 }
 
 /** Roughly the centre-to-vertex distance of an H3 cell at `res` (res 10: ~66 m). */

@@ -10,13 +10,47 @@ import { jsonErrorPosition } from './json-error-position.ts'
  */
 export function parseJsonBody(body: string): unknown {
   if (body === '') throw new AppError('malformed-json', 'The body is empty; a JSON document was expected')
+  let value: unknown
   try {
-    return sjson.parse(body, { protoAction: 'error', constructorAction: 'error' })
+    value = sjson.parse(body, { protoAction: 'error', constructorAction: 'error' })
   } catch (err) {
     const at = err instanceof SyntaxError ? jsonErrorPosition(body) : null
     const where = at ? ` at line ${at.line}, column ${at.column} (position ${at.offset})` : ''
     throw new AppError('malformed-json', `The body is not valid JSON${where}: ${(err as Error).message}`, at ? { position: at } : {})
   }
+  // Cheap test on the text first: only bodies that spell a NUL or a surrogate escape are walked.
+  if (SUSPECT.test(body)) {
+    const at = unstorable(value, '')
+    if (at !== null) {
+      throw new AppError('malformed-json', `The string at ${at || '/'} holds a NUL character or an unpaired surrogate, which text cannot store`, { pointer: at })
+    }
+  }
+  return value
+}
+
+const SUSPECT = /\\u0000|\u0000|\\u[dD][89a-fA-F]/
+// A NUL, or a surrogate half without its partner.
+const BAD_CHAR = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** JSON pointer of the first string (or key) PostgreSQL text cannot hold, or null. */
+function unstorable(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return BAD_CHAR.test(value) ? path : null
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const at = unstorable(value[i], `${path}/${i}`)
+      if (at !== null) return at
+    }
+    return null
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const key = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`
+      if (BAD_CHAR.test(k)) return key
+      const at = unstorable(v, key)
+      if (at !== null) return at
+    }
+  }
+  return null
 }
 
 export const JSON_TYPES = ['application/json', 'application/geo+json']
