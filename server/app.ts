@@ -15,6 +15,7 @@ import healthRoutes from './health/routes.ts'
 import consoleRoute, { type ConsoleRouteOptions } from './health/console-route.ts'
 import jsonBody from './plugins/json-body.ts'
 import problems from './plugins/problems.ts'
+import { installValidators } from './plugins/validators.ts'
 import openapi from './docs/openapi-plugin.ts'
 import backPressure, { type BackPressureOptions } from './plugins/back-pressure.ts'
 import cors from './plugins/cors.ts'
@@ -71,8 +72,8 @@ export async function buildApp(options: AppOptions) {
     // While closing, requests still arriving on open connections are served (with
     // Connection: close) rather than refused with Fastify's own non-problem 503.
     return503OnClosing: false,
-    ajv: { customOptions: { coerceTypes: true, useDefaults: true, removeAdditional: false, allErrors: true } },
   })
+  installValidators(app)
   // onRequest hooks run in this order: shed load first, then CORS preflights (which carry
   // no key), then the key check; rate limits follow as route hooks (after the principal is known).
   if (options.backPressure) await app.register(backPressure, options.backPressure)
