@@ -106,27 +106,25 @@ export async function editPlan(store: PlanStore, id: number, version: number | u
     const gridsChanged = JSON.stringify(result.grids) !== JSON.stringify(state.grids)
     const constraints = result.constraints ?? state.row.constraints
 
-    const saved = await store.db.transaction(async (tx) => {
-      const saved = (await tx.query<{ version: number; updated_at: Date }>(q.SAVE_PLAN, [
-        id, state.row.version, cursor, JSON.stringify(result.grids), Array.from(result.assignment), JSON.stringify(constraints), actor,
-      ])).rows[0]
-      if (!saved) throw await staleVersion(tx, id, state.row.version)
-      if (step) {
-        await tx.query(q.DROP_STEPS_AFTER, [id, state.row.cursor])
-        await tx.query(q.INSERT_STEP, [
-          id,
-          step.seq,
-          JSON.stringify(step.op),
-          changedBlocks,
-          changedBlocks.map((b) => state.assignment[b]),
-          changedBlocks.map((b) => result.assignment[b]),
-          gridsChanged ? JSON.stringify(state.grids) : null,
-          gridsChanged ? JSON.stringify(result.grids) : null,
-          actor,
-        ])
-      }
-      return saved
-    })
+    const saveStarted = performance.now()
+    const saved = (await store.db.query<{ version: number; updated_at: Date }>(q.SAVE_EDIT, [
+      id,
+      state.row.version,
+      cursor,
+      JSON.stringify(result.grids),
+      Array.from(result.assignment),
+      JSON.stringify(constraints),
+      actor,
+      step !== null,
+      step ? JSON.stringify(step.op) : null,
+      changedBlocks,
+      changedBlocks.map((b) => state.assignment[b]),
+      changedBlocks.map((b) => result.assignment[b]),
+      gridsChanged ? JSON.stringify(state.grids) : null,
+      gridsChanged ? JSON.stringify(result.grids) : null,
+    ])).rows[0]
+    if (!saved) throw await staleVersion(store.db, id, state.row.version)
+    const saveMs = performance.now() - saveStarted
     // What was just stored, without reading it back.
     const next = store.remember({
       ...state,
@@ -150,6 +148,7 @@ export async function editPlan(store: PlanStore, id: number, version: number | u
       ...(result.skippedLocked ? { skippedLocked: result.skippedLocked } : {}),
       ...(result.info ? { info: result.info } : {}),
       applyMs: Math.round(applyMs * 100) / 100,
+      saveMs: Math.round(saveMs * 100) / 100,
     }
   })
 }

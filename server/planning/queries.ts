@@ -147,6 +147,28 @@ UPDATE plan SET version = version + 1, cursor = $3, grids = $4, assignment = $5,
 WHERE id = $1 AND version = $2 AND status = 'draft'
 RETURNING version, updated_at`
 
+/**
+ * An edit saved in one statement (atomic without a transaction, one round
+ * trip): the plan row when it is still at version $2, the redo tail beyond
+ * the new step dropped, the step ($9: whether there is one) written.
+ */
+export const SAVE_EDIT = `
+WITH saved AS (
+  UPDATE plan SET version = version + 1, cursor = $3, grids = $4, assignment = $5, constraints = $6,
+         updated_by = $7, updated_at = now()
+  WHERE id = $1 AND version = $2 AND status = 'draft'
+  RETURNING version, updated_at
+), dropped AS (
+  DELETE FROM plan_step WHERE plan_id = $1 AND seq > $3 AND $8::boolean AND EXISTS (SELECT 1 FROM saved)
+), step AS (
+  INSERT INTO plan_step (plan_id, seq, op, blocks, before, after, grids_before, grids_after, actor)
+  SELECT $1, $3, $9, $10, $11, $12, $13, $14, $7 FROM saved WHERE $8::boolean
+  ON CONFLICT (plan_id, seq) DO UPDATE SET op = excluded.op, blocks = excluded.blocks, before = excluded.before,
+    after = excluded.after, grids_before = excluded.grids_before, grids_after = excluded.grids_after,
+    actor = excluded.actor, at = now()
+)
+SELECT version, updated_at FROM saved`
+
 export const DROP_STEPS_AFTER = `DELETE FROM plan_step WHERE plan_id = $1 AND seq > $2`
 
 export const INSERT_STEP = `
