@@ -63,11 +63,22 @@ export function describePlan(state: PlanState) {
       added: g.added,
       administrators: g.administrators,
     })),
-    metrics: { before, after },
+    metrics: { before: rounded(before), after: rounded(after) },
     disruption: disruption(blocks, state.base, row.base_grids, assignment, grids),
     violations,
     valid: violations.length === 0,
     metricsMs: Math.round((performance.now() - started) * 100) / 100,
+  }
+}
+
+/** Figures to 4 decimals: the answer after every brush stroke stays small (and so fast) without losing anything a planner reads. */
+function rounded(m: ReturnType<typeof computeMetrics>) {
+  const r = (x: number) => Math.round(x * 1e4) / 1e4
+  const each = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? r(v) : v])) as T
+  return {
+    grids: m.grids.map(each),
+    balance: Object.fromEntries(Object.entries(m.balance).map(([k, b]) => [k, each(b)])) as typeof m.balance,
+    compactness: each(m.compactness),
   }
 }
 
