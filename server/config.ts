@@ -79,7 +79,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: trustProxyFrom(env.ZHIWANG_TRUST_PROXY),
     connectionTimeoutMs: intFrom(env, 'ZHIWANG_CONNECTION_TIMEOUT_MS', 120_000),
     requestTimeoutMs: intFrom(env, 'ZHIWANG_REQUEST_TIMEOUT_MS', 300_000),
-    maxEventLoopDelayMs: intFrom(env, 'ZHIWANG_MAX_EVENT_LOOP_DELAY_MS', 1000),
+    // The embedded database runs its queries on the server's own thread: the loop lags while a big one runs,
+    // and shedding the requests queued behind it helps nobody. Off there unless asked for.
+    maxEventLoopDelayMs: intFrom(env, 'ZHIWANG_MAX_EVENT_LOOP_DELAY_MS', env.DATABASE_URL ? 1000 : 0),
     shutdownDelayMs: intFrom(env, 'ZHIWANG_SHUTDOWN_DELAY_MS', 0),
     shutdownTimeoutMs: intFrom(env, 'ZHIWANG_SHUTDOWN_TIMEOUT_MS', 30_000),
   }

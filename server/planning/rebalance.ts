@@ -176,7 +176,7 @@ function reattachStrays(blocks: PlanBlocks, out: Int32Array, grids: PlanGrid[]) 
 
 /**
  * Grids wanted per community when k (or a target load per administrator) asks
- * for a different count: proportional to workload, largest remainder, at
+ * for a different count: proportional to the primary measure (see below), largest remainder, at
  * least one per community, locked grids counting toward their community.
  * null when the count stays and was not given as k.
  */
@@ -196,7 +196,10 @@ function wantedCounts(blocks: PlanBlocks, out: Int32Array, grids: PlanGrid[], op
     if (grids[g]!.locked) locked[grids[g]!.community]!++
     else freeBlocks[grids[g]!.community]! += size[g]!
   }
-  for (let b = 0; b < out.length; b++) workload[blocks.community[b]!]! += blocks.workload[b]!
+  // Grid counts follow the heaviest-weighted measure that has anything to share out (workload by default;
+  // with no incidents in the period, the next one), or the cells themselves when none has.
+  const primary = [...options.measures].sort((a, b) => b.weight - a.weight).find((m) => measureTotal(blocks, m.measure) > 0)
+  for (let b = 0; b < out.length; b++) workload[blocks.community[b]!]! += primary ? measureOf(blocks, primary.measure, b) : 1
   const now = current.reduce((a, b) => a + b, 0)
   let k: number
   if (options.k !== undefined) {
@@ -208,13 +211,22 @@ function wantedCounts(blocks: PlanBlocks, out: Int32Array, grids: PlanGrid[], op
     const perGrid = Math.max(1, administrators / Math.max(now, 1))
     k = Math.max(1, Math.round(workload.reduce((a, b) => a + b, 0) / (target * perGrid)))
   } else {
-    const tolerance = options.measures.find((m) => m.measure === 'workload')?.tolerance
-    return tolerance === undefined ? null : shiftCounts(workload, current, locked, freeBlocks, tolerance)
+    return primary ? shiftCounts(workload, current, locked, freeBlocks, primary.tolerance) : null
   }
   // An explicit k redistributes the grids among communities even when the total stays.
   if (k === now && options.k === undefined) return null
   const minimum = Array.from(current, (_, c) => locked[c]! + (freeBlocks[c]! > 0 ? 1 : 0))
   return largestRemainder(workload, k, minimum).map((count, c) => Math.min(count, locked[c]! + freeBlocks[c]!))
+}
+
+function measureOf(blocks: PlanBlocks, measure: BalanceMeasure['measure'], b: number): number {
+  return measure === 'workload' ? blocks.workload[b]! : measure === 'population' ? blocks.population[b]! : measure === 'households' ? blocks.households[b]! : blocks.area[b]!
+}
+
+function measureTotal(blocks: PlanBlocks, measure: BalanceMeasure['measure']): number {
+  let total = 0
+  for (let b = 0; b < blocks.h3.length; b++) total += measureOf(blocks, measure, b)
+  return total
 }
 
 /**

@@ -36,7 +36,8 @@ export const MAX_ZOOM = 22
 export const INCIDENT_READERS = ['admin', 'supervisor', 'analyst', 'planner', 'grid_admin'] as const
 
 const UNIT_FIELDS: Record<string, FieldType> = { code: 'String', name: 'String', name_en: 'String', parent: 'String' }
-const BOUNDARY_CACHE = 'public, max-age=300'
+// Revalidated every time (If-None-Match → 304, cheap): a published plan must show at once, not after a browser's max-age.
+const BOUNDARY_CACHE = 'public, no-cache'
 const INCIDENT_CACHE = 'private, no-cache'
 
 export const LAYERS: Readonly<Record<string, LayerSpec>> = Object.freeze({

@@ -257,6 +257,18 @@ describe('rebalance', () => {
     expect(result.moved).toBe(moved)
   })
 
+  it('with no workload at all, balances residents by residents, also when redistributing an explicit k', () => {
+    const blocks = { ...small.blocks, workload: new Float64Array(small.blocks.h3.length) }
+    const plan = { ...small, blocks }
+    const measures = [{ measure: 'population' as const, weight: 1, tolerance: 0.2 }]
+    const before = computeMetrics(blocks, small.assignment, small.grids).balance.population.gini
+    for (const k of [undefined, small.grids.length]) {
+      const result = rebalance(blocks, small.assignment, small.grids, { measures, seed: 2, k }, syntheticGridFactory(blocks, small.grids))
+      expectSound(plan, result.assignment, result.grids)
+      expect(computeMetrics(blocks, result.assignment, result.grids).balance.population.gini, `k=${k}`).toBeLessThan(before)
+    }
+  })
+
   it('balances one community of ~250 blocks and 6 grids within a second', () => {
     const one = syntheticBlocks({ centre: CENTRE, radiusKm: 1.1, res: 10, communities: 1, grids: 6, seed: 11 })
     const result = rebalance(one.blocks, one.assignment, one.grids, { measures: WORKLOAD_ONLY, seed: 1 }, syntheticGridFactory(one.blocks, one.grids))

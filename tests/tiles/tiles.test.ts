@@ -102,7 +102,7 @@ describeBackends('Vector tiles', ({ db }) => {
     const res = await get(tileUrl('grids', CITY_TILE))
     expect(res.statusCode, res.body).toBe(200)
     expect(res.headers['content-type']).toBe('application/vnd.mapbox-vector-tile')
-    expect(res.headers['cache-control']).toBe('public, max-age=300')
+    expect(res.headers['cache-control']).toBe('public, no-cache')
     const layer = decode(res.rawPayload, 'grids')
     const byCode = new Map(features(layer).map((f) => [f.properties.code as string, f]))
     expect([...byCode.keys()].sort()).toEqual(Array.from({ length: 16 }, (_, i) => G(i + 1)))
