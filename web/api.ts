@@ -7,6 +7,7 @@
 import type { RequestParameters, ResourceType } from 'maplibre-gl'
 import { currentSecret, setKey, storedKey } from './key-store.ts'
 import type { IncidentFilter } from './filters.ts'
+import type { EditAnswer, PlanEdit, PlanSummary, PlanView, PublishAnswer } from './plan-types.ts'
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string, readonly problem: Record<string, unknown> | null = null) {
@@ -40,8 +41,21 @@ async function problemOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, `${res.status}: ${detail}`, problem)
 }
 
+/**
+ * fetch, sent again a few times when the server sheds load (503 with
+ * Retry-After: refused before any work was done, so any request may be sent
+ * again). Waits at most 2 s: a console has one user, who is waiting.
+ */
+async function fetchShedding(input: string, init: RequestInit, retries = 3): Promise<Response> {
+  const res = await fetch(input, init)
+  const after = Number(res.headers.get('retry-after'))
+  if (res.status !== 503 || retries === 0 || !Number.isFinite(after) || after <= 0 || init.signal?.aborted) return res
+  await new Promise((resolve) => setTimeout(resolve, Math.min(after, 2) * 1000))
+  return fetchShedding(input, init, retries - 1)
+}
+
 export async function getJson<T>(path: string, params: Params = {}, { key = true, signal }: { key?: boolean; signal?: AbortSignal } = {}): Promise<T> {
-  const res = await fetch(url(path, params), { headers: headers(key), signal })
+  const res = await fetchShedding(url(path, params), { headers: headers(key), signal })
   if (res.status === 401 && key && (await renewDemoKey())) return getJson<T>(path, params, { key, signal })
   if (!res.ok) throw await problemOf(res)
   return (await res.json()) as T
@@ -58,8 +72,8 @@ async function renewDemoKey(): Promise<boolean> {
 }
 
 /** Downloads a CSV export with the key (a plain link could not send it). */
-export async function download(path: string, params: Params, filename: string): Promise<void> {
-  const res = await fetch(url(path, params), { headers: headers(true) })
+export async function download(path: string, params: Params, filename: string, secret: string | null = currentSecret()): Promise<void> {
+  const res = await fetch(url(path, params), { headers: secret ? { Authorization: `Bearer ${secret}` } : {} })
   if (!res.ok) throw await problemOf(res)
   const href = URL.createObjectURL(await res.blob())
   const a = Object.assign(document.createElement('a'), { href, download: filename })
@@ -71,6 +85,8 @@ export async function download(path: string, params: Params, filename: string): 
 
 export interface ConsoleConfig {
   demoKey: string | null
+  /** The demo server's key of role planner, for the planning studio (absent elsewhere). */
+  demoPlannerKey?: string | null
   basemapStyle: string | null
   /** The server's vector tile layers and their zooms; null: no tiles, units come as GeoJSON. */
   tiles: TileSupport | null
@@ -131,6 +147,61 @@ const SUPERVISION = '/api/v1/analytics/supervision'
 export const supervision = (by: SupervisionBy) => getJson<{ items: Score[]; total: number }>(SUPERVISION, { by, sort: 'overdue', order: 'desc', limit: 50 })
 export const supervisionCsv = (by: SupervisionBy) => download(SUPERVISION, { by, format: 'csv', bom: true, limit: 10000 }, `supervision-${by}.csv`)
 
+// ---- planning studio ----
+
+let plannerSecret: string | null = null
+/** The demo hands out a planner key for the studio: plan calls use it when there is one, else the user's key. */
+export function setPlannerKey(secret: string | null): void {
+  plannerSecret = secret
+}
+export const planSecret = (): string | null => plannerSecret ?? currentSecret()
+
+async function planRequest<T>(method: string, path: string, { params = {}, body, ifMatch }: { params?: Params; body?: unknown; ifMatch?: number } = {}, retried = false): Promise<T> {
+  const secret = planSecret()
+  const h: Record<string, string> = secret ? { Authorization: `Bearer ${secret}` } : {}
+  if (ifMatch !== undefined) h['if-match'] = `"${ifMatch}"`
+  const text = typeof body === 'string'
+  if (body !== undefined) h['content-type'] = text ? 'text/csv' : 'application/json'
+  const res = await fetchShedding(url(path, params), { method, headers: h, body: body === undefined ? undefined : text ? body : JSON.stringify(body) })
+  if (res.status === 401 && !retried && (await renewPlannerKey())) return planRequest<T>(method, path, { params, body, ifMatch }, true)
+  if (!res.ok) throw await problemOf(res)
+  return (await res.json()) as T
+}
+
+/** Like the demo key, the demo planner key is new after each server start. */
+async function renewPlannerKey(): Promise<boolean> {
+  if (!plannerSecret) return false
+  const fresh = (await getJson<ConsoleConfig>(CONFIG_URL, {}, { key: false }).catch(() => null))?.demoPlannerKey
+  if (!fresh || fresh === plannerSecret) return false
+  plannerSecret = fresh
+  return true
+}
+
+const PLANS = '/api/v1/plans'
+const planPath = (id: number, rest = '') => `${PLANS}/${id}${rest}`
+export const communitiesOf = (town: string) => getJson<FeatureCollection>('/api/v1/units', { parent: town, level: 'community', simplify: 2000, limit: 1000 }, { key: false })
+export const draftPlans = (scope: string) => planRequest<{ items: PlanSummary[] }>('GET', PLANS, { params: { scope, status: 'draft' } })
+export const createPlan = (scope: string, res?: number) => planRequest<PlanView>('POST', PLANS, { body: { scope, ...(res ? { res } : {}) } })
+export const getPlan = (id: number) => planRequest<PlanView>('GET', planPath(id))
+export const planBlocks = (id: number) => planRequest<FeatureCollection>('GET', planPath(id, '/blocks'))
+export const editPlan = (id: number, edit: PlanEdit, version: number) => planRequest<EditAnswer>('POST', planPath(id, '/edits'), { body: { ...edit, version } })
+/** A `cell,grid` CSV or an exported GeoJSON (as text) replaces the assignment of the cells it names. */
+export const putAssignment = (id: number, file: string, version: number) =>
+  planRequest<EditAnswer>('PUT', planPath(id, '/assignment'), { body: file.trimStart().startsWith('{') ? JSON.parse(file) : file, ifMatch: version })
+export const publishPlan = (id: number, version: number) => planRequest<PublishAnswer>('POST', planPath(id, '/publish'), { body: { version } })
+export const rebasePlan = (id: number, version: number) => planRequest<PlanView>('POST', planPath(id, '/rebase'), { body: { version } })
+export const discardPlan = (id: number, version: number) => planRequest<PlanView>('DELETE', planPath(id), { ifMatch: version })
+export const exportPlan = (id: number, version: number, format: 'csv' | 'geojson', dissolve = false) =>
+  download(planPath(id, '/export'), { format, dissolve: dissolve || null }, `plan-${id}-v${version}${dissolve ? '-grids' : ''}.${format}`, planSecret())
+
+/**
+ * Grid tiles are cached by the browser for minutes and their URL does not name
+ * the generation: after a publish, URLs marked with the new generation show the
+ * new grids at once (tiles, or the GeoJSON fallback).
+ */
+export const gridTilesAt = (generation: number) => `${tileTemplate('grids')}?generation=${generation}`
+export const gridUnitsAt = (generation: number) => absolute(url('/api/v1/units', { level: 'grid', simplify: 4, limit: 10000, generation }))
+
 // ---- vector tiles ----
 
 export type TileLayer = 'towns' | 'communities' | 'grids' | 'incidents' | 'h3'
@@ -180,6 +251,7 @@ export interface LookupAnswer {
   onBoundary: boolean
   administrators: { name: string; phone: string | null; employeeNo?: string }[]
   nearest?: (UnitRef & { distanceM: number }) | null
+  generation?: { id: number; label: string }
 }
 export interface IncidentSummary {
   id: number

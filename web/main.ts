@@ -5,7 +5,7 @@
  */
 import './style.css'
 import type * as maplibregl from 'maplibre-gl'
-import { ApiError, consoleConfig, me, unit, type ConsoleConfig } from './api.ts'
+import { ApiError, consoleConfig, me, setPlannerKey, unit, type ConsoleConfig } from './api.ts'
 import { h } from './dom.ts'
 import { FilterState } from './filters.ts'
 import { currentLang, onLangChange, setLang, t, type MessageKey } from './i18n.ts'
@@ -21,6 +21,7 @@ import { openKeyDialog } from './panels/key-dialog.ts'
 import { LookupPanel } from './panels/lookup.ts'
 import { OverviewPanel } from './panels/overview.ts'
 import { VIEWS, type ConsoleContext, type Panel, type ViewId } from './panels/panel.ts'
+import { StudioPanel } from './panels/studio.ts'
 import { SupervisionPanel } from './panels/supervision.ts'
 
 /** What tests and the benchmark read from the page. */
@@ -80,6 +81,7 @@ async function start(): Promise<void> {
   const config = await consoleConfig().catch((): ConsoleConfig => ({ demoKey: null, basemapStyle: null, tiles: null }))
   performance.mark('zw:config')
   await settleKey(config, check)
+  setPlannerKey(config.demoPlannerKey ?? null)
   const tiles = config.tiles ?? {}
   // Grid tiles start at some zoom: open there, so the first picture has grids.
   const gridsFrom = tiles.grids?.minzoom ?? 0
@@ -101,6 +103,7 @@ async function start(): Promise<void> {
     hotspots: new HotspotsPanel(),
     coverage: new CoveragePanel(),
     supervision: new SupervisionPanel(),
+    studio: new StudioPanel(),
   }
   const panelEl = document.getElementById('panel')!
   const ctx: ConsoleContext = {

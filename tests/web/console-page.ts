@@ -102,14 +102,19 @@ export function shareChanged(a: Pixels, b: Pixels, tolerance = 24): number {
   return n / (a.rgb.length / 3)
 }
 
-/** Clicks the map at a longitude/latitude. */
-export async function clickLonLat(page: Page, lonLat: [number, number]): Promise<void> {
-  const at = await page.evaluate((ll) => {
+/** Where a longitude/latitude is on the page (for real mouse events on the map). */
+export function screenPoint(page: Page, lonLat: [number, number]): Promise<{ x: number; y: number }> {
+  return page.evaluate((ll) => {
     const map = window.zhiwang!.map
     const p = map.project(ll)
     const r = map.getCanvas().getBoundingClientRect()
     return { x: r.left + p.x, y: r.top + p.y }
   }, lonLat)
+}
+
+/** Clicks the map at a longitude/latitude. */
+export async function clickLonLat(page: Page, lonLat: [number, number]): Promise<void> {
+  const at = await screenPoint(page, lonLat)
   await page.mouse.click(at.x, at.y)
 }
 

@@ -8,7 +8,7 @@ import type { TileSupport } from '../api.ts'
 import type { FilterState } from '../filters.ts'
 import type { GridSourceRef } from '../map/layers/units.ts'
 
-export const VIEWS = ['overview', 'lookup', 'incidents', 'hotspots', 'coverage', 'supervision'] as const
+export const VIEWS = ['overview', 'lookup', 'incidents', 'hotspots', 'coverage', 'supervision', 'studio'] as const
 export type ViewId = (typeof VIEWS)[number]
 
 export interface ConsoleContext {
