@@ -107,7 +107,7 @@ describe('console at /', () => {
       expect(res.statusCode).toBe(200)
       expect(res.headers['cache-control']).toBe('no-store')
       // No tile routes on this bare app: the console falls back to GeoJSON.
-      expect(res.json()).toEqual({ demoKey: second, basemapStyle: 'http://127.0.0.1:8080/style.json', tiles: null })
+      expect(res.json()).toEqual({ demoKey: second, demoPlannerKey: null, basemapStyle: 'http://127.0.0.1:8080/style.json', tiles: null })
     } finally {
       await app.close()
     }
