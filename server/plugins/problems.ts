@@ -45,6 +45,9 @@ async function problems(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const appError = toAppError(err)
     if (appError.status >= 500) request.log.error({ err }, 'request failed')
+    // A 503 that knows when to come back (the database went away: server/db/pg-client.ts) says so.
+    const retryAfter = appError.extensions.retryAfterSeconds
+    if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter))
     return sendProblem(reply, request, appError)
   })
 
