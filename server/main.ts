@@ -16,6 +16,8 @@ const redactKey = (url: string) => url.replace(/([?&]api_key=)[^&]*/gi, '$1***')
 // The console's demo key: made after the demo is seeded (see below), read by the console route on each request.
 let demoKey: string | null = null
 let demoPlannerKey: string | null = null
+// A reader that went away (closed pipe) must not take the server down or stall it.
+process.stdout.on('error', () => {})
 const app = await buildApp({
   db,
   importBodyLimit: config.importBodyLimit,
@@ -28,7 +30,9 @@ const app = await buildApp({
   trustProxy: config.trustProxy,
   connectionTimeoutMs: config.connectionTimeoutMs,
   requestTimeoutMs: config.requestTimeoutMs,
-  logger: { level: config.logLevel, serializers: { req: (req) => ({ method: req.method, url: redactKey(req.url), remoteAddress: req.ip }) } },
+  // Logs go through process.stdout as a plain stream (whose errors are ignored below) rather than pino's
+  // own synchronous writer, which retries a closed pipe forever (a parent that died) and so blocks shutdown.
+  logger: { level: config.logLevel, stream: process.stdout, serializers: { req: (req) => ({ method: req.method, url: redactKey(req.url), remoteAddress: req.ip }) } },
 })
 const log = (msg: string) => app.log.info(msg)
 log(`Database: ${db.backend === 'postgres' ? 'PostgreSQL server (DATABASE_URL)' : `embedded PostGIS in ${config.dataDir}`}`)
