@@ -16,6 +16,8 @@ export interface Queryable {
 export interface Db extends Queryable {
   /** Which backend runs the SQL; for logs and /health only, never for branching domain logic. */
   readonly backend: 'postgres' | 'pglite'
+  /** How many queries can run at the same moment: the pool size (1 on PGlite, which runs one at a time). */
+  readonly connections: number
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
   close(): Promise<void>

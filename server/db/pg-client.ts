@@ -12,11 +12,14 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v))
  * requests until the kernel gives up on the TCP handshake (minutes).
  */
 const CONNECT_TIMEOUT_MS = 10_000
+/** Connections to the server at most. */
+const POOL_SIZE = 10
+
 /** What a 503 for a database that went away tells the client to wait. */
 const RETRY_AFTER_S = 5
 
 export async function openPgDb(connectionString: string): Promise<Db> {
-  const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true })
+  const pool = new pg.Pool({ connectionString, max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true })
   // An idle client losing its server (restart) must not crash the process.
   pool.on('error', () => {})
   const probe = await pool.connect()
@@ -33,6 +36,7 @@ export async function openPgDb(connectionString: string): Promise<Db> {
 
   return {
     backend: 'postgres',
+    connections: POOL_SIZE,
     query: (sql, params) => query(pool, sql, params),
     exec: async (sql) => void (await query(pool, sql)),
     async transaction(fn) {

@@ -50,6 +50,7 @@ export async function openPgliteDb(dataDir: string, loadDataDir?: Blob): Promise
 
   return {
     backend: 'pglite',
+    connections: 1,
     ...asQueryable(pglite),
     // PGlite serialises queries itself; its transaction() holds the connection
     // for the whole callback, so other requests wait instead of interleaving.

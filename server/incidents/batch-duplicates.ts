@@ -23,8 +23,12 @@ const REACH_M = 60
 const METRES_PER_DEGREE = 111_320
 const REACH_LAT = REACH_M / 110_574 // a degree of latitude is never shorter than this
 
-/** Positions (in batch order) of the rows with an earlier row of the batch that may be their probable original. */
-export function rowsWithEarlierNeighbour(rows: readonly BatchRow[]): number[] {
+/**
+ * Positions (in batch order) of the rows with an earlier row of the batch that
+ * may be their probable original; only positions ≥ `from` (the rows before it
+ * are context: earlier batches).
+ */
+export function rowsWithEarlierNeighbour(rows: readonly BatchRow[], from = 0): number[] {
   const byCategory = new Map<string, number[]>()
   for (let k = 0; k < rows.length; k++) {
     const list = byCategory.get(rows[k]!.category)
@@ -41,7 +45,8 @@ export function rowsWithEarlierNeighbour(rows: readonly BatchRow[]): number[] {
         const b = rows[list[y]!]!
         if (b.lat - a.lat > REACH_LAT) break
         if (Math.abs(b.at - a.at) > WINDOW_MS || metres(a, b) > REACH_M) continue
-        flagged.add(Math.max(list[x]!, list[y]!)) // the later row can link to the earlier one
+        const later = Math.max(list[x]!, list[y]!) // the later row can link to the earlier one
+        if (later >= from) flagged.add(later)
       }
     }
   }

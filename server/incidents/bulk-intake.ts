@@ -1,25 +1,44 @@
 /**
  * Bulk intake: an NDJSON or CSV stream of any size, in constant memory. Rows
- * are checked one by one and stored in batches (one transaction each, while
- * the next batch is read); the answer streams back one line per row — its id,
- * or its row number and reason — so a client knows exactly what was
- * acknowledged. Good rows are kept when others are bad; a retry of the same
- * file stores nothing twice (external ids).
+ * are checked one by one and stored in batches of 1,000, one transaction each;
+ * while the next batch is read, up to `parallel` batches are being stored at
+ * once on their own connections (one PostgreSQL backend is one core), their
+ * ids allocated in file order beforehand. The answer streams back one line per
+ * row, in row order, once its batch has committed — its id, or its row number
+ * and reason — so a client knows exactly what was acknowledged. Good rows are
+ * kept when others are bad; a retry of the same file stores nothing twice
+ * (external ids). Reports near a row of a batch stored at the same moment are
+ * still linked as probable duplicates (see intakeIncidents).
  */
 import type { FastifyInstance } from 'fastify'
+import { availableParallelism } from 'node:os'
 import { Readable } from 'node:stream'
 import type { Db } from '../db/client.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
 import { csvCell, splitCsv, streamLines } from '../plugins/csv-line.ts'
+import { parseJsonBody, unstorable } from '../plugins/json-body.ts'
 import { readIncident, type IncidentInput } from './incident-input.ts'
-import { intakeIncidents, type IntakeResult } from './intake.ts'
+import type { BatchRow } from './batch-duplicates.ts'
+import { allocateIncidentIds, batchRows, intakeIncidents, type IntakeResult } from './intake.ts'
 import { actorOf } from './routes.ts'
 
 const BATCH = 1000
 const TYPES = ['application/x-ndjson', 'application/jsonl', 'text/csv']
 
+/**
+ * Batches of one request stored at the same moment: one per core, at most 4
+ * and at most half the connections (other requests need theirs); 1 on PGlite.
+ * ZHIWANG_BULK_PARALLEL overrides it.
+ */
+export function bulkParallelism(db: Db, env = process.env): number {
+  const set = Number(env.ZHIWANG_BULK_PARALLEL)
+  const wanted = Number.isInteger(set) && set > 0 ? set : Math.min(availableParallelism(), 4)
+  return Math.max(1, Math.min(wanted, Math.floor(db.connections / 2)))
+}
+
 export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupService, categoryCodes: () => Promise<Set<string>>, roles: string[]) {
   app.addContentTypeParser(TYPES, (_request, payload, done) => done(null, payload))
+  const parallel = bulkParallelism(db)
 
   app.post('/api/v1/incidents/bulk', { config: { roles } }, async (request, reply) => {
     const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
@@ -52,16 +71,29 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
       totals.errors++
       return csv ? [String(r), '', '', '', '', '', error].map(csvCell).join(',') + '\n' : JSON.stringify({ row: r, error }) + '\n'
     }
-    // A full batch is stored while the next one is read and checked: the
-    // database and the parsing overlap, the batches still commit one after
-    // the other, and a batch's answer lines go out only once it is committed.
+    // Batches in flight, oldest first: each is answered once it has committed.
+    const inFlight: { answer: Promise<string>; rows: BatchRow[]; settled: boolean; done: Promise<unknown> }[] = []
     const store = async (rows: typeof batch) => {
       const good = rows.filter((b) => b.input)
-      const results = await intakeIncidents(db, lookup, good.map((b) => b.input!), actor)
-      const byRow = new Map(good.map((b, k) => [b.row, results[k]!]))
-      return rows.map((b) => (b.input ? ok(b.row, byRow.get(b.row)!) : bad(b.row, b.error!))).join('')
+      const inputs = good.map((b) => b.input!)
+      const ids = await allocateIncidentIds(db, inputs.length) // here, in file order
+      const earlier = inFlight.filter((f) => !f.settled)
+      const concurrent = earlier.length === 0 ? undefined : {
+        rows: earlier.flatMap((f) => f.rows),
+        settled: () => earlier.every((f) => f.settled),
+        done: Promise.allSettled(earlier.map((f) => f.done)),
+      }
+      const own = { rows: parallel > 1 ? batchRows(inputs) : [], settled: false, done: null as unknown as Promise<unknown>, answer: null as unknown as Promise<string> }
+      const results = intakeIncidents(db, lookup, inputs, actor, { ids, concurrent })
+      own.done = results.finally(() => (own.settled = true))
+      own.done.catch(() => {}) // awaited through `answer`; meanwhile a failure must not count as unhandled
+      own.answer = results.then((res) => {
+        const byRow = new Map(good.map((b, k) => [b.row, res[k]!]))
+        return rows.map((b) => (b.input ? ok(b.row, byRow.get(b.row)!) : bad(b.row, b.error!))).join('')
+      })
+      own.answer.catch(() => {})
+      inFlight.push(own)
     }
-    let storing: Promise<string> | null = null
     if (csv) yield 'row,id,created,grid,unrouted,duplicate_of,error\n'
     for await (const line of streamLines(body)) {
       if (line.trim() === '') continue
@@ -77,23 +109,27 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
         raw = Object.fromEntries(header!.map((h, k) => [h, cells[k] ?? '']).filter(([, v]) => v !== ''))
       } else {
         try {
-          raw = JSON.parse(line)
+          raw = parseJsonBody(line)
         } catch (err) {
-          batch.push({ row, error: `not JSON: ${(err as Error).message}` })
+          batch.push({ row, error: (err as Error).message.replace(/^The body is/, 'The row is') })
           continue
         }
+      }
+      const unfit = csv ? unstorable(raw, '') : null // (parseJsonBody checked JSON rows)
+      if (unfit !== null) {
+        batch.push({ row, error: `${unfit.slice(1)} holds a NUL character, which text cannot store` })
+        continue
       }
       const read = readIncident(raw, categories)
       batch.push(read.ok ? { row, input: read.value } : { row, error: read.problems.map((p) => `${p.field} ${p.message}`).join('; ') })
       if (batch.length >= BATCH) {
-        if (storing) yield await storing
-        storing = store(batch)
-        storing.catch(() => {}) // awaited above or below; meanwhile a failure must not count as unhandled
+        if (inFlight.length >= parallel) yield await inFlight.shift()!.answer
+        await store(batch)
         batch = []
       }
     }
-    if (storing) yield await storing
-    if (batch.length > 0) yield await store(batch)
+    if (batch.length > 0) await store(batch)
+    while (inFlight.length > 0) yield await inFlight.shift()!.answer
     if (!csv) yield JSON.stringify({ summary: totals }) + '\n'
   }
 }

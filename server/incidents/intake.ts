@@ -12,7 +12,7 @@ import { gcj02ToWgs84 } from '../lookup/gcj02.ts'
 import type { IndexedGeneration } from '../lookup/indexed-generation.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
 import { INCIDENT_CELL_RES } from '../analytics/h3-ids.ts'
-import { rowsWithEarlierNeighbour } from './batch-duplicates.ts'
+import { rowsWithEarlierNeighbour, type BatchRow } from './batch-duplicates.ts'
 import type { IncidentInput } from './incident-input.ts'
 import * as q from './queries.ts'
 
@@ -29,17 +29,66 @@ export interface IntakeResult {
 
 const GENERATIONS = `SELECT id, valid_from, valid_to FROM generation ORDER BY valid_from`
 
-export async function intakeIncidents(db: Db, lookup: LookupService, inputs: IncidentInput[], actor: string | null): Promise<IntakeResult[]> {
+/**
+ * Earlier batches of the same file being stored at the same moment, on other
+ * connections: their rows are invisible to this batch's INSERT, so a report
+ * near one of them is linked once they have committed (see intakeIncidents).
+ */
+export interface ConcurrentBatches {
+  /** Their rows (what the duplicate check needs), in file order. */
+  rows: BatchRow[]
+  /** True once every one of them has committed or failed. */
+  settled(): boolean
+  /** Resolves then. */
+  done: Promise<unknown>
+}
+
+export interface IntakeOptions {
+  /** Ids for the inputs, in order (allocateIncidentIds); allocated here when absent. */
+  ids?: readonly number[]
+  concurrent?: ConcurrentBatches
+}
+
+/** `n` incident ids in increasing order, for a batch about to be stored. */
+export async function allocateIncidentIds(db: Queryable, n: number): Promise<number[]> {
+  return n === 0 ? [] : (await db.query<{ id: number }>(q.ALLOCATE_IDS, [n])).rows.map((r) => Number(r.id))
+}
+
+/** What the in-memory duplicate check needs of each input, routed or not. */
+export function batchRows(inputs: readonly IncidentInput[]): BatchRow[] {
+  const now = Date.now()
+  const wgs = new Float64Array(2)
+  return inputs.map((input) => {
+    if (input.crs === 'gcj02') gcj02ToWgs84(input.lon, input.lat, wgs)
+    else (wgs[0] = input.lon), (wgs[1] = input.lat)
+    return { category: input.category, lon: wgs[0]!, lat: wgs[1]!, at: input.reportedAt?.getTime() ?? now }
+  })
+}
+
+/**
+ * Stores a batch in one transaction. With `concurrent` batches, a new report
+ * that may duplicate one of their rows is linked inside the transaction when
+ * they have committed by then (usual: they started first), otherwise right
+ * after this one commits — never by waiting inside the transaction, which
+ * could wait on a row this transaction itself holds.
+ */
+export async function intakeIncidents(db: Db, lookup: LookupService, inputs: IncidentInput[], actor: string | null, options: IntakeOptions = {}): Promise<IntakeResult[]> {
   if (inputs.length === 0) return []
   const cols = await routeAll(db, lookup, inputs)
-  return db.transaction(async (tx) => {
+  const ids = options.ids ?? (await allocateIncidentIds(db, inputs.length))
+  if (ids.length !== inputs.length) throw new Error(`${ids.length} ids for ${inputs.length} incidents`)
+  let lateLinks: number[] = []
+  const results = await db.transaction(async (tx) => {
     await tx.query(q.NO_JIT)
-    const inserted = (await tx.query<{ id: number; token: string; duplicate_of: number | null }>(q.INSERT_INCIDENTS, [
-      cols.n, cols.category, cols.lon, cols.lat, cols.at, cols.channel, cols.external, cols.description, cols.media,
-      cols.reporter, cols.attributes, cols.generation, cols.grid, cols.community, cols.town, cols.token, cols.h3, actor,
-    ])).rows
+    for (const [n, r] of cols.records.entries()) r.id = ids[n]
+    // One JSON text for the batch: serialising 18 arrays for the driver cost three times as much.
+    const inserted = (await tx.query<{ id: number; token: string; duplicate_of: number | null }>(q.INSERT_INCIDENTS, [JSON.stringify(cols.records), actor])).rows
     const byToken = new Map(inserted.map((r) => [r.token, r]))
-    await linkBatchDuplicates(tx, inputs, cols, byToken)
+    const own = sameBatchRows(inputs, cols, byToken)
+    const concurrent = options.concurrent
+    const cross = concurrent && concurrent.rows.length > 0 ? nearConcurrentRows(inputs, cols, byToken, concurrent.rows) : []
+    if (cross.length > 0 && !concurrent!.settled()) (lateLinks = cross), await linkDuplicates(tx, own, byToken)
+    else await linkDuplicates(tx, [...own, ...cross], byToken)
     // Rows not stored are retries: answer with the incident stored before.
     const retried = inputs.filter((_, n) => !byToken.has(cols.token[n]!))
     const existing = retried.length
@@ -49,7 +98,7 @@ export async function intakeIncidents(db: Db, lookup: LookupService, inputs: Inc
         ])).rows
       : []
     const byExternal = new Map(existing.map((r) => [`${r.channel}\u0000${r.external_id}`, r]))
-    return inputs.map((input, n) => {
+    return inputs.map((input, n): IntakeResult => {
       const fresh = byToken.get(cols.token[n]!)
       const row = fresh ?? byExternal.get(`${input.channel}\u0000${input.externalId}`)
       if (!row) throw new Error(`Incident ${n} was neither stored nor found`)
@@ -65,11 +114,18 @@ export async function intakeIncidents(db: Db, lookup: LookupService, inputs: Inc
       }
     })
   })
+  if (lateLinks.length > 0) {
+    await options.concurrent!.done.catch(() => {}) // a failed batch stored nothing to link to
+    const { rows } = await db.query<{ id: number; duplicate_of: number | null }>(q.LINK_BATCH_DUPLICATES, [lateLinks])
+    const byId = new Map(rows.map((r) => [r.id, r.duplicate_of]))
+    for (const r of results) if (byId.has(r.id)) r.duplicateOf = byId.get(r.id)!
+  }
+  return results
 }
 
 type Columns = Awaited<ReturnType<typeof routeAll>>
 
-/** The batch as columns, each point routed by the lookup of the generation valid when it was reported. */
+/** The batch, each point routed by the lookup of the generation valid when it was reported. */
 async function routeAll(db: Db, lookup: LookupService, inputs: IncidentInput[]) {
   const now = new Date()
   const gens = (await db.query<{ id: number; valid_from: Date; valid_to: Date | null }>(GENERATIONS)).rows
@@ -79,10 +135,10 @@ async function routeAll(db: Db, lookup: LookupService, inputs: IncidentInput[]) 
 
   const wgs = new Float64Array(2)
   const cols = {
-    n: [] as number[], category: [] as string[], lon: [] as number[], lat: [] as number[], at: [] as Date[], channel: [] as string[],
-    external: [] as (string | null)[], description: [] as (string | null)[], media: [] as string[], reporter: [] as (string | null)[],
-    attributes: [] as string[], generation: [] as (number | null)[], grid: [] as (string | null)[], community: [] as (string | null)[],
-    town: [] as (string | null)[], token: [] as string[], h3: [] as string[],
+    category: [] as string[], lon: [] as number[], lat: [] as number[], at: [] as Date[], grid: [] as (string | null)[],
+    community: [] as (string | null)[], town: [] as (string | null)[], token: [] as string[],
+    /** The rows as INSERT_INCIDENTS reads them (json_to_recordset); `id` is set once allocated. */
+    records: [] as Record<string, unknown>[],
   }
   for (const [n, input] of inputs.entries()) {
     if (input.crs === 'gcj02') gcj02ToWgs84(input.lon, input.lat, wgs)
@@ -96,38 +152,55 @@ async function routeAll(db: Db, lookup: LookupService, inputs: IncidentInput[]) 
       if (!ix) indexes.set(generation, (ix = await lookup.indexById(generation)))
       g = ix.index.lookup(wgs[0]!, wgs[1]!)
     }
-    cols.n.push(n)
+    const grid = g >= 0 ? ix!.codes[g]! : null
+    const community = g >= 0 ? ix!.communities[g]?.code ?? null : null
+    const town = g >= 0 ? ix!.towns[g]?.code ?? null : null
+    const token = tokens.toString('base64url', 12 * n, 12 * n + 12)
     cols.category.push(input.category)
     cols.lon.push(wgs[0]!)
     cols.lat.push(wgs[1]!)
     cols.at.push(at)
-    cols.channel.push(input.channel)
-    cols.external.push(input.externalId)
-    cols.description.push(input.description)
-    cols.media.push(JSON.stringify(input.media))
-    cols.reporter.push(input.reporter ? JSON.stringify(input.reporter) : null)
-    cols.attributes.push(JSON.stringify(input.attributes))
-    cols.generation.push(generation)
-    cols.grid.push(g >= 0 ? ix!.codes[g]! : null)
-    cols.community.push(g >= 0 ? ix!.communities[g]?.code ?? null : null)
-    cols.town.push(g >= 0 ? ix!.towns[g]?.code ?? null : null)
-    cols.token.push(tokens.toString('base64url', 12 * n, 12 * n + 12))
-    cols.h3.push(latLngToCell(wgs[1]!, wgs[0]!, INCIDENT_CELL_RES))
+    cols.grid.push(grid)
+    cols.community.push(community)
+    cols.town.push(town)
+    cols.token.push(token)
+    cols.records.push({
+      n, id: null, category_code: input.category, lon: wgs[0]!, lat: wgs[1]!, reported_at: at, channel: input.channel,
+      external_id: input.externalId, description: input.description, media_urls: input.media, reporter: input.reporter ?? null,
+      attributes: input.attributes, generation_id: generation, grid_code: grid, community_code: community, town_code: town, token,
+      h3: latLngToCell(wgs[1]!, wgs[0]!, INCIDENT_CELL_RES),
+    })
   }
   return cols
 }
 
-/**
- * Links the batch's new incidents to probable originals stored in the same
- * statement (see batch-duplicates.ts); updates `stored` with what changed.
- */
-async function linkBatchDuplicates(tx: Queryable, inputs: IncidentInput[], cols: Columns, stored: Map<string, { id: number; duplicate_of: number | null }>) {
+type Stored = Map<string, { id: number; duplicate_of: number | null }>
+
+/** Ids of this batch's new incidents with an earlier row of the batch nearby (see batch-duplicates.ts). */
+function sameBatchRows(inputs: IncidentInput[], cols: Columns, stored: Stored): number[] {
   const fresh = inputs.flatMap((_, n) => (stored.has(cols.token[n]!) ? [n] : []))
-  if (fresh.length < 2) return
-  const near = rowsWithEarlierNeighbour(fresh.map((n) => ({ category: cols.category[n]!, lon: cols.lon[n]!, lat: cols.lat[n]!, at: cols.at[n]!.getTime() })))
-  if (near.length === 0) return
+  if (fresh.length < 2) return []
+  const near = rowsWithEarlierNeighbour(fresh.map((n) => rowOf(cols, n)))
+  return near.map((k) => stored.get(cols.token[fresh[k]!]!)!.id)
+}
+
+/** Ids of this batch's new incidents with a row of the concurrent batches nearby. */
+function nearConcurrentRows(inputs: IncidentInput[], cols: Columns, stored: Stored, earlier: BatchRow[]): number[] {
+  const fresh = inputs.flatMap((_, n) => (stored.has(cols.token[n]!) ? [n] : []))
+  const near = rowsWithEarlierNeighbour([...earlier, ...fresh.map((n) => rowOf(cols, n))], earlier.length)
+  return near.map((k) => stored.get(cols.token[fresh[k - earlier.length]!]!)!.id)
+}
+
+const rowOf = (cols: Columns, n: number): BatchRow => ({ category: cols.category[n]!, lon: cols.lon[n]!, lat: cols.lat[n]!, at: cols.at[n]!.getTime() })
+
+/**
+ * Links new incidents `ids` to their probable originals among everything
+ * stored before them (rows of their own batch and committed earlier batches
+ * included); updates `stored` with what changed.
+ */
+async function linkDuplicates(tx: Queryable, ids: number[], stored: Stored) {
+  if (ids.length === 0) return
   const byId = new Map([...stored.values()].map((r) => [r.id, r]))
-  const ids = near.map((k) => stored.get(cols.token[fresh[k]!]!)!.id)
-  const { rows } = await tx.query<{ id: number; duplicate_of: number | null }>(q.LINK_BATCH_DUPLICATES, [ids])
+  const { rows } = await tx.query<{ id: number; duplicate_of: number | null }>(q.LINK_BATCH_DUPLICATES, [[...new Set(ids)]])
   for (const r of rows) byId.get(r.id)!.duplicate_of = r.duplicate_of
 }

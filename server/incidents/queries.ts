@@ -23,24 +23,30 @@ const PROBABLE_ORIGINAL = (x: string) => `
     AND ST_DWithin(o.geom::geography, ${x}.geom::geography, 50)`
 
 /**
- * Inserts a batch with its 'report' events, in one statement; a (channel,
- * external_id) already stored is skipped (the caller then reads the existing
- * row: a retry never makes a second incident). Each report is linked to its
- * probable original among the incidents stored before the statement.
+ * Ids for the next $1 incidents, allocated before the batch is stored: batches
+ * of one bulk file stored at the same time still number their rows in file
+ * order (the probable-original links rely on it: an original has the lower id).
+ */
+export const ALLOCATE_IDS = `SELECT nextval(pg_get_serial_sequence('incident', 'id')) AS id FROM generate_series(1, $1::int)`
+
+/**
+ * Inserts a batch ($1: JSON rows, see intake.ts) with its 'report' events, in
+ * one statement, under the ids allocated for it; a (channel, external_id) already stored is skipped
+ * (the caller then reads the existing row: a retry never makes a second
+ * incident). Each report is linked to its probable original among the
+ * incidents stored before the statement.
  */
 export const INSERT_INCIDENTS = `
 WITH input AS (
-  SELECT *, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom
-  FROM unnest($1::int[], $2::text[], $3::float8[], $4::float8[], $5::timestamptz[], $6::text[], $7::text[], $8::text[],
-              $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
-    AS t(n, category_code, lon, lat, reported_at, channel, external_id, description,
-         media_json, reporter_json, attributes_json, generation_id, grid_code, community_code, town_code, token, h3)
+  SELECT t.*, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS geom
+  FROM json_to_recordset($1::json) AS t(n int, id bigint, category_code text, lon float8, lat float8, reported_at timestamptz, channel text,
+    external_id text, description text, media_urls text[], reporter jsonb, attributes jsonb, generation_id int, grid_code text,
+    community_code text, town_code text, token text, h3 text)
 ), stored AS (
-  INSERT INTO incident (category_code, geom, reported_at, channel, external_id, description, media_urls, reporter, attributes,
+  INSERT INTO incident (id, category_code, geom, reported_at, channel, external_id, description, media_urls, reporter, attributes,
                         generation_id, grid_code, community_code, town_code, token, h3_10, duplicate_of)
-  SELECT i.category_code, i.geom, i.reported_at, i.channel, i.external_id, i.description,
-         CASE WHEN i.media_json = '[]' THEN '{}' ELSE ARRAY(SELECT json_array_elements_text(i.media_json::json)) END,
-         i.reporter_json::jsonb, i.attributes_json::jsonb,
+  OVERRIDING SYSTEM VALUE
+  SELECT i.id, i.category_code, i.geom, i.reported_at, i.channel, i.external_id, i.description, i.media_urls, i.reporter, i.attributes,
          i.generation_id, i.grid_code, i.community_code, i.town_code, i.token, h3_from_hex(i.h3), d.id
   FROM input i LEFT JOIN LATERAL (${PROBABLE_ORIGINAL('i')} ORDER BY o.reported_at, o.id LIMIT 1) d ON true
   ORDER BY i.n
@@ -48,7 +54,7 @@ WITH input AS (
   RETURNING id, token, duplicate_of, reported_at
 ), reported AS (
   INSERT INTO incident_event (incident_id, at, actor, action, from_status, to_status)
-  SELECT id, reported_at, $18, 'report', NULL, 'reported' FROM stored ORDER BY id
+  SELECT id, reported_at, $2, 'report', NULL, 'reported' FROM stored ORDER BY id
 )
 SELECT id, token, duplicate_of FROM stored`
 

@@ -33,7 +33,7 @@ const SUSPECT = /\\u0000|\u0000|\\u[dD][89a-fA-F]/
 const BAD_CHAR = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /** JSON pointer of the first string (or key) PostgreSQL text cannot hold, or null. */
-function unstorable(value: unknown, path: string): string | null {
+export function unstorable(value: unknown, path: string): string | null {
   if (typeof value === 'string') return BAD_CHAR.test(value) ? path : null
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {

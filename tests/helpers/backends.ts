@@ -48,6 +48,7 @@ export async function freshDb(backend: Backend): Promise<Db> {
   }
   return {
     backend: db.backend,
+    connections: db.connections,
     query: db.query.bind(db),
     exec: db.exec.bind(db),
     transaction: db.transaction.bind(db),

@@ -118,7 +118,11 @@ function installExitHooks(): void {
   }
 }
 
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+/**
+ * `settings` are extra server settings (`-c name=value`): benchmarks size the
+ * cluster like a production server for their data (shared_buffers, WAL).
+ */
+export async function startThrowawayPostgres(settings: Record<string, string> = {}): Promise<ThrowawayPostgres> {
   ensureInstalled()
 
   // mkdtemp makes the directory 0700 owned by us; giving it to the postgres user
@@ -163,6 +167,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
         '-c fsync=off',
         '-c synchronous_commit=off',
         '-c full_page_writes=off',
+        ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`),
       ].join(' ')
       try {
         await run(`${PG_BIN}/pg_ctl`, ['start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', serverOptions], dir, logFile)

@@ -173,17 +173,22 @@ describeBackends('Incidents', ({ db }) => {
     lines[17] = '{"category": "ENV-03", "lon": 113.7'
     lines[88] = JSON.stringify({ category: 'NOPE', lon: 113.71, lat: 22.91, channel: 'system', external_id: 'bad-88' })
     lines[150] = JSON.stringify({ category: 'ENV-03', lon: 'x', lat: 22.91, channel: 'system', external_id: 'bad-150' })
+    // Text PostgreSQL cannot store is a bad row like any other, not a failed file.
+    lines[160] = '{"category": "ENV-03", "lon": 113.71, "lat": 22.91, "channel": "system", "external_id": "bad-160", "description": "a \\u0000 b"}'
+    lines[170] = '{"category": "ENV-03", "lon": 113.71, "lat": 22.91, "channel": "system", "external_id": "bad-170", "attributes": {"k": "\\ud800"}}'
     const send = () => app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { 'content-type': 'application/x-ndjson', ...supervisor }, payload: lines.join('\n') + '\n' })
     const before = await count()
     const first = (await send()).body.trim().split('\n').map((l) => JSON.parse(l))
     const summary = first.pop()
-    expect(summary.summary).toMatchObject({ rows: 200, stored: 197, errors: 3 })
-    expect(first.filter((r) => r.error).map((r) => r.row)).toEqual([18, 89, 151])
-    expect(await count()).toBe(before + 197)
+    expect(summary.summary).toMatchObject({ rows: 200, stored: 195, errors: 5 })
+    expect(first.filter((r) => r.error).map((r) => r.row)).toEqual([18, 89, 151, 161, 171])
+    expect(first[160].error).toMatch(/\/description holds a NUL/)
+    expect(first[170].error).toMatch(/\/attributes\/k holds .*unpaired surrogate/)
+    expect(await count()).toBe(before + 195)
     const again = (await send()).body.trim().split('\n').map((l) => JSON.parse(l))
-    expect(again.pop().summary).toMatchObject({ stored: 0, retried: 197, errors: 3 })
+    expect(again.pop().summary).toMatchObject({ stored: 0, retried: 195, errors: 5 })
     expect(again.filter((r) => r.id).map((r) => r.id)).toEqual(first.filter((r) => r.id).map((r) => r.id))
-    expect(await count()).toBe(before + 197)
+    expect(await count()).toBe(before + 195)
   })
 
   it('takes bulk CSV and answers CSV', async () => {
@@ -191,12 +196,13 @@ describeBackends('Incidents', ({ db }) => {
       method: 'POST',
       url: '/api/v1/incidents/bulk',
       headers: { 'content-type': 'text/csv', ...supervisor },
-      payload: 'category,lon,lat,channel,external_id,description\nENV-01,113.715,22.925,patrol,csv-1,"a, b"\nENV-01,abc,22.9,patrol,csv-2,\n',
+      payload: 'category,lon,lat,channel,external_id,description\nENV-01,113.715,22.925,patrol,csv-1,"a, b"\nENV-01,abc,22.9,patrol,csv-2,\nENV-01,113.715,22.925,patrol,csv-3,a\u0000b\n',
     })
     const rows = res.body.trim().split('\n')
     expect(rows[0]).toBe('row,id,created,grid,unrouted,duplicate_of,error')
     expect(rows[1]).toMatch(new RegExp(`^1,\\d+,true,${G(6)},false,`))
     expect(rows[2]).toMatch(/^2,,,,,,.*lon/)
+    expect(rows[3]).toMatch(/^3,,,,,,"description holds a NUL/)
   })
 
   it('confines a grid administrator to their own grids and a department to what was dispatched to it', async () => {

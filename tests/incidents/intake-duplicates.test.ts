@@ -2,6 +2,9 @@ import { beforeAll, expect, it } from 'vitest'
 import { buildApp } from '../../server/app.ts'
 import { createRng } from '../../server/demo/prng.ts'
 import { rowsWithEarlierNeighbour } from '../../server/incidents/batch-duplicates.ts'
+import { readIncident } from '../../server/incidents/incident-input.ts'
+import { allocateIncidentIds, batchRows, intakeIncidents } from '../../server/incidents/intake.ts'
+import { LookupService } from '../../server/lookup/lookup-service.ts'
 import { importUnits } from '../../server/units/import-units.ts'
 import { describeBackends } from '../helpers/backends.ts'
 import { keyHeaders } from '../helpers/keys.ts'
@@ -30,6 +33,8 @@ function crowd(lon0: number): Report[] {
 describeBackends('Probable duplicates at intake', ({ db }) => {
   let app: App
   let headers: Record<string, string>
+  /** Row k's original as a row index (or null), when the crowd came one by one. */
+  let expected: (number | null)[] = []
   beforeAll(async () => {
     await importUnits(db(), squareCity({ nx: 4, ny: 4 }), { validFrom: new Date('2020-01-01T00:00:00Z') })
     headers = await keyHeaders(db(), { name: 'dup-test', role: 'system' })
@@ -51,7 +56,7 @@ describeBackends('Probable duplicates at intake', ({ db }) => {
     const inBulk = await bulk(crowd(113.725).map((r, k) => ({ ...r, channel: 'system', external_id: `bulk-${k}` })))
     // The same structure: row k links to row j (or to nothing) both ways.
     const structure = (answers: { id: number; duplicateOf: number | null }[]) => answers.map((a) => (a.duplicateOf === null ? null : answers.findIndex((b) => b.id === a.duplicateOf)))
-    const expected = structure(oneByOne)
+    expected = structure(oneByOne)
     expect(expected.filter((x) => x !== null).length).toBeGreaterThan(20) // the crowd has duplicates to find…
     expect(expected.filter((x) => x === null).length).toBeGreaterThan(10) // …and reports that are not
     expect(structure(inBulk)).toEqual(expected)
@@ -60,6 +65,52 @@ describeBackends('Probable duplicates at intake', ({ db }) => {
     expect(stored.rows.map((r) => r.duplicate_of)).toEqual(inBulk.map((a) => a.duplicateOf))
     const retry = await bulk(crowd(113.725).map((r, k) => ({ ...r, channel: 'system', external_id: `bulk-${k}` })))
     expect(retry.map((a) => [a.id, a.created, a.duplicateOf])).toEqual(inBulk.map((a) => [a.id, false, a.duplicateOf]))
+  })
+
+  it('links reports across the batches of a long file, which are stored several at a time', async () => {
+    // The crowd spread over 4 batches of 1,000, between reports far from each other.
+    const step = 29
+    const lines = Array.from({ length: 120 * step }, (_, k) => ({
+      category: 'OTH-01', lon: 113.71 + (k % 60) * 0.0008, lat: 22.93 + Math.floor(k / 60) * 0.0008,
+      reported_at: '2025-03-02T00:00:00Z', channel: 'system', external_id: `spread-filler-${k}`,
+    }) as object)
+    for (const [k, r] of crowd(113.745).entries()) lines[k * step] = { ...r, channel: 'system', external_id: `spread-${k}` }
+    const answers = await bulk(lines)
+    expect(answers.map((a) => a.row)).toEqual(lines.map((_, k) => k + 1))
+    const crowdAnswers = answers.filter((_, k) => k % step === 0)
+    const structure = crowdAnswers.map((a) => (a.duplicateOf === null ? null : crowdAnswers.findIndex((b) => b.id === a.duplicateOf)))
+    expect(expected.length).toBe(120)
+    expect(structure).toEqual(expected)
+    expect(answers.filter((_, k) => k % step !== 0).every((a) => a.duplicateOf === null)).toBe(true)
+    const ids = answers.map((a) => a.id)
+    expect(ids).toEqual([...ids].sort((a, b) => a - b)) // ids follow the file, whatever batch committed first
+  })
+
+  it('links a batch to an earlier one that commits after it', async () => {
+    const lookup = new LookupService(db())
+    const categories = new Set(['FAC-02'])
+    const input = (k: number, lon: number) => {
+      const read = readIncident({ category: 'FAC-02', lon, lat: 22.965, reported_at: '2025-06-01T00:00:00Z', channel: 'system', external_id: `late-${k}` }, categories)
+      if (!read.ok) throw new Error('bad fixture')
+      return read.value
+    }
+    const earlier = [input(0, 113.7551)]
+    const later = [input(1, 113.7553), input(2, 113.7600)] // ~20 m from the earlier report; ~500 m
+    const earlierIds = await allocateIncidentIds(db(), 1)
+    const laterIds = await allocateIncidentIds(db(), 2)
+    let release!: () => void
+    const done = new Promise<void>((r) => (release = r))
+    // The later batch commits first, knowing only that the earlier one is still being stored.
+    const storingLater = intakeIncidents(db(), lookup, later, 'test', { ids: laterIds, concurrent: { rows: batchRows(earlier), settled: () => false, done } })
+    await new Promise((r) => setTimeout(r, 200))
+    const [first] = await intakeIncidents(db(), lookup, earlier, 'test', { ids: earlierIds })
+    release()
+    const [near, far] = await storingLater
+    expect(first!.id).toBeLessThan(near!.id)
+    expect(near!.duplicateOf).toBe(first!.id)
+    expect(far!.duplicateOf).toBeNull()
+    const stored = await db().query<{ duplicate_of: number | null }>('SELECT duplicate_of FROM incident WHERE id = $1', [near!.id])
+    expect(stored.rows[0]!.duplicate_of).toBe(first!.id)
   })
 
   it('links to the earliest reported open incident stored before, not to closed ones', async () => {
