@@ -76,6 +76,11 @@ LEFT JOIN ins i ON i.code = t.code`
 
 const CHANGED_LIST = `SELECT code, zw_area_m2(geom) AS area_m2, ST_IsEmpty(geom) AS empty FROM publish_grid ORDER BY code`
 
+/** Grids the plan only renamed: carried over with their new name. */
+const RENAME_CARRIED = `
+UPDATE unit u SET name_zh = a.name FROM unnest($2::text[], $3::text[]) AS a(code, name)
+WHERE u.generation_id = $1 AND u.level = 'grid' AND u.code = a.code AND u.name_zh IS DISTINCT FROM a.name`
+
 const INSERT_GENERATION = `
 INSERT INTO generation (label, valid_from, created_by, source, note) VALUES ($1, $2, $3, 'plan', $4) RETURNING id, label, valid_from`
 
@@ -156,6 +161,10 @@ export async function publishPlan(store: PlanStore, db: Db, id: number, options:
       })
       return [...took].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))[0]![0]
     })
+    const baseName = new Map(row.base_grids.map((g) => [g.code, g.name]))
+    const renamed = alive.filter((g) => !g.added && baseName.has(g.code) && baseName.get(g.code) !== g.name)
+    const repainted = assignment.some((g, b) => grids[g]!.code !== row.base_grids[state.base[b]!]!.code)
+    const changesNothing = !repainted && removed.length === 0 && renamed.length === 0 && !alive.some((g) => g.added)
     const started = performance.now()
     /** Milliseconds per step of the transaction, for the planner's and the benchmark's eyes. */
     const timings: Record<string, number> = {}
@@ -173,6 +182,9 @@ export async function publishPlan(store: PlanStore, db: Db, id: number, options:
       const validFrom = options.validFrom ?? new Date()
       if (validFrom <= current.valid_from) {
         throw new AppError('conflict', `validFrom ${validFrom.toISOString()} must be later than the current generation's validFrom ${current.valid_from.toISOString()}`, { reason: 'valid-from' })
+      }
+      if (changesNothing) {
+        throw new AppError('plan-rejected', `Plan ${id} changes nothing in generation ${current.id}; nothing was published`, { violations: [] })
       }
       let mark = performance.now()
       const lap = (name: string) => {
@@ -198,6 +210,7 @@ export async function publishPlan(store: PlanStore, db: Db, id: number, options:
       ])).rows[0]!
       const replaced = [...changed.map((c) => c.code), ...removed]
       await tx.query(CARRY_OVER, [current.id, gen.id, replaced])
+      if (renamed.length > 0) await tx.query(RENAME_CARRIED, [gen.id, renamed.map((g) => g.code), renamed.map((g) => g.name)])
       lap('carryOver')
       await tx.query(WRITE_CHANGED, [current.id, gen.id])
       lap('writeChanged')
@@ -206,6 +219,7 @@ export async function publishPlan(store: PlanStore, db: Db, id: number, options:
       if (!marked) throw new AppError('conflict', `Plan ${id} changed while it was being published; reload it`, { reason: 'version' })
       const summary = {
         changed: changed.map((c) => c.code),
+        renamed: renamed.map((g) => g.code),
         added: alive.filter((g) => g.added).map((g) => g.code),
         removed,
         administratorsMoved: moves.map((m) => ({ administrator: m.administrator_id, from: m.removed, to: m.heir })),

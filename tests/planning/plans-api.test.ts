@@ -337,5 +337,28 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(rebased.status).toBe(201)
     expect((rebased.body as PlanView).plan.baseGeneration).toBe(gen2)
     expect((rebased.body as PlanView).grids.map((g) => g.code)).not.toContain(G(4))
+
+    // A plan that changes nothing is refused; one that only renames a grid publishes the new name, geometry untouched.
+    const generations = async () => (await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM generation`)).rows[0]!.n
+    const before = await generations()
+    const rebasedId = (rebased.body as PlanView).plan.id
+    const idle = await send('POST', `/api/v1/plans/${rebasedId}/publish`, { validFrom: '2026-03-01T00:00:00Z' })
+    expect(idle.status, JSON.stringify(idle.body)).toBe(422)
+    expect((idle.body as { detail: string }).detail).toMatch(/changes nothing/)
+    expect(await generations()).toBe(before)
+    expect((await edit(rebasedId, { op: 'rename', grid: G(6), name: '新名字网格' })).status).toBe(200)
+    const renamed = await send('POST', `/api/v1/plans/${rebasedId}/publish`, { validFrom: '2026-03-01T00:00:00Z' })
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(201)
+    const gen3 = (renamed.body as { generation: { id: number }; renamed: string[]; changed: string[] })
+    expect(gen3.renamed).toEqual([G(6)])
+    expect(gen3.changed).toEqual([])
+    const g6 = (await db().query<{ name_zh: string; same: boolean }>(`
+      SELECT n.name_zh, ST_AsBinary(n.geom) = ST_AsBinary(o.geom) AS same FROM unit n JOIN unit o ON o.code = n.code AND o.generation_id = $1
+      WHERE n.generation_id = $2 AND n.code = $3`, [gen2, gen3.generation.id, G(6)])).rows[0]!
+    expect(g6).toEqual({ name_zh: '新名字网格', same: true })
+    const [lon6, lat6] = [LON0 + 1.5 * SIZE, LAT0 + 1.5 * SIZE]
+    const answer = (await app.inject(`/api/v1/lookup?lon=${lon6}&lat=${lat6}`)).json() as { generation: { id: number }; grid: { code: string; name: string } }
+    expect(answer.generation.id).toBe(gen3.generation.id)
+    expect(answer.grid).toMatchObject({ code: G(6), name: '新名字网格' })
   })
 })
