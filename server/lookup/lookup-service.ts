@@ -31,9 +31,11 @@ export class LookupService {
     this.timer.unref()
   }
 
-  stop(): void {
+  /** Stops watching; resolves once a build under way (and the storing of its cells) has ended, so the database may close. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
+    await this.building?.catch(() => {})
   }
 
   /**
@@ -69,7 +71,10 @@ export class LookupService {
         }
       })()
     }
-    return options.untilSwap ? this.swapped! : this.building
+    if (!options.untilSwap) return this.building
+    // The caller only waits for the swap: the rest (storing the cells) must not fail unseen.
+    this.building.catch((err) => this.log(`lookup index refresh failed: ${(err as Error).message}`))
+    return this.swapped!
   }
 
   /** Stores the index's resolution-9 cells in unit_h3_cell once per generation, for analytics and coverage. */
