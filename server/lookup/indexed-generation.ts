@@ -59,7 +59,7 @@ export async function loadIndexedGeneration(
   const changed = previous && previous.index.kind !== 'exact'
     ? new Set((await db.query<{ code: string }>(q.CHANGED_GRIDS, [previous.generation.id, generationId])).rows.map((r) => r.code))
     : null
-  const patching = changed !== null && changed.size > 0 && changed.size <= PATCH_SHARE * previous!.codes.length
+  const patching = changed !== null && changed.size <= PATCH_SHARE * previous!.codes.length
   const [grids, parents, admins] = await Promise.all([
     db.query<{ code: string; name_zh: string; name_en: string | null; parent_code: string; wkb: Uint8Array | null }>(
       patching ? q.GRIDS_CHANGED_ONLY : q.GRIDS,
@@ -68,15 +68,20 @@ export async function loadIndexedGeneration(
     db.query<{ code: string; level: string; name_zh: string; name_en: string | null }>(q.PARENTS, [generationId]),
     db.query<{ grid_code: string; name: string; phone: string | null; employee_no: string }>(q.ACTIVE_ADMINISTRATORS),
   ])
-  const before = patching ? previous!.index.polygons : null
-  const position = before ? new Map(before.codes.map((c, i) => [c, i])) : null
-  const polygons = new GridPolygons({
-    codes: grids.rows.map((g) => g.code),
-    multipolygons: grids.rows.map((g) => (g.wkb ? multiPolygonFromWkb(g.wkb) : before!.ringsOf(position!.get(g.code)!))),
-  })
+  // No grid added, removed or redrawn (a plan that only renamed grids): the previous index answers as it is.
+  const same = changed !== null && changed.size === 0 && grids.rows.length === previous!.codes.length && grids.rows.every((g, i) => g.code === previous!.codes[i])
   const started = performance.now()
-  let index: PointIndex | null = null
-  if (patching) {
+  let index: PointIndex | null = same ? previous!.index : null
+  const before = patching && !same ? previous!.index.polygons : null
+  const position = before ? new Map(before.codes.map((c, i) => [c, i])) : null
+  const polygons = same
+    ? previous!.index.polygons
+    : new GridPolygons({
+        codes: grids.rows.map((g) => g.code),
+        multipolygons: grids.rows.map((g) => (g.wkb ? multiPolygonFromWkb(g.wkb) : before!.ringsOf(position!.get(g.code)!))),
+      })
+  if (same) log?.(`lookup index for generation ${generationId}: no grid redrawn, generation ${previous!.generation.id}'s index kept`)
+  if (patching && !same) {
     const picked: number[] = []
     polygons.codes.forEach((code, g) => changed!.has(code) && picked.push(g))
     if (picked.length > 0) {

@@ -347,6 +347,7 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect((idle.body as { detail: string }).detail).toMatch(/changes nothing/)
     expect(await generations()).toBe(before)
     expect((await edit(rebasedId, { op: 'rename', grid: G(6), name: '新名字网格' })).status).toBe(200)
+    const indexBefore = app.lookup.ready!.index
     const renamed = await send('POST', `/api/v1/plans/${rebasedId}/publish`, { validFrom: '2026-03-01T00:00:00Z' })
     expect(renamed.status, JSON.stringify(renamed.body)).toBe(201)
     const gen3 = (renamed.body as { generation: { id: number }; renamed: string[]; changed: string[] })
@@ -360,5 +361,6 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     const answer = (await app.inject(`/api/v1/lookup?lon=${lon6}&lat=${lat6}`)).json() as { generation: { id: number }; grid: { code: string; name: string } }
     expect(answer.generation.id).toBe(gen3.generation.id)
     expect(answer.grid).toMatchObject({ code: G(6), name: '新名字网格' })
+    expect(app.lookup.ready!.index).toBe(indexBefore) // no grid redrawn: the index is kept, not rebuilt
   })
 })
