@@ -19,10 +19,12 @@ import { csvCell, splitCsv, streamLines } from '../plugins/csv-line.ts'
 import { parseJsonBody, unstorable } from '../plugins/json-body.ts'
 import { readIncident, type IncidentInput } from './incident-input.ts'
 import type { BatchRow } from './batch-duplicates.ts'
-import { allocateIncidentIds, batchRows, intakeIncidents, type IntakeResult } from './intake.ts'
+import { allocateIncidentIds, batchRows, intakeIncidents, type ConcurrentBatches, type IntakeResult } from './intake.ts'
 import { actorOf } from './routes.ts'
 
 const BATCH = 1000
+/** SQLSTATE deadlock_detected. */
+const DEADLOCK = '40P01'
 const TYPES = ['application/x-ndjson', 'application/jsonl', 'text/csv']
 
 /**
@@ -71,6 +73,21 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
       totals.errors++
       return csv ? [String(r), '', '', '', '', '', error].map(csvCell).join(',') + '\n' : JSON.stringify({ row: r, error }) + '\n'
     }
+    /**
+     * Two batches stored at the same time can meet the same keys from opposite
+     * ends (a file repeating its own rows); PostgreSQL then aborts one as
+     * deadlocked. It rolled back whole, so it is stored again, finding what the
+     * other stored as retries.
+     */
+    const storeBatch = async (inputs: IncidentInput[], ids: number[], concurrent: ConcurrentBatches | undefined) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await intakeIncidents(db, lookup, inputs, actor, { ids, concurrent })
+        } catch (err) {
+          if ((err as { code?: string }).code !== DEADLOCK || attempt >= 5) throw err
+        }
+      }
+    }
     // Batches in flight, oldest first: each is answered once it has committed.
     const inFlight: { answer: Promise<string>; rows: BatchRow[]; settled: boolean; done: Promise<unknown> }[] = []
     const store = async (rows: typeof batch) => {
@@ -84,7 +101,7 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
         done: Promise.allSettled(earlier.map((f) => f.done)),
       }
       const own = { rows: parallel > 1 ? batchRows(inputs) : [], settled: false, done: null as unknown as Promise<unknown>, answer: null as unknown as Promise<string> }
-      const results = intakeIncidents(db, lookup, inputs, actor, { ids, concurrent })
+      const results = storeBatch(inputs, ids, concurrent)
       own.done = results.finally(() => (own.settled = true))
       own.done.catch(() => {}) // awaited through `answer`; meanwhile a failure must not count as unhandled
       own.answer = results.then((res) => {
