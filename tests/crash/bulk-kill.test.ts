@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRng } from '../../server/demo/prng.ts'
 import { CHANNELS } from '../../server/incidents/incident-input.ts'
+import { streamBulk, type BulkAnswer } from '../helpers/bulk-stream.ts'
 import type { ServerProcess } from '../helpers/server-process.ts'
 import {
   call, expectLookupsMatchPostgis, freshCrashDb, keyFor, killWhen, registryProblems, serverSessions, settle, startCrashServer, waitReady, type CrashDb,
@@ -31,7 +31,6 @@ const ROWS = 20_000
 const BATCH = 1000
 const CITY = gridCity({ towns: 1, communities: [2, 1], grids: [10, 10], seed: 'bulk-kill' })
 
-interface Answer { row: number; id?: number; created?: boolean; error?: string; summary?: Record<string, number> }
 
 function bulkFile(categories: string[]): string[] {
   const rng = createRng('bulk-kill')
@@ -40,42 +39,6 @@ function bulkFile(categories: string[]): string[] {
     category: rng.pick(categories), lon, lat, channel: CHANNELS[k % CHANNELS.length], external_id: `bulk-kill-${k}`,
     reported_at: new Date(Date.UTC(2025, 0, 1) + k * 60_000).toISOString(),
   }))
-}
-
-/**
- * Streams `lines` as NDJSON, `perChunk` lines at a time with `pauseMs` between;
- * each answer line goes to `onAnswer`, which may hold the reading of the
- * answer by returning a promise. Resolves with the answers once the answer
- * ends or breaks off (the server died).
- */
-async function sendBulk(url: string, key: Record<string, string>, lines: string[], opts: { perChunk: number; pauseMs: number; onAnswer?: (a: Answer) => void | Promise<void> }) {
-  async function* body() {
-    for (let k = 0; k < lines.length; k += opts.perChunk) {
-      yield new TextEncoder().encode(lines.slice(k, k + opts.perChunk).join('\n') + '\n')
-      if (opts.pauseMs > 0) await sleep(opts.pauseMs)
-    }
-  }
-  const answers: Answer[] = []
-  let rest = ''
-  try {
-    const res = await fetch(`${url}/api/v1/incidents/bulk`, {
-      method: 'POST', headers: { ...key, 'content-type': 'application/x-ndjson' }, body: body() as unknown as BodyInit, duplex: 'half',
-    } as RequestInit)
-    expect(res.status).toBe(200)
-    const decoder = new TextDecoder()
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      const got = (rest + decoder.decode(chunk, { stream: true })).split('\n')
-      rest = got.pop()!
-      for (const line of got) {
-        const answer = JSON.parse(line) as Answer
-        answers.push(answer)
-        await opts.onAnswer?.(answer)
-      }
-    }
-    return { answers, complete: rest === '' }
-  } catch {
-    return { answers, complete: false }
-  }
 }
 
 describe('bulk intake killed with SIGKILL, state before any retry [postgres]', () => {
@@ -128,14 +91,14 @@ describe('bulk intake killed with SIGKILL, state before any retry [postgres]', (
     // 1. Inside a batch's transaction, ~20,000 rows/s sent so a batch is always waiting.
     const acked = new Map<number, number>()
     const first = server!
-    const load1 = sendBulk(first.url, key, lines, { perChunk: 200, pauseMs: 10, onAnswer: (a) => void (a.id !== undefined && acked.set(a.row, a.id)) })
+    const load1 = streamBulk(first.url, key, lines, { perChunk: 200, pauseMs: 10, onAnswer: (a) => void (a.id !== undefined && acked.set(a.row, a.id)) })
     const reason1 = await killWhen(first, async () => {
       if (acked.size < 3000) return null
       const s = (await serverSessions(c)).find((x) => x.xid !== null && /incident/i.test(x.query) && !/^\s*COMMIT/i.test(x.query))
       return s ? `${acked.size} rows acknowledged, session ${s.pid} inside a batch (${s.state}: ${s.query.trim().replace(/\s+/g, ' ').slice(0, 40)}…)` : null
     })
     const r1 = await load1
-    expect(r1.complete).toBe(false)
+    expect(r1.cutOff).toBe(true)
     expect(r1.answers.every((a) => a.error === undefined)).toBe(true)
     await settle(c)
     const n1 = await expectWholeBatches(acked)
@@ -152,8 +115,8 @@ describe('bulk intake killed with SIGKILL, state before any retry [postgres]', (
     let release!: () => void
     const held = new Promise<void>((resolve) => (release = resolve))
     let highest = 0
-    const wrong: Answer[] = []
-    const load2 = sendBulk(server.url, key, lines, {
+    const wrong: BulkAnswer[] = []
+    const load2 = streamBulk(server.url, key, lines, {
       perChunk: 500, pauseMs: 5,
       onAnswer: async (a) => {
         if (a.id === undefined) return
@@ -170,7 +133,7 @@ describe('bulk intake killed with SIGKILL, state before any retry [postgres]', (
     })
     release()
     const r2 = await load2
-    expect(r2.complete).toBe(false)
+    expect(r2.cutOff).toBe(true)
     expect(wrong).toEqual([])
     await settle(c)
     const n2 = await expectWholeBatches(acked)
@@ -180,8 +143,8 @@ describe('bulk intake killed with SIGKILL, state before any retry [postgres]', (
     // 3. A new server and the whole file at full speed: every row once, acknowledged ones under their ids.
     server = await startCrashServer(c.url)
     await waitReady(server.url)
-    const r3 = await sendBulk(server.url, key, lines, { perChunk: 2000, pauseMs: 0 })
-    expect(r3.complete).toBe(true)
+    const r3 = await streamBulk(server.url, key, lines, { perChunk: 2000, pauseMs: 0 })
+    expect(r3.cutOff).toBe(false)
     const summary = r3.answers.pop()!.summary!
     expect(summary).toMatchObject({ rows: ROWS, errors: 0, retried: n2, stored: ROWS - n2 })
     for (const a of r3.answers) if (acked.has(a.row)) expect(a.id).toBe(acked.get(a.row))

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import pg from 'pg'
@@ -12,6 +11,7 @@ import { openDb, type Db } from '../../server/db/client.ts'
 import { createRng } from '../../server/demo/prng.ts'
 import { CHANNELS } from '../../server/incidents/incident-input.ts'
 import { TEMPLATE_DB } from '../global-setup.ts'
+import { streamBulk } from '../helpers/bulk-stream.ts'
 import { startServer, type ServerProcess } from '../helpers/server-process.ts'
 
 /**
@@ -32,7 +32,6 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const ROWS = 20_000
 const KILL_AFTER = 3_000
 
-interface Answer { row: number; id?: number; created?: boolean; error?: string; summary?: Record<string, number> }
 
 /** The bulk file: seeded points over the demo city, every row with its own external id. */
 function bulkFile(categories: string[]): string[] {
@@ -41,42 +40,6 @@ function bulkFile(categories: string[]): string[] {
     category: rng.pick(categories), lon: +rng.range(113.6, 114.1).toFixed(6), lat: +rng.range(22.75, 23.05).toFixed(6),
     channel: CHANNELS[k % CHANNELS.length], external_id: `crash-${k}`, reported_at: new Date(Date.UTC(2025, 0, 1) + k * 60_000).toISOString(),
   }))
-}
-
-/**
- * Posts `lines` as one NDJSON stream, `perChunk` lines at a time with `pauseMs`
- * between, and hands over each complete answer line as it arrives. Resolves
- * with the answers and whether the answer was cut off (the server died).
- */
-async function postBulk(url: string, key: string, lines: string[], opts: { perChunk: number; pauseMs: number; onAnswer?: (a: Answer) => void }): Promise<{ answers: Answer[]; cutOff: boolean; error?: unknown }> {
-  async function* body() {
-    for (let k = 0; k < lines.length; k += opts.perChunk) {
-      yield new TextEncoder().encode(lines.slice(k, k + opts.perChunk).join('\n') + '\n')
-      if (opts.pauseMs > 0) await sleep(opts.pauseMs)
-    }
-  }
-  const answers: Answer[] = []
-  let rest = ''
-  try {
-    const res = await fetch(`${url}/api/v1/incidents/bulk`, {
-      method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${key}` }, body: body() as unknown as BodyInit, duplex: 'half',
-    } as RequestInit)
-    expect(res.status).toBe(200)
-    const decoder = new TextDecoder()
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      const got = (rest + decoder.decode(chunk, { stream: true })).split('\n')
-      rest = got.pop()!
-      for (const line of got) {
-        const answer = JSON.parse(line) as Answer
-        answers.push(answer)
-        opts.onAnswer?.(answer)
-      }
-    }
-    return { answers, cutOff: rest !== '' }
-  } catch (error) {
-    // Expected when the server was killed (the socket closes under the request and its answer).
-    return { answers, cutOff: true, error }
-  }
 }
 
 /** All incidents through the API, 10,000 a page. */
@@ -149,7 +112,7 @@ describe.each(['pglite', 'postgres'] as const)('bulk intake killed with SIGKILL 
     const exited = new Promise<NodeJS.Signals | null>((resolve) => killed.child.once('exit', (_code, signal) => resolve(signal)))
     let acknowledged = 0
     let batchStarted = 0
-    const first = await postBulk(killed.url, key, lines, {
+    const first = await streamBulk(killed.url, { authorization: `Bearer ${key}` }, lines, {
       perChunk: 200,
       pauseMs: 10,
       onAnswer: (a) => {
@@ -168,7 +131,7 @@ describe.each(['pglite', 'postgres'] as const)('bulk intake killed with SIGKILL 
 
     // Second run: a new server on the same data, the whole file again at full speed.
     server = await startServer(env)
-    const second = await postBulk(server.url, key, lines, { perChunk: 2000, pauseMs: 0 })
+    const second = await streamBulk(server.url, { authorization: `Bearer ${key}` }, lines, { perChunk: 2000, pauseMs: 0 })
     if (second.error) throw second.error
     expect(second.cutOff).toBe(false)
     const summary = second.answers.pop()!.summary!
