@@ -14,6 +14,7 @@ import { EVERYONE } from '../auth/roles.ts'
 import { AppError } from '../errors.ts'
 import { JSON_TYPES, parseJsonBody } from '../plugins/json-body.ts'
 import { BATCH_FIELDS, type BatchField } from './answers.ts'
+import type { PointIndex } from './build-index.ts'
 import { BINARY_TYPE, NO_GRID, NOT_A_POINT, readBinaryPoints } from './batch-binary.ts'
 import { batchBinary, batchJson, type PointError } from './batch-formats.ts'
 import { gcj02ToWgs84 } from './gcj02.ts'
@@ -114,20 +115,30 @@ function checkCount(n: number) {
 }
 
 /** Answers every point (2·grid + onBoundary, −1 no grid, −2 not a point); returns how many were not points. */
-function lookupAll(index: { lookup(lon: number, lat: number): number; onBoundary: boolean }, coords: Float64Array, gcj02: boolean, answers: Int32Array): number {
-  const wgs = new Float64Array(2)
+function lookupAll(index: PointIndex, coords: Float64Array, gcj02: boolean, answers: Int32Array): number {
+  const n = answers.length
+  const valid = (k: number) => {
+    const lon = coords[2 * k]!
+    const lat = coords[2 * k + 1]!
+    return lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90
+  }
   let invalid = 0
-  for (let k = 0; k < answers.length; k++) {
-    let lon = coords[2 * k]!
-    let lat = coords[2 * k + 1]!
-    if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) {
-      answers[k] = NOT_A_POINT
-      invalid++
-      continue
+  for (let k = 0; k < n; k++) if (!valid(k)) invalid++
+  // The index reads WGS84 points: a copy when some must be converted, or set aside (answered below).
+  let points = coords
+  if (gcj02 || invalid > 0) {
+    points = new Float64Array(coords)
+    const wgs = new Float64Array(2)
+    for (let k = 0; k < n; k++) {
+      if (!valid(k)) (points[2 * k] = 0), (points[2 * k + 1] = 0)
+      else if (gcj02) gcj02ToWgs84(coords[2 * k]!, coords[2 * k + 1]!, wgs), (points[2 * k] = wgs[0]!), (points[2 * k + 1] = wgs[1]!)
     }
-    if (gcj02) (gcj02ToWgs84(lon, lat, wgs), (lon = wgs[0]!), (lat = wgs[1]!))
-    const g = index.lookup(lon, lat)
-    answers[k] = g < 0 ? NO_GRID : 2 * g + (index.onBoundary ? 1 : 0)
+  }
+  const boundary = new Uint8Array(n)
+  index.lookupMany(points, answers, boundary)
+  for (let k = 0; k < n; k++) {
+    const g = answers[k]!
+    answers[k] = invalid > 0 && !valid(k) ? NOT_A_POINT : g < 0 ? NO_GRID : 2 * g + boundary[k]!
   }
   return invalid
 }

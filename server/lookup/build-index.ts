@@ -17,8 +17,18 @@ export interface PointIndex {
   onBoundary: boolean
   /** Index of the grid covering (lon, lat) — the lowest code when several do — or −1. */
   lookup(lon: number, lat: number): number
+  /** lookup() of every point of interleaved lon/lat `coords`: grid[p] its answer, boundary[p] 1 when on that grid's boundary. */
+  lookupMany(coords: Float64Array, grid: Int32Array, boundary: Uint8Array): void
   readonly kind: 'h3' | 'exact' | 'patched'
   readonly stats: Record<string, number | string>
+}
+
+/** lookupMany as a loop over lookup(), for the indexes with no faster way. */
+export function lookupEach(index: PointIndex, coords: Float64Array, grid: Int32Array, boundary: Uint8Array): void {
+  for (let p = 0; p < coords.length >> 1; p++) {
+    grid[p] = index.lookup(coords[2 * p]!, coords[2 * p + 1]!)
+    boundary[p] = index.onBoundary ? 1 : 0
+  }
 }
 
 /** No cells: an R-tree of grid boxes, then the exact test. */
@@ -37,6 +47,10 @@ export class ExactIndex implements PointIndex {
     const g = this.edges.gridAt(lon, lat)
     this.onBoundary = g >= 0 && this.polygons.locate(g, lon, lat) === ON_BOUNDARY
     return g
+  }
+
+  lookupMany(coords: Float64Array, grid: Int32Array, boundary: Uint8Array): void {
+    lookupEach(this, coords, grid, boundary)
   }
 }
 

@@ -23,6 +23,10 @@ const OUT = -1
 const REFINE = -2
 /** Fine-cell values ≤ CANDIDATES encode candidate list −(v − CANDIDATES). */
 const CANDIDATES = -3
+/** Points projected at a time by lookupMany. */
+const PROJECT_BLOCK = 512
+/** Fine keys are offsets in rows of fSpanJ cells, with no bound on the rows. */
+const FINE_ROWS = 0x7fffffff
 
 export class GridIndex {
   readonly kind = 'h3' as const
@@ -52,6 +56,10 @@ export class GridIndex {
   private readonly candList: Int32Array
   private readonly plane = new Float64Array(2)
   private readonly ij = new Int32Array(2)
+  private readonly planeBlock = new Float64Array(2 * PROJECT_BLOCK)
+  private readonly one = new Float64Array(2)
+  private readonly oneGrid = new Int32Array(1)
+  private readonly oneBoundary = new Uint8Array(1)
   /** Set by lookup(): whether the point lies on the answered grid's boundary. */
   onBoundary = false
   readonly stats: Record<string, number>
@@ -164,28 +172,63 @@ export class GridIndex {
 
   /** Index of the grid covering (lon, lat), or −1; sets `onBoundary`. */
   lookup(lon: number, lat: number): number {
-    this.onBoundary = false
-    if (!(lon >= this.minLon && lon <= this.maxLon && lat >= this.minLat && lat <= this.maxLat)) return OUT
-    this.projection.project(lon, lat, this.plane)
-    this.coarse.cellOfPlane(this.plane[0]!, this.plane[1]!, this.ij)
-    const ci = this.ij[0]! - this.ci0
-    const cj = this.ij[1]! - this.cj0
-    if (ci < 0 || cj < 0 || ci >= this.cSpanI || cj >= this.cSpanJ) return this.exact(lon, lat)
-    const coarse = this.coarseCells[ci * this.cSpanJ + cj]!
-    if (coarse !== REFINE) return coarse
-    this.fine.cellOfPlane(this.plane[0]!, this.plane[1]!, this.ij)
-    const fine = this.fineCells.get(this.fineKey(this.ij[0]!, this.ij[1]!))
-    if (fine === undefined) return this.exact(lon, lat)
-    if (fine > CANDIDATES) return fine
-    const list = CANDIDATES - fine
-    for (let k = this.candStart[list]!, end = this.candStart[list + 1]!; k < end; k++) {
-      const g = this.candList[k]!
-      const where = this.polygons.locate(g, lon, lat)
-      if (where === OUTSIDE) continue
-      this.onBoundary = where === ON_BOUNDARY
-      return g
+    this.one[0] = lon
+    this.one[1] = lat
+    this.lookupMany(this.one, this.oneGrid, this.oneBoundary)
+    this.onBoundary = this.oneBoundary[0] === 1
+    return this.oneGrid[0]!
+  }
+
+  /**
+   * Answers every point of interleaved lon/lat `coords`: grid[p] the index of
+   * the grid covering point p or −1, boundary[p] 1 when it lies on that grid's
+   * boundary. Points are projected a block at a time, and the loop keeps the
+   * index's arrays in locals: this is the path every lookup takes.
+   */
+  lookupMany(coords: Float64Array, grid: Int32Array, boundary: Uint8Array): void {
+    const { minLon, minLat, maxLon, maxLat, coarse, fine, coarseCells, ci0, cj0, cSpanI, cSpanJ, fi0, fj0, fSpanJ, fineCells, candStart, candList, polygons } = this
+    const plane = this.planeBlock
+    const count = coords.length >> 1
+    for (let from = 0; from < count; from += PROJECT_BLOCK) {
+      const to = Math.min(count, from + PROJECT_BLOCK)
+      this.projection.projectMany(coords, from, to, plane)
+      for (let p = from, k = 0; p < to; p++, k += 2) {
+        const lon = coords[2 * p]!
+        const lat = coords[2 * p + 1]!
+        boundary[p] = 0
+        if (!(lon >= minLon && lon <= maxLon && lat >= minLat && lat <= maxLat)) {
+          grid[p] = OUT
+          continue
+        }
+        const X = plane[k]!
+        const Y = plane[k + 1]!
+        const c = coarse.offsetOf(X, Y, ci0, cj0, cSpanI, cSpanJ)
+        const direct = c < 0 ? REFINE : coarseCells[c]!
+        if (direct !== REFINE) {
+          grid[p] = direct
+          continue
+        }
+        const fo = c < 0 ? -1 : fine.offsetOf(X, Y, fi0, fj0, FINE_ROWS, fSpanJ)
+        const f = fo < 0 ? undefined : fineCells.get(fo + 1)
+        if (f === undefined) {
+          grid[p] = this.exact(lon, lat)
+          boundary[p] = this.onBoundary ? 1 : 0
+        } else if (f > CANDIDATES) grid[p] = f
+        else {
+          const list = CANDIDATES - f
+          let answer = OUT
+          for (let q = candStart[list]!, end = candStart[list + 1]!; q < end; q++) {
+            const g = candList[q]!
+            const where = polygons.locate(g, lon, lat)
+            if (where === OUTSIDE) continue
+            boundary[p] = where === ON_BOUNDARY ? 1 : 0
+            answer = g
+            break
+          }
+          grid[p] = answer
+        }
+      }
     }
-    return OUT
   }
 
   /** The slow exact answer without cells; never needed inside the region, kept as the safe fallback. */

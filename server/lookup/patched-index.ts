@@ -10,7 +10,7 @@
  *     unchanged grid, whose polygon is identical in both generations, or in none;
  *   - on a shared edge the lowest code wins, as everywhere (both sides asked).
  */
-import type { PointIndex } from './build-index.ts'
+import { lookupEach, type PointIndex } from './build-index.ts'
 import { EdgeIndex } from './edge-index.ts'
 import type { GridIndex } from './grid-index.ts'
 import { GridPolygons, ON_BOUNDARY, OUTSIDE } from './grid-polygons.ts'
@@ -86,6 +86,10 @@ export class PatchedIndex implements PointIndex {
       return mapped
     }
     return inBox ? this.exact(lon, lat) : ((this.onBoundary = false), -1)
+  }
+
+  lookupMany(coords: Float64Array, grid: Int32Array, boundary: Uint8Array): void {
+    lookupEach(this, coords, grid, boundary)
   }
 
   /** Rounding slivers between old and new changed ground: the plain exact test over this generation's grids. */

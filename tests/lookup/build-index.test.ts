@@ -51,4 +51,34 @@ describe('buildPointIndex', () => {
       expect(wrong).toEqual([])
     })
   }
+
+  it('answers a batch (lookupMany) exactly as point by point, across blocks, vertices and points outside', () => {
+    for (const c of cases) {
+      const index = buildPointIndex(c.polygons)
+      const rng = createRng(`many ${c.name}`)
+      const { bbox } = c.polygons
+      const n = 3_000 // several projection blocks
+      const coords = new Float64Array(2 * n)
+      for (let k = 0; k < n; k++) {
+        const g = rng.int(c.polygons.size)
+        const [x0, y0, x1, y1] = [bbox[4 * g]!, bbox[4 * g + 1]!, bbox[4 * g + 2]!, bbox[4 * g + 3]!]
+        // A third on corners (shared by up to four grids), the rest inside or just outside the grid's box.
+        const corner = k % 3 === 0
+        coords[2 * k] = corner ? (rng.next() < 0.5 ? x0 : x1) : rng.range(x0 - 0.3 * (x1 - x0), x1 + 0.3 * (x1 - x0))
+        coords[2 * k + 1] = corner ? (rng.next() < 0.5 ? y0 : y1) : rng.range(y0 - 0.3 * (y1 - y0), y1 + 0.3 * (y1 - y0))
+      }
+      const grid = new Int32Array(n).fill(99)
+      const boundary = new Uint8Array(n).fill(9)
+      index.lookupMany(coords, grid, boundary)
+      const wrong: string[] = []
+      for (let k = 0; k < n; k++) {
+        const want = index.lookup(coords[2 * k]!, coords[2 * k + 1]!)
+        const wantBoundary = index.onBoundary ? 1 : 0
+        if ((grid[k] !== want || boundary[k] !== wantBoundary) && wrong.length < 3) wrong.push(`${c.name} ${coords[2 * k]},${coords[2 * k + 1]}: ${grid[k]}/${boundary[k]} ≠ ${want}/${wantBoundary}`)
+        if (want !== bruteForce(c.polygons, coords[2 * k]!, coords[2 * k + 1]!) && wrong.length < 3) wrong.push(`${c.name} ${coords[2 * k]},${coords[2 * k + 1]}: lookup ${want} is not the lowest covering grid`)
+      }
+      expect(wrong).toEqual([])
+      expect(boundary.filter((b) => b === 1).length).toBeGreaterThan(n / 4)
+    }
+  })
 })
