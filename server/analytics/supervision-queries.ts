@@ -36,6 +36,12 @@ const stepMedians = STEPS.map(
  * as a step of its own. The history is read in one pass, sorted once by
  * (key, incident, time), which also feeds the grouping by key.
  *
+ * Cheap on purpose: the key is compared bytewise (COLLATE "C"; it is only
+ * grouped and sorted on, never shown in that order), hours are date_part's
+ * float8 rather than extract's numeric, and overdue is incident_overdue, which
+ * the planner inlines (incident_supervision_level is not inlined: its interval
+ * arithmetic is only stable). A year of the demo city by grid: 4.8 → 3.9 s.
+ *
  * On time: handled by the deadline, among incidents whose deadline has passed
  * or which were handled (one still within its deadline is not judged yet).
  * Reopen rate: of the incidents ever handled (handled_at is never cleared),
@@ -43,12 +49,12 @@ const stepMedians = STEPS.map(
  */
 const supervision = ({ key, join }: { key: string; join: string }) => `
 WITH inc AS (
-  SELECT ${key} AS key, i.id, i.status, i.dispatched_at, i.deadline_at, i.handled_at, i.satisfaction
+  SELECT ${key} COLLATE "C" AS key, i.id, i.status, i.dispatched_at, i.deadline_at, i.handled_at, i.satisfaction
   FROM countable_incident i ${join}
   WHERE i.reported_at >= $1 AND i.reported_at < $2 AND starts_with(i.grid_code, $3) AND ${key} IS NOT NULL
 ), step AS (
   SELECT inc.key, inc.id, inc.handled_at IS NOT NULL AS was_handled, e.action, e.from_status, e.to_status,
-         (extract(epoch FROM e.at - lag(e.at) OVER (PARTITION BY inc.key, inc.id ORDER BY e.at, e.id)) / 3600)::float8 AS hours
+         date_part('epoch', e.at - lag(e.at) OVER (PARTITION BY inc.key, inc.id ORDER BY e.at, e.id)) / 3600 AS hours
   FROM inc JOIN incident_event e ON e.incident_id = inc.id
 ), step_median AS (
   SELECT key,
@@ -61,7 +67,7 @@ WITH inc AS (
     count(*) FILTER (WHERE status = 'closed')::int AS closed,
     count(*) FILTER (WHERE deadline_at IS NOT NULL AND (status IN ('handled', 'verified', 'closed') OR deadline_at <= $4))::int AS due,
     count(*) FILTER (WHERE status IN ('handled', 'verified', 'closed') AND handled_at <= deadline_at)::int AS on_time,
-    count(*) FILTER (WHERE incident_supervision_level(status, dispatched_at, deadline_at, $4) > 0)::int AS overdue,
+    count(*) FILTER (WHERE incident_overdue(status, deadline_at, $4))::int AS overdue,
     count(*) FILTER (WHERE handled_at IS NOT NULL)::int AS handled,
     avg(satisfaction)::float8 AS satisfaction,
     count(satisfaction)::int AS ratings
