@@ -8,7 +8,7 @@
 import { cellArea, cellToLatLng, getHexagonEdgeLengthAvg, gridDisk, latLngToCell } from 'h3-js'
 import { createRng, type Rng } from '../demo/prng.ts'
 import { buildCellGraph, distanceM } from './cell-graph.ts'
-import { largestRemainder } from './rebalance.ts'
+import { largestRemainder } from './grid-counts.ts'
 import type { PlanBlocks, PlanGrid } from './plan-types.ts'
 
 export interface SyntheticOptions {
