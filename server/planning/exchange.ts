@@ -6,7 +6,7 @@
  */
 import type { Queryable } from '../db/client.ts'
 import { AppError } from '../errors.ts'
-import { csvCell } from '../plugins/csv-line.ts'
+import { csvCell, splitCsv } from '../plugins/csv-line.ts'
 import type { PlanState } from './plan-state.ts'
 import * as q from './queries.ts'
 
@@ -68,6 +68,24 @@ export function rowsFromGeoJson(body: unknown): { cell: string; grid: string }[]
     const grid = props?.grid
     if (typeof cell !== 'string' || !/^[0-9a-fA-F]{15}$/.test(cell) || typeof grid !== 'string' || !/^[0-9]{15}$/.test(grid)) {
       throw new AppError('invalid-parameter', `Feature ${i}: properties.cell must be an H3 cell id and properties.grid a 15-digit grid code`, { index: i })
+    }
+    return { cell, grid }
+  })
+}
+
+/** `cell,grid` rows with a header line, like a block-assignment file. */
+export function rowsFromCsv(text: string): { cell: string; grid: string }[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '')
+  const header = splitCsv(lines[0] ?? '').map((h) => h.trim().toLowerCase())
+  const cellAt = header.indexOf('cell')
+  const gridAt = header.indexOf('grid')
+  if (cellAt < 0 || gridAt < 0) throw new AppError('invalid-parameter', `The CSV needs a header line naming the columns cell and grid; got: ${lines[0]?.slice(0, 100) ?? '(empty body)'}`)
+  return lines.slice(1).map((line, i) => {
+    const cols = splitCsv(line)
+    const cell = cols[cellAt]?.trim() ?? ''
+    const grid = cols[gridAt]?.trim() ?? ''
+    if (!/^[0-9a-fA-F]{15}$/.test(cell) || !/^[0-9]{15}$/.test(grid)) {
+      throw new AppError('invalid-parameter', `CSV line ${i + 2}: expected an H3 cell id and a 15-digit grid code, got ${JSON.stringify(line.slice(0, 100))}`, { line: i + 2 })
     }
     return { cell, grid }
   })

@@ -6,115 +6,18 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
-import type { KeyRole } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
-import { splitCsv } from '../plugins/csv-line.ts'
 import { createPlan } from './create-plan.ts'
-import { planCsv, planGeoJson, rowsFromGeoJson } from './exchange.ts'
+import { planCsv, planGeoJson, rowsFromCsv, rowsFromGeoJson } from './exchange.ts'
 import type { PlanOp } from './operations.ts'
+import { EditBody, Id, NewPlanBody, PublishBody, READERS, REQUIRED, ScopeCode, WRITERS } from './plan-schemas.ts'
 import { describePlan, discardPlan, editPlan, type EditOp } from './plan-service.ts'
 import { PlanStore } from './plan-state.ts'
 import { publishPlan } from './publish.ts'
 import * as q from './queries.ts'
 import { rebasePlan } from './rebase.ts'
-
-const READERS: KeyRole[] = ['admin', 'planner', 'analyst', 'supervisor']
-const WRITERS: KeyRole[] = ['admin', 'planner']
-
-const Lon = Type.Number({ minimum: -180, maximum: 180 })
-const Lat = Type.Number({ minimum: -90, maximum: 90 })
-const Position = Type.Tuple([Lon, Lat])
-const ScopeCode = Type.String({ pattern: '^[0-9]{9}([0-9]{3})?$', description: 'A town (9 digits) or community (12 digits) code' })
-const GridCode = Type.String({ pattern: '^[0-9]{15}$' })
-const Cell = Type.String({ pattern: '^[0-9a-fA-F]{15}$', description: 'H3 cell id (hex)' })
-const Constraints = Type.Object(
-  {
-    minAreaM2: Type.Optional(Type.Number({ minimum: 0 })),
-    maxAreaM2: Type.Optional(Type.Number({ minimum: 0 })),
-    minPopulation: Type.Optional(Type.Number({ minimum: 0 })),
-    maxPopulation: Type.Optional(Type.Number({ minimum: 0 })),
-  },
-  { additionalProperties: false },
-)
-const Measure = Type.Object(
-  {
-    measure: Type.Unsafe<'workload' | 'population' | 'households' | 'area'>({ type: 'string', enum: ['workload', 'population', 'households', 'area'] }),
-    weight: Type.Number({ minimum: 0, maximum: 100, default: 1 }),
-    tolerance: Type.Number({ minimum: 0.001, maximum: 10 }),
-  },
-  { additionalProperties: false },
-)
-const Id = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
-
-const NewPlanBody = Type.Object(
-  {
-    scope: ScopeCode,
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    res: Type.Integer({ minimum: 7, maximum: 10, default: 10, description: 'H3 resolution of the building blocks' }),
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'Start of the workload period (default: a year before `to`)' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'End of the workload period, exclusive (default: now)' })),
-    constraints: Type.Optional(Constraints),
-  },
-  { additionalProperties: false },
-)
-
-const OPS = ['paint', 'split', 'merge', 'add-grid', 'remove-grid', 'lock', 'rename', 'constraints', 'rebalance', 'undo', 'redo'] as const
-const EditBody = Type.Object(
-  {
-    op: Type.Unsafe<(typeof OPS)[number]>({ type: 'string', enum: [...OPS] }),
-    version: Type.Optional(Type.Integer({ minimum: 1, description: 'The plan version this edit was made on (or send If-Match)' })),
-    grid: Type.Optional(GridCode),
-    grids: Type.Optional(Type.Array(GridCode, { minItems: 1, maxItems: 1000 })),
-    into: Type.Optional(GridCode),
-    community: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
-    cells: Type.Optional(Type.Array(Cell, { maxItems: 50000 })),
-    at: Type.Optional(Position),
-    radiusM: Type.Optional(Type.Number({ minimum: 0, maximum: 20000 })),
-    polygon: Type.Optional(
-      Type.Object({ type: Type.Literal('Polygon'), coordinates: Type.Array(Type.Array(Position, { minItems: 4, maxItems: 10000 }), { minItems: 1, maxItems: 100 }) }),
-    ),
-    line: Type.Optional(Type.Array(Position, { minItems: 2, maxItems: 10000 })),
-    k: Type.Optional(Type.Integer({ minimum: 1, maximum: 999 })),
-    targetLoadPerAdministrator: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-    measures: Type.Optional(Type.Array(Measure, { minItems: 1, maxItems: 4 })),
-    movePenalty: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
-    compactnessWeight: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
-    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
-    timeLimitMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 60000 })),
-    locked: Type.Optional(Type.Boolean()),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    constraints: Type.Optional(Constraints),
-  },
-  { additionalProperties: false },
-)
-type EditBody = Static<typeof EditBody>
-
-/** What each op needs besides `op`. */
-const REQUIRED: Record<(typeof OPS)[number], Exclude<keyof EditBody, 'version' | 'op'>[]> = {
-  paint: ['grid'],
-  split: ['grid'],
-  merge: ['grids'],
-  'add-grid': ['community'],
-  'remove-grid': ['grid'],
-  lock: ['grid', 'locked'],
-  rename: ['grid', 'name'],
-  constraints: ['constraints'],
-  rebalance: [],
-  undo: [],
-  redo: [],
-}
-
-const PublishBody = Type.Object(
-  {
-    version: Type.Optional(Type.Integer({ minimum: 1 })),
-    validFrom: Type.Optional(Type.String({ format: 'date-time' })),
-    label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    note: Type.Optional(Type.String({ maxLength: 2000 })),
-  },
-  { additionalProperties: false },
-)
 
 export interface PlanRoutesOptions {
   db: Db
@@ -324,22 +227,4 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
   app.delete<{ Params: { id: number } }>('/api/v1/plans/:id', { schema: { params: Id }, config: { roles: WRITERS } }, async (request, reply) =>
     tagged(reply, await discardPlan(store, request.params.id, versionOf(request), request.principal.name)),
   )
-}
-
-/** `cell,grid` rows with a header line, like a block-assignment file. */
-function rowsFromCsv(text: string): { cell: string; grid: string }[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '')
-  const header = splitCsv(lines[0] ?? '').map((h) => h.trim().toLowerCase())
-  const cellAt = header.indexOf('cell')
-  const gridAt = header.indexOf('grid')
-  if (cellAt < 0 || gridAt < 0) throw new AppError('invalid-parameter', `The CSV needs a header line naming the columns cell and grid; got: ${lines[0]?.slice(0, 100) ?? '(empty body)'}`)
-  return lines.slice(1).map((line, i) => {
-    const cols = splitCsv(line)
-    const cell = cols[cellAt]?.trim() ?? ''
-    const grid = cols[gridAt]?.trim() ?? ''
-    if (!/^[0-9a-fA-F]{15}$/.test(cell) || !/^[0-9]{15}$/.test(grid)) {
-      throw new AppError('invalid-parameter', `CSV line ${i + 2}: expected an H3 cell id and a 15-digit grid code, got ${JSON.stringify(line.slice(0, 100))}`, { line: i + 2 })
-    }
-    return { cell, grid }
-  })
 }
