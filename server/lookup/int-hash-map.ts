@@ -1,18 +1,19 @@
 /**
  * An open-addressing hash map from positive 32-bit integer keys to 32-bit
- * values, in two typed arrays: no objects, no boxing, nothing for the garbage
- * collector on the lookup path.
+ * values, in one typed array of (key, value) pairs: no objects, no boxing,
+ * nothing for the garbage collector on the lookup path, and a key and its
+ * value share a cache line, so a lookup in a table too large for the caches
+ * costs one memory access, not two.
  */
 export class IntHashMap {
-  private keys: Int32Array
-  private values: Int32Array
+  /** slots[2s] the key of slot s (0: empty), slots[2s + 1] its value. */
+  private slots: Int32Array
   private mask: number
   size = 0
 
   constructor(expected = 16) {
     const capacity = 1 << Math.ceil(Math.log2(Math.max(16, (expected * 4) / 3)))
-    this.keys = new Int32Array(capacity)
-    this.values = new Int32Array(capacity)
+    this.slots = new Int32Array(2 * capacity)
     this.mask = capacity - 1
   }
 
@@ -20,21 +21,24 @@ export class IntHashMap {
   set(key: number, value: number): void {
     if (key <= 0 || !Number.isInteger(key) || key > 0x7fffffff) throw new Error(`Unexpected key value: ${key}`)
     // Grows at 3/4 full: linear probing stays short and the tables stay small.
-    if ((this.size + 1) * 4 > this.keys.length * 3) this.grow()
-    let slot = hash(key) & this.mask
-    while (this.keys[slot] !== 0 && this.keys[slot] !== key) slot = (slot + 1) & this.mask
-    if (this.keys[slot] === 0) this.size++
-    this.keys[slot] = key
-    this.values[slot] = value
+    if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow()
+    const slots = this.slots
+    let s = hash(key) & this.mask
+    while (slots[2 * s] !== 0 && slots[2 * s] !== key) s = (s + 1) & this.mask
+    if (slots[2 * s] === 0) this.size++
+    slots[2 * s] = key
+    slots[2 * s + 1] = value
   }
 
   get(key: number): number | undefined {
-    let slot = hash(key) & this.mask
+    const slots = this.slots
+    const mask = this.mask
+    let s = hash(key) & mask
     for (;;) {
-      const k = this.keys[slot]!
-      if (k === key) return this.values[slot]
+      const k = slots[2 * s]!
+      if (k === key) return slots[2 * s + 1]
       if (k === 0) return undefined
-      slot = (slot + 1) & this.mask
+      s = (s + 1) & mask
     }
   }
 
@@ -43,12 +47,11 @@ export class IntHashMap {
   }
 
   private grow() {
-    const { keys, values } = this
-    this.keys = new Int32Array(keys.length * 2)
-    this.values = new Int32Array(keys.length * 2)
-    this.mask = this.keys.length - 1
+    const old = this.slots
+    this.slots = new Int32Array(2 * old.length)
+    this.mask = old.length - 1
     this.size = 0
-    for (let s = 0; s < keys.length; s++) if (keys[s] !== 0) this.set(keys[s]!, values[s]!)
+    for (let s = 0; s < old.length; s += 2) if (old[s] !== 0) this.set(old[s]!, old[s + 1]!)
   }
 }
 
