@@ -72,6 +72,8 @@ export async function loadDemoIncidents(tx: Queryable, cols: IncidentColumns, op
       await tx.query(q.INSERT_EVENTS, [
         ints(ev.incident), ints(ev.at), ints(ev.actor), ints(ev.action), ints(ev.from), ints(ev.to), ints(ev.note), ints(ev.ref),
         cols.actions, cols.statuses, cols.notes, cols.departments,
+        // An incident's events are contiguous and in time order: the previous one is the row before.
+        Array.from({ length: e - s }, (_, k) => (s + k > 0 && ev.incident[s + k - 1] === ev.incident[s + k] ? ev.at[s + k - 1]! : null)),
       ])
     }
     lap('events')

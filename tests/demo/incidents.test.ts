@@ -318,7 +318,7 @@ describeBackends('Demo incidents', ({ backend, db }) => {
 
     const chain = await one<Record<string, number>>(db(), `
       WITH e AS (
-        SELECT e.incident_id, e.action, e.from_status, e.to_status, e.at, e.note,
+        SELECT e.incident_id, e.action, e.from_status, e.to_status, e.at, e.note, e.from_at,
                lag(e.to_status) OVER w AS prev_to, lag(e.at) OVER w AS prev_at, row_number() OVER w AS k,
                row_number() OVER (PARTITION BY e.incident_id ORDER BY e.at DESC, e.id DESC) AS from_last
         FROM incident_event e WINDOW w AS (PARTITION BY e.incident_id ORDER BY e.at, e.id)
@@ -327,9 +327,11 @@ describeBackends('Demo incidents', ({ backend, db }) => {
              count(*) FILTER (WHERE e.k > 1 AND e.from_status IS DISTINCT FROM e.prev_to)::int AS broken,
              count(*) FILTER (WHERE e.at < e.prev_at)::int AS backwards,
              count(*) FILTER (WHERE e.from_last = 1 AND (e.to_status <> i.status OR e.at <> i.updated_at))::int AS bad_last,
-             count(*) FILTER (WHERE e.action IN ('reject', 'merge', 'reopen') AND e.note IS NULL)::int AS without_note
+             count(*) FILTER (WHERE e.action IN ('reject', 'merge', 'reopen') AND e.note IS NULL)::int AS without_note,
+             -- each event carries the previous one's time (supervision's step durations)
+             count(*) FILTER (WHERE e.from_at IS DISTINCT FROM e.prev_at)::int AS bad_from_at
       FROM e JOIN incident i ON i.id = e.incident_id`)
-    expect(chain).toEqual({ bad_first: 0, broken: 0, backwards: 0, bad_last: 0, without_note: 0 })
+    expect(chain).toEqual({ bad_first: 0, broken: 0, backwards: 0, bad_last: 0, without_note: 0, bad_from_at: 0 })
 
     const moves = await rows<{ action: string; from_status: Status | null; to_status: Status; n: number }>(db(), `
       SELECT action, from_status, to_status, count(*)::int AS n FROM incident_event GROUP BY 1, 2, 3 ORDER BY n DESC`)
