@@ -13,6 +13,7 @@
 import { batchSnippets, type BatchField } from './answers.ts'
 import { encodeBinaryAnswer, NO_GRID } from './batch-binary.ts'
 import type { IndexedGeneration, UnitRef } from './indexed-generation.ts'
+import { nextTurn, SLICE } from './next-turn.ts'
 
 export type BatchLayout = 'rows' | 'columns'
 
@@ -21,11 +22,12 @@ export interface PointError {
   message: string
 }
 
-/** The JSON answer's text. */
-export function batchJson(ix: IndexedGeneration, answers: Int32Array, fields: readonly BatchField[], layout: BatchLayout, errors: PointError[]): string {
+/** The JSON answer's text, written a slice of points at a time (next-turn.ts). */
+export async function batchJson(ix: IndexedGeneration, answers: Int32Array, fields: readonly BatchField[], layout: BatchLayout, errors: PointError[]): Promise<string> {
   const head = `{"generation":${JSON.stringify(ix.generation)},"count":${answers.length},"errors":${JSON.stringify(errors)}`
-  if (layout === 'rows') return `${head},"results":[${pick(answers, rowSnippets(ix, fields), 'null')}]}`
-  const columns = fields.map((f) => `${JSON.stringify(f)}:[${pick(answers, columnSnippets(ix, f), 'null')}]`)
+  if (layout === 'rows') return `${head},"results":[${await pick(answers, rowSnippets(ix, fields), 'null')}]}`
+  const columns: string[] = []
+  for (const f of fields) columns.push(`${JSON.stringify(f)}:[${await pick(answers, columnSnippets(ix, f), 'null')}]`)
   return `${head},"columns":{${columns.join(',')}}}`
 }
 
@@ -34,13 +36,19 @@ export function batchBinary(ix: IndexedGeneration, answers: Int32Array, invalid:
 }
 
 /** snippets[v] for each answer v ≥ 0, `none` for −1, `invalid` for −2; joined with commas. */
-function pick(answers: Int32Array, { snippets, none }: { snippets: string[]; none: string }, invalid: string): string {
-  const out: string[] = new Array(answers.length)
-  for (let k = 0; k < answers.length; k++) {
-    const v = answers[k]!
-    out[k] = v >= 0 ? snippets[v]! : v === NO_GRID ? none : invalid
+async function pick(answers: Int32Array, { snippets, none }: { snippets: string[]; none: string }, invalid: string): Promise<string> {
+  const parts: string[] = []
+  for (let from = 0; from < answers.length; from += SLICE) {
+    if (from > 0) await nextTurn()
+    const to = Math.min(answers.length, from + SLICE)
+    const out: string[] = new Array(to - from)
+    for (let k = from; k < to; k++) {
+      const v = answers[k]!
+      out[k - from] = v >= 0 ? snippets[v]! : v === NO_GRID ? none : invalid
+    }
+    parts.push(out.join(','))
   }
-  return out.join(',')
+  return parts.join(',')
 }
 
 /** One row object per answer code 2·g + onBoundary. */

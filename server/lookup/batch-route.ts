@@ -20,7 +20,8 @@ import { batchBinary, batchJson, type PointError } from './batch-formats.ts'
 import { gcj02ToWgs84 } from './gcj02.ts'
 import { At, Crs, fieldList } from './lookup-schemas.ts'
 import type { LookupService } from './lookup-service.ts'
-import { scanPointsJson } from './points-json.ts'
+import { nextTurn, SLICE } from './next-turn.ts'
+import { scanPointsJsonInSlices } from './points-json.ts'
 import { isStreamRequest, registerLookupStreams } from './stream-routes.ts'
 
 export const MAX_BATCH_POINTS = 1_000_000
@@ -44,14 +45,9 @@ export interface BatchRouteOptions {
 
 export default async function batchRoute(app: FastifyInstance, opts: BatchRouteOptions) {
   app.removeContentTypeParser(JSON_TYPES)
-  app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (_request, body, done) => {
-    const coords = scanPointsJson(body as Buffer)
-    if (coords) return done(null, { points: coords })
-    try {
-      done(null, parseJsonBody((body as Buffer).toString('utf8')))
-    } catch (err) {
-      done(err as AppError, undefined)
-    }
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, async (_request: unknown, body: Buffer) => {
+    const coords = await scanPointsJsonInSlices(body)
+    return coords ? { points: coords } : parseJsonBody(body.toString('utf8'))
   })
   app.addContentTypeParser(BINARY_TYPE, { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
   const answerStream = registerLookupStreams(app, opts.lookup, opts.toWgs84)
@@ -65,7 +61,7 @@ export default async function batchRoute(app: FastifyInstance, opts: BatchRouteO
       const { coords, original } = binary ? binaryPoints(request.body as Buffer) : jsonPoints(request.body)
       const ix = await opts.lookup.indexFor(request.query.at)
       const answers = new Int32Array(coords.length / 2)
-      const invalid = lookupAll(ix.index, coords, request.query.crs === 'gcj02', answers)
+      const invalid = await lookupAll(ix.index, coords, request.query.crs === 'gcj02', answers)
       const errors = invalid > 0 ? pointErrors(answers, coords, original) : []
       if (invalid > 0 && invalid === answers.length) throw new AppError('bad-request', `No valid point; first: ${errors[0]!.message}`, { errors })
       if (binary) {
@@ -74,7 +70,7 @@ export default async function batchRoute(app: FastifyInstance, opts: BatchRouteO
       }
       const fields = (request.query.fields?.split(',') ?? BATCH_FIELDS) as BatchField[]
       reply.type('application/json; charset=utf-8')
-      return batchJson(ix, answers, fields, request.query.layout, errors)
+      return await batchJson(ix, answers, fields, request.query.layout, errors)
     },
   )
 }
@@ -114,8 +110,11 @@ function checkCount(n: number) {
   }
 }
 
-/** Answers every point (2·grid + onBoundary, −1 no grid, −2 not a point); returns how many were not points. */
-function lookupAll(index: PointIndex, coords: Float64Array, gcj02: boolean, answers: Int32Array): number {
+/**
+ * Answers every point (2·grid + onBoundary, −1 no grid, −2 not a point), a
+ * slice at a time (next-turn.ts); resolves to how many were not points.
+ */
+async function lookupAll(index: PointIndex, coords: Float64Array, gcj02: boolean, answers: Int32Array): Promise<number> {
   const n = answers.length
   const valid = (k: number) => {
     const lon = coords[2 * k]!
@@ -135,7 +134,11 @@ function lookupAll(index: PointIndex, coords: Float64Array, gcj02: boolean, answ
     }
   }
   const boundary = new Uint8Array(n)
-  index.lookupMany(points, answers, boundary)
+  for (let from = 0; from < n; from += SLICE) {
+    if (from > 0) await nextTurn()
+    const to = Math.min(n, from + SLICE)
+    index.lookupMany(points.subarray(2 * from, 2 * to), answers.subarray(from, to), boundary.subarray(from, to))
+  }
   for (let k = 0; k < n; k++) {
     const g = answers[k]!
     answers[k] = invalid > 0 && !valid(k) ? NOT_A_POINT : g < 0 ? NO_GRID : 2 * g + boundary[k]!

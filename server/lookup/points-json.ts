@@ -16,36 +16,72 @@
  * typed array, so no object of the client's shape ever exists.
  */
 
+import { nextTurn, SLICE } from './next-turn.ts'
+
 /** Exact powers of ten: m · 10^k and m / 10^k are correctly rounded for m < 2^53, |k| ≤ 22. */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`))
 const POINTS_KEY = [0x22, 0x70, 0x6f, 0x69, 0x6e, 0x74, 0x73, 0x22] // "points"
 
 export function scanPointsJson(bytes: Buffer): Float64Array | null {
-  return new PointsScanner(bytes).read()
+  const scanner = new PointsScanner(bytes)
+  let step: Step
+  while ((step = scanner.step(Infinity)) === MORE);
+  return step === DONE ? scanner.result() : null
 }
+
+/**
+ * The same, `slice` points at a time with the event loop free in between: a
+ * million points take most of a second to read, which other requests should
+ * not wait for (nor the load shedding take for overload).
+ */
+export async function scanPointsJsonInSlices(bytes: Buffer, slice = SLICE): Promise<Float64Array | null> {
+  const scanner = new PointsScanner(bytes)
+  for (;;) {
+    const step = scanner.step(slice)
+    if (step === FAIL) return null
+    if (step === DONE) return scanner.result()
+    await nextTurn()
+  }
+}
+
+const FAIL = 0
+const MORE = 1
+const DONE = 2
+type Step = typeof FAIL | typeof MORE | typeof DONE
 
 class PointsScanner {
   private at = 0
   private out = new Float64Array(1024)
   private n = 0
+  private started = false
 
   constructor(private readonly b: Buffer) {}
 
-  read(): Float64Array | null {
-    if (!this.expect(0x7b) || !this.key() || !this.expect(0x3a) || !this.expect(0x5b)) return null // { "points" : [
-    if (this.peek() === 0x5d) this.at++ // ]: no points
-    else {
-      for (;;) {
-        if (!this.expect(0x5b) || !this.number() || !this.expect(0x2c) || !this.number() || !this.expect(0x5d)) return null // [ n , n ]
-        const c = this.peek()
-        this.at++
-        if (c === 0x5d) break // ]
-        if (c !== 0x2c) return null // ,
-      }
+  /** Reads up to `max` more points. */
+  step(max: number): Step {
+    if (!this.started) {
+      if (!this.expect(0x7b) || !this.key() || !this.expect(0x3a) || !this.expect(0x5b)) return FAIL // { "points" : [
+      this.started = true
+      if (this.peek() === 0x5d) return (this.at++, this.end()) // ]: no points
     }
-    if (!this.expect(0x7d)) return null // }
-    if (this.peek() !== -1) return null
+    for (let k = 0; k < max; k++) {
+      if (!this.expect(0x5b) || !this.number() || !this.expect(0x2c) || !this.number() || !this.expect(0x5d)) return FAIL // [ n , n ]
+      const c = this.peek()
+      this.at++
+      if (c === 0x5d) return this.end() // ]
+      if (c !== 0x2c) return FAIL // ,
+    }
+    return MORE
+  }
+
+  result(): Float64Array {
     return this.out.subarray(0, this.n)
+  }
+
+  /** After the array: the closing brace, then nothing. */
+  private end(): Step {
+    if (!this.expect(0x7d)) return FAIL // }
+    return this.peek() === -1 ? DONE : FAIL
   }
 
   /** The next byte after whitespace (−1 at the end), not consumed. */

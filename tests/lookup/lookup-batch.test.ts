@@ -83,6 +83,36 @@ describeBackends('Lookup batch formats', ({ db }) => {
     expect(converted.header.codes[converted.answers[0]! >> 1]).toBe(G(16))
   })
 
+  it('answers batches of many slices in input order, and other requests meanwhile', async () => {
+    // 200,000 points cycling through the four of POINTS, with one that is not a point late in the batch.
+    const n = 200_000
+    const bad = 150_001
+    const pts = Array.from({ length: n }, (_, k) => (k === bad ? [200, 0] : POINTS[k % 4]!))
+    const expected = [G(6), null, G(1), G(16)]
+    const rows = (await postJson(JSON.stringify({ points: pts }), '?fields=grid,onBoundary')).json()
+    expect(rows).toMatchObject({ count: n, errors: [{ index: bad }] })
+    expect(rows.results.map((r: { grid: string; onBoundary: boolean } | null, k: number) => (k === bad ? r === null : r!.grid === expected[k % 4] && r!.onBoundary === (k % 4 === 2)))).not.toContain(false)
+    const columns = (await postJson(JSON.stringify({ points: pts }), '?fields=grid&layout=columns')).json().columns
+    expect(columns.grid.map((g: string | null, k: number) => g === (k === bad ? null : expected[k % 4]))).not.toContain(false)
+
+    // While a large binary batch is looked up, single lookups keep being answered.
+    const coords = new Float64Array(2 * 4 * n)
+    for (let k = 0; k < 4 * n; k++) (coords[2 * k] = POINTS[k % 4]![0]!), (coords[2 * k + 1] = POINTS[k % 4]![1]!)
+    let answered = false
+    const big = postBinary(coords).then((res) => ((answered = true), res))
+    let meanwhile = 0
+    while (!answered) {
+      await new Promise((resolve) => setImmediate(resolve)) // as a client's request would arrive: on a later turn
+      const single = await app.inject({ url: '/api/v1/lookup?lon=113.735&lat=22.905' })
+      expect(single.json().grid.code).toBe(G(16))
+      if (!answered) meanwhile++
+    }
+    const { header, answers } = binaryAnswer((await big).rawPayload)
+    expect(header.count).toBe(4 * n)
+    expect(Array.from(answers, (v, k) => (v >= 0 ? header.codes[v >> 1] : null) === expected[k % 4]).includes(false)).toBe(false)
+    expect(meanwhile).toBeGreaterThanOrEqual(4)
+  })
+
   it('refuses a binary body that is not whole points, and more than 1,000,000 points', async () => {
     const ragged = await postBinary(Buffer.alloc(24))
     expect(ragged.statusCode).toBe(400)
