@@ -127,37 +127,53 @@ export class GridIndex {
     const starts = [0]
     const members: number[] = []
     const reach = ((this.coarse.spacing + this.fine.spacing) / Math.sqrt(3)) * SAFETY
+    const { p0x, p0y, ax, ay, bx, by } = this.fine
+    // Fine lattice offsets that can lie within `reach` of a coarse centre: within reach
+    // plus a fine spacing of the fine cell holding that centre (which is nearer than a
+    // spacing), in row order.
+    const disc: number[] = []
+    const discReach = reach + this.fine.spacing
     const steps = Math.ceil((2 * reach) / this.fine.spacing) + 2
+    for (let di = -steps; di <= steps; di++) {
+      for (let dj = -steps; dj <= steps; dj++) if (Math.hypot(di * ax + dj * bx, di * ay + dj * by) <= discReach) disc.push(di, dj)
+    }
     const uv = new Int32Array(2)
     for (const [ci, cj] of refine) {
       const [cx, cy] = this.coarse.centre(ci, cj)
       this.fine.cellOfPlane(cx, cy, uv)
-      for (let di = -steps; di <= steps; di++) {
-        for (let dj = -steps; dj <= steps; dj++) {
-          const i = uv[0]! + di
-          const j = uv[1]! + dj
-          const [fx, fy] = this.fine.centre(i, j)
-          if (Math.hypot(fx - cx, fy - cy) > reach) continue
-          const key = this.fineKey(i, j)
-          if (this.fineCells.has(key)) continue
-          const [lon, lat] = this.projection.unproject(fx, fy)
-          if (this.edges.gridsNear(lon, lat, fineRadius, near) === 0) {
-            this.fineCells.set(key, this.edges.gridAt(lon, lat))
-            continue
-          }
-          const inside = this.edges.gridAt(lon, lat)
-          if (inside >= 0 && !near.includes(inside)) near.push(inside)
-          near.sort((a, b) => a - b)
-          const name = near.join(',')
-          let list = lists.get(name)
-          if (list === undefined) {
-            list = lists.size
-            lists.set(name, list)
-            members.push(...near)
-            starts.push(members.length)
-          }
-          this.fineCells.set(key, CANDIDATES - list)
+      // The grid of the last fine cell with no edge near it, when it was the previous
+      // cell of the row: two neighbouring cells' edge-free discs overlap, so they lie
+      // in the same grid, and the point-in-polygon test is not repeated.
+      let lastFree = -1
+      let lastFreeGrid = OUT
+      for (let d = 0; d < disc.length; d += 2) {
+        const i = uv[0]! + disc[d]!
+        const j = uv[1]! + disc[d + 1]!
+        const fx = p0x + i * ax + j * bx
+        const fy = p0y + i * ay + j * by
+        if (Math.hypot(fx - cx, fy - cy) > reach) continue
+        const key = this.fineKey(i, j)
+        if (this.fineCells.has(key)) continue
+        const [lon, lat] = this.projection.unproject(fx, fy)
+        if (this.edges.gridsNear(lon, lat, fineRadius, near) === 0) {
+          const grid = lastFree === key - 1 ? lastFreeGrid : this.edges.gridAt(lon, lat)
+          this.fineCells.set(key, grid)
+          lastFree = key
+          lastFreeGrid = grid
+          continue
         }
+        const inside = this.edges.gridAt(lon, lat)
+        if (inside >= 0 && !near.includes(inside)) near.push(inside)
+        near.sort((a, b) => a - b)
+        const name = near.join(',')
+        let list = lists.get(name)
+        if (list === undefined) {
+          list = lists.size
+          lists.set(name, list)
+          members.push(...near)
+          starts.push(members.length)
+        }
+        this.fineCells.set(key, CANDIDATES - list)
       }
     }
     this.candStart = Int32Array.from(starts)
