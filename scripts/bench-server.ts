@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { SERVER_NODE_FLAGS } from '../server/node-flags.ts'
 
 export interface ChildServer { url: string; child: ChildProcess }
 
@@ -15,7 +16,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url))
 /** The real server on a free port; LOG_LEVEL=warn: no access log line per request. `timeoutMs` covers a first start that loads the demo city. */
 export async function startChildServer(env: Record<string, string>, timeoutMs = 240_000): Promise<ChildServer> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
   })

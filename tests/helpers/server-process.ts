@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { SERVER_NODE_FLAGS } from '../../server/node-flags.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -18,7 +19,7 @@ export interface ServerProcess {
 }
 
 export async function startServer(env: Record<string, string>, timeoutMs = 240_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', 'server/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
