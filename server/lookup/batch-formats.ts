@@ -13,7 +13,7 @@
 import { batchSnippets, type BatchField } from './answers.ts'
 import { encodeBinaryAnswer, NO_GRID } from './batch-binary.ts'
 import type { IndexedGeneration, UnitRef } from './indexed-generation.ts'
-import { nextTurn, SLICE } from './next-turn.ts'
+import { nextTurn, SLICE } from '../next-turn.ts'
 
 export type BatchLayout = 'rows' | 'columns'
 

@@ -20,7 +20,7 @@ import { batchBinary, batchJson, type PointError } from './batch-formats.ts'
 import { gcj02ToWgs84 } from './gcj02.ts'
 import { At, Crs, fieldList } from './lookup-schemas.ts'
 import type { LookupService } from './lookup-service.ts'
-import { nextTurn, SLICE } from './next-turn.ts'
+import { nextTurn, SLICE } from '../next-turn.ts'
 import { scanPointsJsonInSlices } from './points-json.ts'
 import { isStreamRequest, registerLookupStreams } from './stream-routes.ts'
 

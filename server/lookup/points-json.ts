@@ -16,7 +16,7 @@
  * typed array, so no object of the client's shape ever exists.
  */
 
-import { nextTurn, SLICE } from './next-turn.ts'
+import { nextTurn, SLICE } from '../next-turn.ts'
 
 /** Exact powers of ten: m · 10^k and m / 10^k are correctly rounded for m < 2^53, |k| ≤ 22. */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`))

@@ -51,7 +51,7 @@ export const DEFAULT_MEASURES: BalanceMeasure[] = [
   { measure: 'population', weight: 0.3, tolerance: 0.3 },
 ]
 
-export function applyOp(state: PlanState, op: PlanOp, newGrid: GridFactory): OpResult {
+export async function applyOp(state: PlanState, op: PlanOp, newGrid: GridFactory): Promise<OpResult> {
   const grids = state.grids.map((g) => ({ ...g }))
   const assignment = Int32Array.from(state.assignment)
   const { blocks } = state
@@ -167,7 +167,7 @@ export function applyOp(state: PlanState, op: PlanOp, newGrid: GridFactory): OpR
       if (op.k !== undefined && op.k < communities.size) {
         throw new AppError('invalid-parameter', `Unexpected k value: ${op.k}; the scope has ${communities.size} communities and each needs at least one grid`)
       }
-      const result = rebalance(blocks, assignment, grids, {
+      const result = await rebalance(blocks, assignment, grids, {
         k: op.k,
         targetLoadPerAdministrator: op.targetLoadPerAdministrator,
         measures: op.measures ?? DEFAULT_MEASURES,

@@ -106,7 +106,7 @@ export async function editPlan(store: PlanStore, id: number, version: number | u
       cursor = undo ? seq - 1 : seq
     } else {
       const factory = await gridFactory(store.db, state)
-      result = applyOp(state, op, factory)
+      result = await applyOp(state, op, factory)
       cursor = state.row.cursor + 1
       step = { seq: cursor, op }
     }

@@ -19,6 +19,7 @@ import { reshape } from './grid-reshape.ts'
 import { PartitionSearch, type SearchMeasure } from './partition-search.ts'
 import { labelComponents, validateAssignment } from './plan-metrics.ts'
 import type { BalanceMeasure, PlanBlocks, PlanGrid, RebalanceOptions } from './plan-types.ts'
+import { nextTurn } from '../next-turn.ts'
 
 export { splitGrid, splitGridByLine } from './grid-split.ts'
 
@@ -42,10 +43,16 @@ const PATIENCE = 8
 const T_START = 0.05
 const T_END = 0.005
 
-export function rebalance(
+/**
+ * The search may run for seconds (up to the time limit): it gives the event
+ * loop a turn between its rounds (server/next-turn.ts), so the server goes on
+ * answering other requests meanwhile. The rounds themselves are the same, so
+ * the plan is the same for the same seed.
+ */
+export async function rebalance(
   blocks: PlanBlocks, assignment: Int32Array, grids: readonly PlanGrid[], options: RebalanceOptions,
   newGrid: (community: number) => PlanGrid,
-): RebalanceResult {
+): Promise<RebalanceResult> {
   const started = performance.now()
   validateAssignment(blocks, assignment, grids, true)
   const measures = searchMeasures(blocks, options.measures)
@@ -74,7 +81,7 @@ export function rebalance(
     rng,
     deadline,
   })
-  improve(search, out)
+  await improve(search, out)
 
   let moved = 0
   for (let b = 0; b < out.length; b++) if (out[b] !== assignment[b]) moved++
@@ -85,12 +92,13 @@ export function rebalance(
  * Descent, then rounds of annealing and descent from the best plan so far,
  * until PATIENCE rounds in a row bring no better plan (or the clock stops it).
  */
-function improve(search: PartitionSearch, out: Int32Array) {
+async function improve(search: PartitionSearch, out: Int32Array) {
   let running = search.descend()
   const best = Int32Array.from(out)
   let bestObjective = search.objective()
   const moves = 2 * out.length
   for (let round = 0, idle = 0; running && round < MAX_ROUNDS && idle < PATIENCE; round++) {
+    await nextTurn()
     running = search.anneal(moves, T_START, T_END) && search.descend()
     const objective = search.objective()
     if (objective < bestObjective - 1e-9) {

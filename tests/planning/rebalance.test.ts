@@ -235,10 +235,10 @@ describe('rebalance', () => {
   const worstDeviation = (plan: SyntheticPlan, assignment: Int32Array, grids: PlanGrid[]) =>
     Math.max(...computeMetrics(plan.blocks, assignment, grids).grids.filter((g) => g.cells > 0).map((g) => Math.abs(g.deviation)))
 
-  it('balances a town of 5,000 blocks: Gini halved, every grid within 10 %, under 30 % of blocks moved, in 10 s', () => {
+  it('balances a town of 5,000 blocks: Gini halved, every grid within 10 %, under 30 % of blocks moved, in 10 s', async () => {
     const { blocks } = town
     const before = computeMetrics(blocks, town.assignment, town.grids)
-    const result = rebalance(blocks, town.assignment, town.grids, { measures: WORKLOAD_ONLY, seed: 1 }, syntheticGridFactory(blocks, town.grids))
+    const result = await rebalance(blocks, town.assignment, town.grids, { measures: WORKLOAD_ONLY, seed: 1 }, syntheticGridFactory(blocks, town.grids))
     const after = computeMetrics(blocks, result.assignment, result.grids)
     console.log(
       `town: ${blocks.h3.length} blocks, ${town.grids.length} grids; workload Gini ${before.balance.workload.gini.toFixed(3)} → ${after.balance.workload.gini.toFixed(3)}, ` +
@@ -257,30 +257,30 @@ describe('rebalance', () => {
     expect(result.moved).toBe(moved)
   })
 
-  it('with no workload at all, balances residents by residents, also when redistributing an explicit k', () => {
+  it('with no workload at all, balances residents by residents, also when redistributing an explicit k', async () => {
     const blocks = { ...small.blocks, workload: new Float64Array(small.blocks.h3.length) }
     const plan = { ...small, blocks }
     const measures = [{ measure: 'population' as const, weight: 1, tolerance: 0.2 }]
     const before = computeMetrics(blocks, small.assignment, small.grids).balance.population.gini
     for (const k of [undefined, small.grids.length]) {
-      const result = rebalance(blocks, small.assignment, small.grids, { measures, seed: 2, k }, syntheticGridFactory(blocks, small.grids))
+      const result = await rebalance(blocks, small.assignment, small.grids, { measures, seed: 2, k }, syntheticGridFactory(blocks, small.grids))
       expectSound(plan, result.assignment, result.grids)
       expect(computeMetrics(blocks, result.assignment, result.grids).balance.population.gini, `k=${k}`).toBeLessThan(before)
     }
   })
 
-  it('balances one community of ~250 blocks and 6 grids within a second', () => {
+  it('balances one community of ~250 blocks and 6 grids within a second', async () => {
     const one = syntheticBlocks({ centre: CENTRE, radiusKm: 1.1, res: 10, communities: 1, grids: 6, seed: 11 })
-    const result = rebalance(one.blocks, one.assignment, one.grids, { measures: WORKLOAD_ONLY, seed: 1 }, syntheticGridFactory(one.blocks, one.grids))
+    const result = await rebalance(one.blocks, one.assignment, one.grids, { measures: WORKLOAD_ONLY, seed: 1 }, syntheticGridFactory(one.blocks, one.grids))
     console.log(`community: ${one.blocks.h3.length} blocks, ${one.grids.length} grids; worst deviation ${worstDeviation(one, one.assignment, one.grids).toFixed(3)} → ${worstDeviation(one, result.assignment, result.grids).toFixed(3)} in ${result.elapsedMs.toFixed(0)} ms`)
     expectSound(one, result.assignment, result.grids)
     expect(worstDeviation(one, result.assignment, result.grids)).toBeLessThanOrEqual(0.1)
     expect(result.elapsedMs).toBeLessThan(1000)
   })
 
-  it('reaches the tolerance given for each measure', () => {
+  it('reaches the tolerance given for each measure', async () => {
     const measures = [{ measure: 'population' as const, weight: 1, tolerance: 0.05 }]
-    const result = rebalance(small.blocks, small.assignment, small.grids, { measures, seed: 2 }, syntheticGridFactory(small.blocks, small.grids))
+    const result = await rebalance(small.blocks, small.assignment, small.grids, { measures, seed: 2 }, syntheticGridFactory(small.blocks, small.grids))
     expectSound(small, result.assignment, result.grids)
     const m = computeMetrics(small.blocks, result.assignment, result.grids)
     for (const community of new Set(m.grids.map((g) => g.community))) {
@@ -290,9 +290,9 @@ describe('rebalance', () => {
     }
   })
 
-  it('leaves locked grids exactly as they were and paints nothing into them', () => {
+  it('leaves locked grids exactly as they were and paints nothing into them', async () => {
     const grids = small.grids.map((g, i) => (i % 6 === 0 ? { ...g, locked: true } : g))
-    const result = rebalance(small.blocks, small.assignment, grids, { measures: WORKLOAD_ONLY, seed: 1 }, syntheticGridFactory(small.blocks, grids))
+    const result = await rebalance(small.blocks, small.assignment, grids, { measures: WORKLOAD_ONLY, seed: 1 }, syntheticGridFactory(small.blocks, grids))
     expectSound(small, result.assignment, result.grids)
     let lockedBlocks = 0
     for (let b = 0; b < small.assignment.length; b++) {
@@ -307,24 +307,37 @@ describe('rebalance', () => {
     expect(result.moved).toBeGreaterThan(0)
   })
 
-  it('gives the same plan for the same seed', () => {
+  it('gives the same plan for the same seed', async () => {
     const run = (seed: number) =>
       rebalance(small.blocks, small.assignment, small.grids, { measures: WORKLOAD_ONLY, seed, timeLimitMs: 60_000 }, syntheticGridFactory(small.blocks, small.grids))
-    const [a, b] = [run(5), run(5)]
+    const [a, b] = [await run(5), await run(5)]
     expect(Buffer.from(a.assignment.buffer).equals(Buffer.from(b.assignment.buffer))).toBe(true)
     expect(a.grids).toEqual(b.grids)
     expect(a.iterations).toBe(b.iterations)
   })
 
-  it('still returns a sound plan when the time limit cuts the search short', () => {
-    const result = rebalance(town.blocks, town.assignment, town.grids, { measures: WORKLOAD_ONLY, seed: 1, timeLimitMs: 0 }, syntheticGridFactory(town.blocks, town.grids))
+  it('gives the event loop turns while it searches, so a server answers other requests meanwhile', async () => {
+    let done = false
+    const running = rebalance(small.blocks, small.assignment, small.grids, { measures: WORKLOAD_ONLY, seed: 3 }, syntheticGridFactory(small.blocks, small.grids))
+      .finally(() => (done = true))
+    let turns = 0
+    while (!done) {
+      await new Promise((resolve) => setImmediate(resolve))
+      if (!done) turns++
+    }
+    expectSound(small, (await running).assignment, (await running).grids)
+    expect(turns).toBeGreaterThanOrEqual(4) // a turn before each round of annealing and descent; 0 when it held the loop
+  })
+
+  it('still returns a sound plan when the time limit cuts the search short', async () => {
+    const result = await rebalance(town.blocks, town.assignment, town.grids, { measures: WORKLOAD_ONLY, seed: 1, timeLimitMs: 0 }, syntheticGridFactory(town.blocks, town.grids))
     expectSound(town, result.assignment, result.grids)
     expect(result.moved).toBe(0)
   })
 
-  it('makes exactly k grids when asked, spread over the communities by workload', () => {
+  it('makes exactly k grids when asked, spread over the communities by workload', async () => {
     for (const k of [22, 41]) {
-      const result = rebalance(small.blocks, small.assignment, small.grids, { measures: WORKLOAD_ONLY, seed: 1, k }, syntheticGridFactory(small.blocks, small.grids))
+      const result = await rebalance(small.blocks, small.assignment, small.grids, { measures: WORKLOAD_ONLY, seed: 1, k }, syntheticGridFactory(small.blocks, small.grids))
       expectSound(small, result.assignment, result.grids)
       const m = computeMetrics(small.blocks, result.assignment, result.grids)
       const live = m.grids.filter((g) => g.cells > 0)
@@ -338,19 +351,19 @@ describe('rebalance', () => {
     }
   })
 
-  it('derives k from a target load per administrator', () => {
+  it('derives k from a target load per administrator', async () => {
     let total = 0
     for (const w of small.blocks.workload) total += w
     const perGrid = small.grids.reduce((s, g) => s + g.administrators, 0) / small.grids.length
-    const result = rebalance(small.blocks, small.assignment, small.grids, { measures: WORKLOAD_ONLY, seed: 1, targetLoadPerAdministrator: total / (36 * perGrid) }, syntheticGridFactory(small.blocks, small.grids))
+    const result = await rebalance(small.blocks, small.assignment, small.grids, { measures: WORKLOAD_ONLY, seed: 1, targetLoadPerAdministrator: total / (36 * perGrid) }, syntheticGridFactory(small.blocks, small.grids))
     expect(computeMetrics(small.blocks, result.assignment, result.grids).grids.filter((g) => g.cells > 0).length).toBe(36)
   })
 
-  it('refuses a plan whose blocks sit in another community’s grid', () => {
+  it('refuses a plan whose blocks sit in another community’s grid', async () => {
     const wrong = Int32Array.from(small.assignment)
     const b = wrong.findIndex((g) => small.grids[g]!.community === 1)
     wrong[b] = small.grids.findIndex((g) => g.community === 0)
-    expect(() => rebalance(small.blocks, wrong, small.grids, { measures: WORKLOAD_ONLY, seed: 1 }, syntheticGridFactory(small.blocks, small.grids))).toThrow(/another community/)
+    await expect(rebalance(small.blocks, wrong, small.grids, { measures: WORKLOAD_ONLY, seed: 1 }, syntheticGridFactory(small.blocks, small.grids))).rejects.toThrow(/another community/)
   })
 })
 
