@@ -77,14 +77,7 @@ export function buildPointIndex(polygons: GridPolygons, log: (msg: string) => vo
 
 function unsuitable(polygons: GridPolygons): string | null {
   if (polygons.size === 0) return 'no grids'
-  const { bbox } = polygons
-  let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity
-  for (let g = 0; g < polygons.size; g++) {
-    minLon = Math.min(minLon, bbox[4 * g]!)
-    minLat = Math.min(minLat, bbox[4 * g + 1]!)
-    maxLon = Math.max(maxLon, bbox[4 * g + 2]!)
-    maxLat = Math.max(maxLat, bbox[4 * g + 3]!)
-  }
+  const [minLon, minLat, maxLon, maxLat] = polygons.extent()
   if (maxLon - minLon > MAX_SPAN_DEG || maxLat - minLat > MAX_SPAN_DEG) return `region spans more than ${MAX_SPAN_DEG}°`
   if (Math.abs(minLat) > 80 || Math.abs(maxLat) > 80) return 'region near a pole'
   return null

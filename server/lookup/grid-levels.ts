@@ -52,15 +52,7 @@ export class GridLevels {
   constructor(polygons: GridPolygons) {
     const started = performance.now()
     this.edges = new EdgeIndex(polygons)
-    const { bbox } = polygons
-    let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity
-    for (let g = 0; g < polygons.size; g++) {
-      minLon = Math.min(minLon, bbox[4 * g]!)
-      minLat = Math.min(minLat, bbox[4 * g + 1]!)
-      maxLon = Math.max(maxLon, bbox[4 * g + 2]!)
-      maxLat = Math.max(maxLat, bbox[4 * g + 3]!)
-    }
-    if (polygons.size === 0) [minLon, minLat, maxLon, maxLat] = [0, 0, 0, 0]
+    const [minLon, minLat, maxLon, maxLat] = polygons.extent()
     this.minLon = minLon
     this.minLat = minLat
     this.maxLon = maxLon

@@ -81,6 +81,20 @@ export class GridPolygons {
     return rings
   }
 
+  /** The box around every grid, as [minLon, minLat, maxLon, maxLat]; all 0 when there are no grids. */
+  extent(): [number, number, number, number] {
+    if (this.size === 0) return [0, 0, 0, 0]
+    const bb = this.bbox
+    let minLon = Infinity, minLat = Infinity, maxLon = -Infinity, maxLat = -Infinity
+    for (let g = 0; g < this.size; g++) {
+      minLon = Math.min(minLon, bb[4 * g]!)
+      minLat = Math.min(minLat, bb[4 * g + 1]!)
+      maxLon = Math.max(maxLon, bb[4 * g + 2]!)
+      maxLat = Math.max(maxLat, bb[4 * g + 3]!)
+    }
+    return [minLon, minLat, maxLon, maxLat]
+  }
+
   /** OUTSIDE, INSIDE or ON_BOUNDARY of grid g, exactly (even-odd over all rings, as OGC polygons with holes). */
   locate(g: number, x: number, y: number): number {
     const b = 4 * g
