@@ -59,3 +59,13 @@ function hashString(s: string): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
   return h >>> 0
 }
+
+/** Fisher–Yates shuffle of `xs` in place, drawing from `rng`. */
+export function shuffle(xs: Int32Array, rng: Rng): void {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1)
+    const t = xs[i]!
+    xs[i] = xs[j]!
+    xs[j] = t
+  }
+}

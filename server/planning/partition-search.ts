@@ -17,7 +17,8 @@
  * the Metropolis rule) and descends again, keeping the best plan seen. Every
  * decision comes from the seeded generator; the clock can only end the search.
  */
-import type { Rng } from '../demo/prng.ts'
+import { shuffle, type Rng } from '../demo/prng.ts'
+import { GridConnectivity } from './grid-connectivity.ts'
 import type { PlanBlocks } from './plan-types.ts'
 
 export interface SearchMeasure {
@@ -57,9 +58,7 @@ export class PartitionSearch {
   private readonly load: Float64Array
   private readonly invTarget: Float64Array
   private readonly perimeterUnit: number
-  private readonly stamp: Int32Array
-  private readonly queue: Int32Array
-  private epoch = 0
+  private readonly connectivity: GridConnectivity
   private readonly order: Int32Array
   private readonly candGrid = new Int32Array(64)
   private readonly candLen = new Float64Array(64)
@@ -102,8 +101,7 @@ export class PartitionSearch {
       perimeterSum += p
     }
     this.perimeterUnit = n > 0 && perimeterSum > 0 ? perimeterSum / n : 1
-    this.stamp = new Int32Array(n)
-    this.queue = new Int32Array(n)
+    this.connectivity = new GridConnectivity(this.blocks)
     const movable: number[] = []
     for (let b = 0; b < n; b++) if (!setup.frozen[this.a[b]!]) movable.push(b)
     this.order = Int32Array.from(movable)
@@ -168,7 +166,7 @@ export class PartitionSearch {
       for (const i of rank) {
         const b = found[i]!
         const h = this.bestMove(b)
-        if (h >= 0 && this.lastDelta < -1e-12 && this.canLeave(b)) {
+        if (h >= 0 && this.lastDelta < -1e-12 && this.connectivity.canLeave(this.a, b)) {
           this.move(b, h)
           improved++
         }
@@ -194,7 +192,7 @@ export class PartitionSearch {
       const h = this.randomMove(b)
       if (h < 0) continue
       if (this.lastDelta > 0 && rng.next() >= Math.exp(-this.lastDelta / t)) continue
-      if (this.canLeave(b)) this.move(b, h)
+      if (this.connectivity.canLeave(this.a, b)) this.move(b, h)
     }
     return true
   }
@@ -282,46 +280,6 @@ export class PartitionSearch {
     return measure.weight * x * x
   }
 
-  /** True when grid a[b] stays connected without b. */
-  private canLeave(b: number): boolean {
-    const g = this.a[b]!
-    const { nbrStart, nbr } = this.blocks
-    const first = nbrStart[b]!
-    const last = nbrStart[b + 1]!
-    let wanted = 0
-    let start = -1
-    const epoch = ++this.epoch
-    for (let k = first; k < last; k++) {
-      const j = nbr[k]!
-      if (this.a[j] === g) {
-        wanted++
-        start = j
-        this.stamp[j] = -epoch
-      }
-    }
-    if (wanted <= 1) return true
-    // Search g without b from one of b's neighbours in g until all of them are reached;
-    // usually they touch each other around b and this ends after a few steps.
-    const stamp = this.stamp
-    stamp[b] = epoch
-    stamp[start] = epoch
-    let found = 1
-    let tail = 0
-    this.queue[tail++] = start
-    for (let head = 0; head < tail; head++) {
-      const i = this.queue[head]!
-      for (let k = nbrStart[i]!; k < nbrStart[i + 1]!; k++) {
-        const j = nbr[k]!
-        const st = stamp[j]!
-        if (st === epoch || this.a[j] !== g) continue
-        if (st === -epoch && ++found === wanted) return true
-        stamp[j] = epoch
-        this.queue[tail++] = j
-      }
-    }
-    return false
-  }
-
   private move(b: number, h: number): void {
     const g = this.a[b]!
     const G = this.G
@@ -333,14 +291,5 @@ export class PartitionSearch {
     this.size[g]!--
     this.size[h]!++
     this.a[b] = h
-  }
-}
-
-function shuffle(xs: Int32Array, rng: Rng) {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1)
-    const t = xs[i]!
-    xs[i] = xs[j]!
-    xs[j] = t
   }
 }

@@ -9,10 +9,11 @@ import { ApiError, getPlan, planBlocks, type FeatureCollection } from '../api.ts
 import { fill, h } from '../dom.ts'
 import { num, t } from '../i18n.ts'
 import { GridPalette } from '../map/grid-palette.ts'
-import { setBlockState, setPlanBlocks } from '../map/layers/plan-blocks.ts'
+import { setPlanBlocks } from '../map/layers/plan-blocks.ts'
 import { PaintTool, type Tool } from '../map/paint-tool.ts'
 import { PlanBlockModel } from '../map/plan-block-model.ts'
-import type { EditAnswer, PlanEdit, PlanMetrics, PlanView, PublishAnswer, Violation } from '../plan-types.ts'
+import { PlanBlockPaint } from '../map/plan-block-paint.ts'
+import type { EditAnswer, PlanEdit, PlanMetrics, PlanView, PublishAnswer } from '../plan-types.ts'
 import type { ConsoleContext } from './panel.ts'
 import { planActions, type SessionActions } from './studio-actions.ts'
 import { renderControls, renderResults } from './studio-render.ts'
@@ -61,9 +62,7 @@ export class PlanSession {
   readonly #controls = h('div', { className: 'studio-controls' })
   readonly #results = h('div', { className: 'studio-results' })
   readonly #tool: PaintTool
-  /** Blocks shown in a grid the server has not confirmed yet (block → grid shown). */
-  readonly #shown = new Map<number, string>()
-  #flagged = new Set<number>()
+  readonly #paint: PlanBlockPaint
   #controlsKey = ''
   readonly #blocks: FeatureCollection
   readonly actions: SessionActions
@@ -85,6 +84,7 @@ export class PlanSession {
       pending: 0, running: null, message: null, rebalance: null, published: null, staleBase: !view.plan.baseIsCurrent, timings: null,
     }
     this.palette.assign(view.grids.map((g) => g.code), model.gridNeighbours())
+    this.#paint = new PlanBlockPaint(() => ctx.map, model, this.palette)
     this.queue = new EditQueue(this.id, {
       version: () => this.state.view.plan.version,
       applied: (answer, edit, ms) => this.applied(answer, edit, ms),
@@ -93,7 +93,7 @@ export class PlanSession {
     })
     this.actions = planActions(this)
     this.#tool = new PaintTool({
-      pick: (b) => b !== null && this.setActive(this.#shown.get(b) ?? model.grid[b]!),
+      pick: (b) => b !== null && this.setActive(this.#paint.gridShown(b)),
       stamp: (at, under) => this.#stamp(at, under),
       lasso: (ring) => this.#lasso(ring),
     })
@@ -102,7 +102,7 @@ export class PlanSession {
 
   mount(): void {
     setPlanBlocks(this.ctx.map, this.#blocks)
-    this.#paintAll()
+    this.#paint.all(this.state.active, this.state.view.violations)
     this.#tool.onAdd(this.ctx.map)
     this.#tool.setTool(this.state.tool)
     this.#tool.setRadius(this.state.radiusM)
@@ -169,10 +169,7 @@ export class PlanSession {
     const old = this.state.active
     if (old === code) return
     this.state.active = code
-    for (let b = 0; b < this.model.count; b++) {
-      const shown = this.#shown.get(b) ?? this.model.grid[b]!
-      if (shown === old || shown === code) setBlockState(this.ctx.map, b, { sel: shown === code })
-    }
+    this.#paint.select(old, code)
     this.state.mergeWith = ''
     this.render()
   }
@@ -180,40 +177,6 @@ export class PlanSession {
   say(text: string | null, kind: 'info' | 'error' = 'info'): void {
     this.state.message = text ? { text, kind } : null
     renderResults(this.#results, this)
-  }
-
-  /** Every block's colour, selection and violation flag from scratch. */
-  #paintAll(): void {
-    const map = this.ctx.map
-    for (let b = 0; b < this.model.count; b++) {
-      const g = this.model.grid[b]!
-      setBlockState(map, b, { c: this.palette.index(g), sel: g === this.state.active, bad: false })
-    }
-    this.#flagged = new Set()
-    this.#flag(this.state.view.violations)
-  }
-
-  #flag(violations: Violation[]): void {
-    const next = new Set<number>()
-    for (const v of violations) for (const c of v.cells) for (const b of this.model.blocksOfCell(c)) next.add(b)
-    for (const b of this.#flagged) if (!next.has(b)) setBlockState(this.ctx.map, b, { bad: false })
-    for (const b of next) if (!this.#flagged.has(b)) setBlockState(this.ctx.map, b, { bad: true })
-    this.#flagged = next
-  }
-
-  /** Shows blocks in the active grid before the server has answered; returns their cells. */
-  #paintLocally(blocks: number[]): string[] {
-    const grid = this.state.active!
-    const locked = new Set(this.state.view.grids.filter((g) => g.locked).map((g) => g.code))
-    const cells = new Set<string>()
-    for (const b of blocks) {
-      const now = this.#shown.get(b) ?? this.model.grid[b]!
-      if (now === grid || locked.has(now)) continue
-      this.#shown.set(b, grid)
-      setBlockState(this.ctx.map, b, { c: this.palette.index(grid), sel: true })
-      cells.add(this.model.cell[b]!)
-    }
-    return [...cells]
   }
 
   /** The grid painting goes into, or null (and why) when there is none to paint into. */
@@ -225,6 +188,11 @@ export class PlanSession {
     return { code: g.code, community: g.community }
   }
 
+  /** Shows blocks in the grid painted into before the server has answered; returns their cells. */
+  #paintLocally(grid: string, blocks: number[]): string[] {
+    return this.#paint.local(blocks, grid, new Set(this.state.view.grids.filter((g) => g.locked).map((g) => g.code)))
+  }
+
   #stamp(at: Position, under: number | null): void {
     const g = this.#paintable()
     if (!g) return
@@ -233,7 +201,7 @@ export class PlanSession {
       if (under !== null) this.say(t('studio.outsideCommunity', { community: g.community }), 'error')
       return
     }
-    const cells = this.#paintLocally(blocks)
+    const cells = this.#paintLocally(g.code, blocks)
     if (cells.length === 0) return
     this.queue.paint(g.code, cells)
   }
@@ -243,13 +211,12 @@ export class PlanSession {
     if (!g) return
     const blocks = this.model.lasso(ring, g.community)
     if (blocks.length === 0) return this.say(t('studio.outsideCommunity', { community: g.community }), 'error')
-    this.#paintLocally(blocks)
+    this.#paintLocally(g.code, blocks)
     void this.queue.edit(() => ({ op: 'paint', grid: g.code, polygon: { type: 'Polygon', coordinates: [ring] } }))
   }
 
   /** An edit's answer: the moved blocks, new grids' colours, the metrics. */
   applied(answer: EditAnswer, edit: PlanEdit | null, roundTripMs: number): void {
-    const map = this.ctx.map
     const before = this.state.view
     this.state.view = answer
     answer.changes.blocks.forEach((b, i) => (this.model.grid[b] = answer.changes.grids[i]!))
@@ -257,31 +224,18 @@ export class PlanSession {
     if (codes.some((c) => this.palette.index(c) < 0)) this.palette.assign(codes, this.model.gridNeighbours())
     if (edit?.op === 'add-grid' && answer.info?.added) this.state.active = answer.info.added
     if (this.activeGrid()?.removed) this.state.active = null
-    for (const b of answer.changes.blocks) {
-      this.#shown.delete(b)
-      const g = this.model.grid[b]!
-      setBlockState(map, b, { c: this.palette.index(g), sel: g === this.state.active })
-    }
-    this.#flag(answer.violations)
+    this.#paint.confirmed(answer.changes.blocks, this.state.active)
+    this.#paint.flag(answer.violations)
     if (edit?.op === 'rebalance') this.state.rebalance = { before: before.metrics.after, after: answer.metrics.after, info: answer.info }
     this.state.timings = { applyMs: answer.applyMs, metricsMs: answer.metricsMs, roundTripMs: Math.round(roundTripMs) }
     this.state.message = answer.skippedLocked ? { text: t('studio.skippedLocked', { n: answer.skippedLocked }), kind: 'info' } : null
     this.render()
   }
 
-  /** Blocks shown in a grid the server did not put them in go back to where the server has them. */
-  #reconcile(): void {
-    for (const b of this.#shown.keys()) {
-      const g = this.model.grid[b]!
-      setBlockState(this.ctx.map, b, { c: this.palette.index(g), sel: g === this.state.active })
-    }
-    this.#shown.clear()
-  }
-
   #busy(pending: number): void {
     this.state.pending = pending
     this.el.dataset.pending = String(pending)
-    if (pending === 0) this.#reconcile()
+    if (pending === 0) this.#paint.reconcile(this.state.active)
     const status = this.#results.querySelector('#studio-pending')
     if (status) status.textContent = pending > 0 ? t('studio.saving', { n: pending }) : ''
   }
@@ -301,8 +255,7 @@ export class PlanSession {
       this.state.staleBase = !view.plan.baseIsCurrent
       this.palette.assign(view.grids.map((g) => g.code), this.model.gridNeighbours())
       if (this.activeGrid()?.removed) this.state.active = null
-      this.#shown.clear()
-      this.#paintAll()
+      this.#paint.all(this.state.active, view.violations)
     } catch (err) {
       this.state.message = { text: errorText(err), kind: 'error' }
     }
