@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util'
 import { createApiKey, listApiKeys, revokeApiKey } from '../server/auth/api-keys.ts'
 import { KEY_ROLES } from '../server/auth/roles.ts'
 import { loadConfig } from '../server/config.ts'
-import { openDb } from '../server/db/client.ts'
+import { openDbOrExit } from '../server/db/client.ts'
 import { migrate } from '../server/db/migrate.ts'
 import { AppError } from '../server/errors.ts'
 
@@ -60,7 +60,7 @@ if (command === 'revoke' && !(Number.isInteger(id) && id > 0)) {
 /** Who ran the command, for created_by and the audit log. */
 const actor = `cli:${process.env.USER || safeUserName()}`
 const config = loadConfig()
-const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+const db = await openDbOrExit({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
 let code = 0
 try {
   await migrate(db)

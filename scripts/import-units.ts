@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../server/config.ts'
-import { openDb } from '../server/db/client.ts'
+import { openDbOrExit } from '../server/db/client.ts'
 import { migrate } from '../server/db/migrate.ts'
 import { AppError } from '../server/errors.ts'
 import { importUnits } from '../server/units/import-units.ts'
@@ -49,7 +49,7 @@ if (validFrom && Number.isNaN(validFrom.getTime())) {
 }
 
 const config = loadConfig()
-const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+const db = await openDbOrExit({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
 let code = 0
 try {
   await migrate(db)

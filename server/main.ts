@@ -2,7 +2,7 @@
 import { buildApp } from './app.ts'
 import { hasLiveAdminKey } from './auth/api-keys.ts'
 import { loadConfig } from './config.ts'
-import { openDb } from './db/client.ts'
+import { openDbOrExit } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
 import { seedDemoIfEmpty } from './demo/seed-demo.ts'
 import { backfillIncidentCells } from './analytics/incident-cells.ts'
@@ -10,7 +10,7 @@ import { ensureConsoleDemoKey } from './auth/console-demo-key.ts'
 
 const config = loadConfig()
 const started = Date.now()
-const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
+const db = await openDbOrExit({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
 // Open311 clients may send api_key in the query string: keep keys out of the logs.
 const redactKey = (url: string) => url.replace(/([?&]api_key=)[^&]*/gi, '$1***')
 // The console's demo key: made after the demo is seeded (see below), read by the console route on each request.

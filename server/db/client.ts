@@ -40,3 +40,18 @@ export async function openDb(options: DbOptions): Promise<Db> {
   const { openPgliteDb } = await import('./pglite-client.ts')
   return openPgliteDb(options.dataDir ?? 'memory://', options.loadDataDir)
 }
+
+/**
+ * openDb for the server and the command-line scripts: an embedded data
+ * directory held by another process ends this one with that message alone
+ * (see data-dir-lock.ts), rather than a stack trace.
+ */
+export async function openDbOrExit(options: DbOptions): Promise<Db> {
+  try {
+    return await openDb(options)
+  } catch (err) {
+    if ((err as Error).name !== 'DataDirInUse') throw err
+    console.error((err as Error).message)
+    process.exit(1)
+  }
+}

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { postgis } from '@electric-sql/pglite-postgis'
 import type { Db, Queryable } from './client.ts'
+import { lockDataDir } from './data-dir-lock.ts'
 
 export interface PgliteDb extends Db {
   /** The whole data directory as a tarball another instance can start from (test templates). */
@@ -29,11 +30,19 @@ function abortWatch() {
 }
 
 export async function openPgliteDb(dataDir: string, loadDataDir?: Blob): Promise<PgliteDb> {
-  if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true })
-  const pglite = await PGlite.create(dataDir, {
-    extensions: { postgis },
-    ...(loadDataDir ? { loadDataDir } : {}),
-  })
+  const onDisk = !dataDir.includes('://')
+  if (onDisk) mkdirSync(dataDir, { recursive: true })
+  const lock = onDisk ? lockDataDir(dataDir) : null
+  let pglite: PGlite
+  try {
+    pglite = await PGlite.create(dataDir, {
+      extensions: { postgis },
+      ...(loadDataDir ? { loadDataDir } : {}),
+    })
+  } catch (err) {
+    lock?.release()
+    throw err
+  }
   const asQueryable = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<T>(sql: string, params?: unknown[]) {
       const aborted = abortWatch()
@@ -55,7 +64,13 @@ export async function openPgliteDb(dataDir: string, loadDataDir?: Blob): Promise
     // PGlite serialises queries itself; its transaction() holds the connection
     // for the whole callback, so other requests wait instead of interleaving.
     transaction: (fn) => pglite.transaction((tx) => fn(asQueryable(tx))),
-    close: () => pglite.close(),
+    close: async () => {
+      try {
+        await pglite.close()
+      } finally {
+        lock?.release()
+      }
+    },
     dumpDataDir: async () => (await pglite.dumpDataDir('none')) as Blob,
   }
 }
