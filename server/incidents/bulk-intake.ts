@@ -17,10 +17,10 @@ import type { Db } from '../db/client.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
 import { csvCell, splitCsv, streamLines } from '../plugins/csv-line.ts'
 import { parseJsonBody, unstorable } from '../plugins/json-body.ts'
-import { readIncident, type IncidentInput } from './incident-input.ts'
+import { readIncident, type Channel, type IncidentInput } from './incident-input.ts'
 import type { BatchRow } from './batch-duplicates.ts'
 import { allocateIncidentIds, batchRows, intakeIncidents, type ConcurrentBatches, type IntakeResult } from './intake.ts'
-import { actorOf } from './routes.ts'
+import { actorOf, channelRefusal } from './routes.ts'
 
 const BATCH = 1000
 /** SQLSTATE deadlock_detected. */
@@ -52,16 +52,17 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
     const categories = await categoryCodes()
     const actor = actorOf(request)
     reply.type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
-    return reply.send(Readable.from(answer(request.body as Readable, csv, categories, actor)))
+    return reply.send(Readable.from(answer(request.body as Readable, csv, categories, actor, (channel) => channelRefusal(request, channel))))
   })
 
-  async function* answer(body: Readable, csv: boolean, categories: Set<string>, actor: string | null): AsyncGenerator<string> {
+  async function* answer(body: Readable, csv: boolean, categories: Set<string>, actor: string | null, refusal: (channel: Channel) => string | null): AsyncGenerator<string> {
     let header: string[] | null = null
     let row = 0
     // Rows wait in order, good and bad, so the answer lists them in row order.
     let batch: { row: number; input?: IncidentInput; error?: string }[] = []
     const totals = { rows: 0, stored: 0, retried: 0, unrouted: 0, errors: 0 }
     const ok = (r: number, res: IntakeResult) => {
+      if (res.refused) return bad(r, res.refused)
       totals.stored += res.created ? 1 : 0
       totals.retried += res.created ? 0 : 1
       totals.unrouted += res.unrouted ? 1 : 0
@@ -138,7 +139,8 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
         continue
       }
       const read = readIncident(raw, categories)
-      batch.push(read.ok ? { row, input: read.value } : { row, error: read.problems.map((p) => `${p.field} ${p.message}`).join('; ') })
+      const refused = read.ok ? refusal(read.value.channel) : null
+      batch.push(read.ok && refused === null ? { row, input: read.value } : { row, error: refused ?? (read.ok ? '' : read.problems.map((p) => `${p.field} ${p.message}`).join('; ')) })
       if (batch.length >= BATCH) {
         if (inFlight.length >= parallel) yield await inFlight.shift()!.answer
         await store(batch)

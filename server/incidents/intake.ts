@@ -25,6 +25,52 @@ export interface IntakeResult {
   town: string | null
   unrouted: boolean
   duplicateOf: number | null
+  /**
+   * Set when the (channel, external id) is already taken by a different report
+   * (another caller's, or other content): nothing was stored and nothing of the
+   * stored report is told; the other fields are empty.
+   */
+  refused?: string
+}
+
+/** Stored under the same (channel, external id) as a new report. */
+interface Existing {
+  id: number
+  channel: string
+  external_id: string
+  token: string
+  duplicate_of: number | null
+  category_code: string
+  lon: number
+  lat: number
+  reported_at: Date
+  description: string | null
+  grid_code: string | null
+  community_code: string | null
+  town_code: string | null
+  reported_by: string | null
+}
+
+/**
+ * Why a report with an external id already stored is not a retry of it, or
+ * null when it is: a retry comes from the same caller and repeats the
+ * report (category, point, description, and the time when it gives one). Only
+ * then does it get the stored incident's id and receipt token — otherwise
+ * anyone guessing an external id (hotline ids are sequential) could read
+ * another person's receipt, or take an id first and make the real report vanish.
+ */
+function notARetry(input: IncidentInput, point: { lon: number; lat: number }, actor: string | null, stored: Existing): string | null {
+  const same =
+    (stored.reported_by ?? null) === (actor ?? null) &&
+    stored.category_code === input.category &&
+    Math.abs(Number(stored.lon) - point.lon) < 1e-9 &&
+    Math.abs(Number(stored.lat) - point.lat) < 1e-9 &&
+    (stored.description ?? null) === (input.description ?? null) &&
+    (input.reportedAt === null || new Date(stored.reported_at).getTime() === input.reportedAt.getTime())
+  return same
+    ? null
+    : `external_id ${JSON.stringify(input.externalId)} on channel ${input.channel} is already taken by a different report; ` +
+        'a retry must come from the same caller and repeat the report (category, point, time and description)'
 }
 
 const GENERATIONS = `SELECT id, valid_from, valid_to FROM generation ORDER BY valid_from`
@@ -92,7 +138,7 @@ export async function intakeIncidents(db: Db, lookup: LookupService, inputs: Inc
     // Rows not stored are retries: answer with the incident stored before.
     const retried = inputs.filter((_, n) => !byToken.has(cols.token[n]!))
     const existing = retried.length
-      ? (await tx.query<{ id: number; channel: string; external_id: string; token: string; duplicate_of: number | null }>(q.EXISTING_BY_EXTERNAL_ID, [
+      ? (await tx.query<Existing>(q.EXISTING_BY_EXTERNAL_ID, [
           retried.map((i) => i.channel),
           retried.map((i) => i.externalId),
         ])).rows
@@ -100,18 +146,17 @@ export async function intakeIncidents(db: Db, lookup: LookupService, inputs: Inc
     const byExternal = new Map(existing.map((r) => [`${r.channel}\u0000${r.external_id}`, r]))
     return inputs.map((input, n): IntakeResult => {
       const fresh = byToken.get(cols.token[n]!)
-      const row = fresh ?? byExternal.get(`${input.channel}\u0000${input.externalId}`)
-      if (!row) throw new Error(`Incident ${n} was neither stored nor found`)
-      return {
-        id: row.id,
-        token: row.token,
-        created: !!fresh,
-        grid: cols.grid[n]!,
-        community: cols.community[n]!,
-        town: cols.town[n]!,
-        unrouted: cols.grid[n] === null,
-        duplicateOf: row.duplicate_of,
+      if (fresh) {
+        const grid = cols.grid[n]!
+        return { id: fresh.id, token: fresh.token, created: true, grid, community: cols.community[n]!, town: cols.town[n]!, unrouted: grid === null, duplicateOf: fresh.duplicate_of }
       }
+      const stored = byExternal.get(`${input.channel}\u0000${input.externalId}`)
+      if (!stored) throw new Error(`Incident ${n} was neither stored nor found`)
+      const refused = notARetry(input, { lon: cols.lon[n]!, lat: cols.lat[n]! }, actor, stored)
+      if (refused !== null) return { id: 0, token: '', created: false, grid: null, community: null, town: null, unrouted: false, duplicateOf: null, refused }
+      // The answer of the first time: where it was routed then.
+      const grid = stored.grid_code
+      return { id: stored.id, token: stored.token, created: false, grid, community: stored.community_code, town: stored.town_code, unrouted: grid === null, duplicateOf: stored.duplicate_of }
     })
   })
   if (lateLinks.length > 0) {

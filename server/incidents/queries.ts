@@ -78,9 +78,16 @@ RETURNING n.id, n.duplicate_of`
  */
 export const NO_JIT = `SET LOCAL jit = off`
 
+/**
+ * Incidents already stored under these (channel, external id) pairs, with what
+ * a retry must repeat: who reported it, the category, point, time and description.
+ */
 export const EXISTING_BY_EXTERNAL_ID = `
-SELECT id, channel, external_id, token, duplicate_of FROM incident
-WHERE (channel, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`
+SELECT i.id, i.channel, i.external_id, i.token, i.duplicate_of, i.category_code, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
+       i.reported_at, i.description, i.grid_code, i.community_code, i.town_code,
+       (SELECT e.actor FROM incident_event e WHERE e.incident_id = i.id AND e.action = 'report' ORDER BY e.id LIMIT 1) AS reported_by
+FROM incident i
+WHERE (i.channel, i.external_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`
 
 const DETAIL_COLUMNS = `
   i.id, i.category_code, c.name_zh AS category_name, c.name_en AS category_name_en, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
@@ -151,6 +158,7 @@ UPDATE incident SET
   deadline_at = CASE WHEN $2 = 'dispatched' THEN $5 + make_interval(hours => $6::int) ELSE deadline_at END,
   handled_at = CASE WHEN $2 = 'handled' THEN $5 ELSE handled_at END,
   closed_at = CASE WHEN $2 = 'closed' THEN $5 WHEN $2 = 'reopened' THEN NULL ELSE closed_at END,
+  satisfaction = CASE WHEN $2 = 'reopened' THEN NULL ELSE satisfaction END,
   updated_at = $5
 WHERE id = $1`
 
@@ -158,4 +166,6 @@ export const RECORD_EVENT = `
 INSERT INTO incident_event (incident_id, at, actor, action, from_status, to_status, note, media_urls, detail)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)`
 
-export const RATE = `UPDATE incident SET satisfaction = $2, updated_at = now() WHERE id = $1 AND status = 'closed' RETURNING id`
+/** The reporter's rating, once per closing (reopening clears it): the row before, locked, then the update. */
+export const RATING_NOW = `SELECT status, satisfaction FROM incident WHERE id = $1 FOR UPDATE`
+export const RATE = `UPDATE incident SET satisfaction = $2, updated_at = now() WHERE id = $1`

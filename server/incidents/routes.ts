@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type, type Static } from 'typebox'
 import type { Db } from '../db/client.ts'
+import { recordAudit } from '../audit/audit-log.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
-import { readIncident } from './incident-input.ts'
+import { readIncident, type Channel } from './incident-input.ts'
 import { incidentFeature, incidentsCsv, publicView, staffView, type IncidentRow } from './incident-views.ts'
 import { listIncidents } from './incident-list.ts'
 import { intakeIncidents } from './intake.ts'
@@ -15,6 +16,28 @@ import { ACTIONS, STATUSES, type Action } from './workflow.ts'
 
 const STAFF = ['admin', 'supervisor', 'grid_admin', 'department', 'system', 'analyst', 'planner']
 const EVERYONE = [...STAFF, 'public']
+
+/**
+ * Who may report through which channel: anyone as a citizen; patrols are grid
+ * administrators' (or a system's that relays their app); the hotline, sensors
+ * and other systems come through system keys; supervisors and admins may
+ * enter any. An anonymous caller can thus never pose as the hotline, nor take
+ * one of its external ids first.
+ */
+const CHANNEL_ROLES: Record<Channel, readonly string[]> = {
+  citizen: EVERYONE,
+  patrol: ['grid_admin', 'system', 'supervisor', 'admin'],
+  hotline: ['system', 'supervisor', 'admin'],
+  sensor: ['system', 'supervisor', 'admin'],
+  system: ['system', 'supervisor', 'admin'],
+}
+
+/** Why this caller may not report through `channel`, or null. */
+export function channelRefusal(request: FastifyRequest, channel: Channel): string | null {
+  const role = (request as FastifyRequest & { principal?: Caller }).principal?.role ?? 'public'
+  const roles = CHANNEL_ROLES[channel]
+  return roles.includes(role) ? null : `channel ${channel} needs a key of role ${roles.join(', ')}${role === 'public' ? ' (no key was sent)' : ` (this key has role ${role})`}`
+}
 const codeList = (pattern: string) => Type.String({ pattern: `^${pattern}(,${pattern})*$` })
 
 const ListQuery = Type.Object({
@@ -72,6 +95,22 @@ function assertMayTouch(request: FastifyRequest, row: IncidentRow) {
   if (department !== null && row.department !== department) throw new AppError('forbidden', `Incident ${row.id} was not dispatched to your department`)
 }
 
+/**
+ * Who takes which step: the department a case was dispatched to reports it
+ * handled; verifying it on site, and every other step, is for the grid's
+ * administrators (their own grids), supervisors and admins.
+ */
+const GRID_STAFF = ['grid_admin', 'supervisor', 'admin']
+const ACTION_ROLES: Record<Action, readonly string[]> = {
+  accept: GRID_STAFF, dispatch: GRID_STAFF, handle: ['department', 'supervisor', 'admin'], verify: GRID_STAFF,
+  close: GRID_STAFF, reject: GRID_STAFF, merge: GRID_STAFF, reopen: GRID_STAFF,
+}
+
+/** Roles that may see a reporter's contact: those who act on the case. Nobody but the reporter sees the receipt token. */
+const SEES_REPORTER = ['admin', 'supervisor', 'grid_admin', 'department']
+
+const roleOf = (request: FastifyRequest) => (request as FastifyRequest & { principal?: Caller }).principal?.role ?? 'public'
+
 /** Who is calling, as recorded in histories: the API key's name ('anonymous' without a key). */
 export function actorOf(request: FastifyRequest): string | null {
   return (request as FastifyRequest & { principal?: { name?: string } }).principal?.name ?? null
@@ -103,7 +142,10 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
     if (!read.ok) {
       throw new AppError('invalid-parameter', `Incident rejected: ${read.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, { errors: read.problems })
     }
+    const refusal = channelRefusal(request, read.value.channel)
+    if (refusal !== null) throw new AppError('forbidden', `Incident rejected: ${refusal}`)
     const [result] = await intakeIncidents(db, lookup, [read.value], actorOf(request))
+    if (result!.refused) throw new AppError('conflict', `Incident rejected: ${result!.refused}`)
     reply.code(result!.created ? 201 : 200)
     return result
   })
@@ -143,7 +185,8 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
       if (!row) throw notFound('incident', String(request.params.id))
       assertMayTouch(request, row)
       const [events, duplicates] = await Promise.all([db.query(q.EVENTS, [row.id]), db.query<{ id: number }>(q.PROBABLE_DUPLICATES, [row.id])])
-      return { ...staffView(row), reporter: row.reporter, token: row.token, history: events.rows, probableDuplicates: duplicates.rows.map((d) => d.id) }
+      const contact = SEES_REPORTER.includes(roleOf(request)) ? { reporter: row.reporter } : {}
+      return { ...staffView(row), ...contact, history: events.rows, probableDuplicates: duplicates.rows.map((d) => d.id) }
     },
   )
 
@@ -154,6 +197,13 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
       const row = (await db.query<IncidentRow>(q.GET_INCIDENT, [request.params.id])).rows[0]
       if (!row) throw notFound('incident', String(request.params.id))
       assertMayTouch(request, row)
+      const { action, duplicateOf } = request.body
+      const role = roleOf(request)
+      if (!ACTION_ROLES[action].includes(role)) throw new AppError('forbidden', `"${action}" is for role ${ACTION_ROLES[action].join(', ')}; this key has role ${role}`)
+      if (action === 'merge' && duplicateOf !== undefined) {
+        const target = (await db.query<IncidentRow>(q.GET_INCIDENT, [duplicateOf])).rows[0]
+        if (target) assertMayTouch(request, target)
+      }
       return transition(db, request.params.id, { ...request.body, actor: actorOf(request) })
     },
   )
@@ -182,9 +232,15 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
     async (request) => {
       const row = (await db.query<IncidentRow>(q.GET_BY_TOKEN, [request.params.token])).rows[0]
       if (!row) throw notFound('incident receipt', request.params.token)
-      const rated = await db.query(q.RATE, [row.id, request.body.satisfaction])
-      if (rated.rows.length === 0) throw new AppError('conflict', `Incident ${row.id} is ${row.status}; it can be rated once closed`)
-      return { id: row.id, satisfaction: request.body.satisfaction }
+      const satisfaction = request.body.satisfaction
+      await db.transaction(async (tx) => {
+        const now = (await tx.query<{ status: string; satisfaction: number | null }>(q.RATING_NOW, [row.id])).rows[0]!
+        if (now.status !== 'closed') throw new AppError('conflict', `Incident ${row.id} is ${now.status}; it can be rated once closed`)
+        if (now.satisfaction !== null) throw new AppError('conflict', `Incident ${row.id} was already rated (${now.satisfaction}); a rating is given once each time it is closed`)
+        await tx.query(q.RATE, [row.id, satisfaction])
+        await recordAudit(tx, { actor: 'reporter (receipt token)', action: 'incident.rate', subject: `incident:${row.id}`, detail: { before: { satisfaction: null }, after: { satisfaction } } })
+      })
+      return { id: row.id, satisfaction }
     },
   )
 

@@ -32,8 +32,10 @@ export async function transition(db: Db, id: number, input: TransitionInput): Pr
     }
     if (input.action === 'merge') {
       if (!input.duplicateOf || input.duplicateOf === id) throw new AppError('bad-request', '"merge" needs duplicateOf: the id of another incident')
-      const target = (await tx.query(q.LOCK_INCIDENT, [input.duplicateOf])).rows[0]
+      const target = (await tx.query<{ status: Status }>(q.LOCK_INCIDENT, [input.duplicateOf])).rows[0]
       if (!target) throw notFound('incident', String(input.duplicateOf))
+      // Into a live incident only: merging into one already rejected or merged would lose the report (or make a cycle).
+      if (target.status === 'rejected') throw new AppError('conflict', `Incident ${input.duplicateOf} is itself rejected or merged; merge into the incident it duplicates, or reopen it first`)
     }
     const at = new Date()
     const department = input.action === 'dispatch' ? input.department ?? row.default_department : null
