@@ -3,6 +3,7 @@
  * scripts/api-keys.ts, so the two cannot drift apart; every change is
  * audited in the same transaction.
  */
+import { assertKnownDepartment } from '../incidents/departments.ts'
 import { createHash, randomBytes } from 'node:crypto'
 import { recordAudit } from '../audit/audit-log.ts'
 import type { Db, Queryable } from '../db/client.ts'
@@ -86,6 +87,7 @@ export async function createApiKey(db: Db, input: NewApiKey, actor: string): Pro
         if (!admin.active) throw new AppError('invalid-parameter', `Administrator ${employeeNo} is not active`)
         administratorId = admin.id
       }
+      if (department !== undefined) await assertKnownDepartment(tx, department)
       if ((await tx.query(q.LIVE_KEY_NAMED, [name])).rows.length > 0) throw duplicateName(name)
       const { id } = (await tx.query<{ id: number }>(q.INSERT_KEY, [
         name, role, hashSecret(secret), secret.slice(0, 8), administratorId, department ?? null, actor,

@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os'
 import { Readable } from 'node:stream'
 import type { Db } from '../db/client.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
-import { csvCell, splitCsv, streamLines } from '../plugins/csv-line.ts'
+import { csvCell, OVERSIZE, splitCsv, streamRecords } from '../plugins/csv-line.ts'
 import { parseJsonBody, unstorable } from '../plugins/json-body.ts'
 import { readIncident, type Channel, type IncidentInput } from './incident-input.ts'
 import type { BatchRow } from './batch-duplicates.ts'
@@ -23,6 +23,8 @@ import { allocateIncidentIds, batchRows, intakeIncidents, type ConcurrentBatches
 import { actorOf, channelRefusal } from './routes.ts'
 
 const BATCH = 1000
+/** One row at most, in characters: as much as POST /api/v1/incidents takes for one report. */
+const MAX_ROW = 256 * 1024
 /** SQLSTATE deadlock_detected. */
 const DEADLOCK = '40P01'
 const TYPES = ['application/x-ndjson', 'application/jsonl', 'text/csv']
@@ -113,14 +115,18 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
       inFlight.push(own)
     }
     if (csv) yield 'row,id,created,grid,unrouted,duplicate_of,error\n'
-    for await (const line of streamLines(body)) {
-      if (line.trim() === '') continue
+    for await (const line of streamRecords(body, csv, MAX_ROW)) {
+      if (line !== OVERSIZE && line.trim() === '') continue
       if (csv && header === null) {
-        header = splitCsv(line).map((h) => h.trim())
+        header = line === OVERSIZE ? [] : splitCsv(line).map((h) => h.trim())
         continue
       }
       row++
       totals.rows++
+      if (line === OVERSIZE) {
+        batch.push({ row, error: `The row is over ${MAX_ROW / 1024} KiB, the most one report may take` })
+        continue
+      }
       let raw: unknown
       if (csv) {
         const cells = splitCsv(line)

@@ -2,6 +2,8 @@
  * Checks one incident report as sent (JSON object, NDJSON line or CSV row) and
  * normalises it. Never throws: problems come back as a list naming the field.
  */
+import { decimalOrNaN } from '../plugins/validators.ts'
+
 export const CHANNELS = ['patrol', 'citizen', 'hotline', 'sensor', 'system'] as const
 export type Channel = (typeof CHANNELS)[number]
 export const MAX_DESCRIPTION = 4000
@@ -36,7 +38,7 @@ export function readIncident(raw: unknown, categories: ReadonlySet<string>, defa
   const category = r.category ?? r.category_code ?? r.service_code
   if (typeof category !== 'string' || !categories.has(category)) bad('category', `unknown category ${JSON.stringify(category ?? null)}`)
 
-  const number = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN)
+  const number = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' ? decimalOrNaN(v) : NaN)
   const lon = number(r.lon ?? r.lng ?? r.long)
   const lat = number(r.lat)
   if (!Number.isFinite(lon) || lon < -180 || lon > 180) bad('lon', `must be a number in −180…180, got ${JSON.stringify(r.lon ?? r.lng ?? r.long ?? null)}`)
@@ -52,7 +54,7 @@ export function readIncident(raw: unknown, categories: ReadonlySet<string>, defa
   const when = r.reported_at ?? r.reportedAt
   if (when !== undefined && when !== null && when !== '') {
     reportedAt = typeof when === 'string' ? new Date(when) : new Date(NaN)
-    if (Number.isNaN(reportedAt.getTime()) || typeof when !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(when)) bad('reported_at', `must be an ISO 8601 date-time, got ${JSON.stringify(when)}`)
+    if (Number.isNaN(reportedAt.getTime()) || typeof when !== 'string' || !realDate(when)) bad('reported_at', `must be an ISO 8601 date-time, got ${JSON.stringify(when)}`)
     else if (reportedAt.getTime() > Date.now() + 5 * 60_000) bad('reported_at', 'is in the future')
   }
 
@@ -61,7 +63,9 @@ export function readIncident(raw: unknown, categories: ReadonlySet<string>, defa
 
   const description = r.description ?? null
   if (description !== null && typeof description !== 'string') bad('description', 'must be a string')
-  else if (typeof description === 'string' && description.length > MAX_DESCRIPTION) bad('description', `is ${description.length} characters; at most ${MAX_DESCRIPTION}`)
+  else if (typeof description === 'string' && description.length > MAX_DESCRIPTION && [...description].length > MAX_DESCRIPTION) {
+    bad('description', `is ${[...description].length} characters; at most ${MAX_DESCRIPTION}`) // characters as people (and PostgreSQL) count them, not UTF-16 units
+  }
 
   const mediaRaw = r.media_urls ?? r.media_url ?? r.media ?? []
   const media = typeof mediaRaw === 'string' ? (mediaRaw === '' ? [] : [mediaRaw]) : mediaRaw
@@ -93,4 +97,13 @@ export function readIncident(raw: unknown, categories: ReadonlySet<string>, defa
       attributes: attributes as Record<string, unknown>,
     },
   }
+}
+
+/** Whether an ISO date-time names a real calendar day and time (Date would turn 2024-02-30 into 1 March). */
+function realDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(text)
+  if (!m) return false
+  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number]
+  const day = new Date(Date.UTC(y, mo - 1, d))
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h <= 23 && mi <= 59
 }

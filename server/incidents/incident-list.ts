@@ -4,7 +4,8 @@
  * COUNT_CAP and beyond it the planner's estimate, flagged
  * `numberMatchedIsEstimate` — never below what is known to exist, so a client
  * paging until it holds `numberMatched` items never stops early — except on
- * the last page, which knows the total. Whether a next page exists is known
+ * the last page, which knows the total, and a page past the end, which counts
+ * it. Whether a next page exists is known
  * exactly either way: the page asks for one row more.
  */
 import type { Queryable } from '../db/client.ts'
@@ -36,6 +37,11 @@ export async function listIncidents(db: Queryable, filter: ListFilter, sort: str
   if (counted <= COUNT_CAP) return { rows, numberMatched: counted, numberMatchedIsEstimate: false, hasNext }
   // The last page knows the total.
   if (!hasNext && rows.length > 0) return { rows, numberMatched: offset + rows.length, numberMatchedIsEstimate: false, hasNext }
+  // Past the end, nothing bounds the total from below but the cap: count it all (a client paging off the end is rare).
+  if (rows.length === 0) {
+    const all = (await db.query<{ n: number }>(q.COUNT_INCIDENTS, [...filter, null])).rows[0]!.n
+    return { rows, numberMatched: all, numberMatchedIsEstimate: false, hasNext }
+  }
   const known = Math.max(COUNT_CAP + 1, offset + rows.length + (hasNext ? 1 : 0))
   return { rows, numberMatched: Math.max(known, estimated), numberMatchedIsEstimate: true, hasNext }
 }

@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox'
 import type { Db } from '../db/client.ts'
 import { recordAudit } from '../audit/audit-log.ts'
 import { AppError, notFound } from '../errors.ts'
+import { parseBbox } from '../plugins/bbox.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
 import { readIncident, type Channel } from './incident-input.ts'
 import { incidentFeature, incidentsCsv, publicView, staffView, type IncidentRow } from './incident-views.ts'
@@ -155,7 +156,7 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
   app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/incidents', { config: { roles: STAFF }, schema: { querystring: ListQuery } }, async (request, reply) => {
     const f = request.query
     const list = (v: string | undefined) => (v ? v.split(',') : null)
-    const bbox = f.bbox ? f.bbox.split(',').map(Number) : null
+    const bbox = f.bbox ? parseBbox(f.bbox) : null
     const own = confinement(request)
     const filter = [f.grid ?? null, f.community ?? null, f.town ?? null, list(f.status), list(f.category), list(f.channel), f.from ?? null, f.to ?? null, bbox, f.overdue, own.grids, own.department]
     const page = await listIncidents(db, filter, f.sort, f.limit, f.offset)

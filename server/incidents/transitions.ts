@@ -1,5 +1,6 @@
 /** Applies one workflow action to one incident, in a transaction, recording the step. */
 import { recordAudit } from '../audit/audit-log.ts'
+import { assertKnownDepartment } from './departments.ts'
 import type { Db } from '../db/client.ts'
 import { AppError, notFound } from '../errors.ts'
 import * as q from './queries.ts'
@@ -39,6 +40,7 @@ export async function transition(db: Db, id: number, input: TransitionInput): Pr
     }
     const at = new Date()
     const department = input.action === 'dispatch' ? input.department ?? row.default_department : null
+    if (input.action === 'dispatch' && input.department !== undefined) await assertKnownDepartment(tx, input.department)
     await tx.query(q.APPLY_TRANSITION, [id, to, department, input.action === 'merge' ? input.duplicateOf : null, at, row.sla_hours])
     await tx.query(q.RECORD_EVENT, [
       id, at, input.actor, input.action, row.status, to, input.note ?? null, input.media ?? [],

@@ -10,7 +10,9 @@ import type { Readable } from 'node:stream'
 import { batchSnippets, BATCH_FIELDS, type BatchField } from './answers.ts'
 import type { IndexedGeneration } from './indexed-generation.ts'
 import type { LookupService } from './lookup-service.ts'
-import { csvCell, splitCsv } from '../plugins/csv-line.ts'
+import { AppError } from '../errors.ts'
+import { csvCell, OVERSIZE, RecordSplitter, splitCsv, type StreamRecord } from '../plugins/csv-line.ts'
+import { decimalOrNaN } from '../plugins/validators.ts'
 
 export const STREAM_TYPES = ['application/x-ndjson', 'application/jsonl', 'text/csv'] as const
 
@@ -42,8 +44,11 @@ export function registerLookupStreams(app: FastifyInstance, lookup: LookupServic
   }
 }
 
+/** One row at most, in characters (a point and whatever columns come with it). */
+const MAX_ROW = 64 * 1024
+
 class RowTransform extends Transform {
-  private rest = ''
+  private readonly records: RecordSplitter
   private row = 0
   private header: string[] | null = null
   private lonCol = -1
@@ -58,40 +63,55 @@ class RowTransform extends Transform {
   ) {
     super({ readableHighWaterMark: 1 << 16 })
     this.snippets = batchSnippets(ix, fields)
+    this.records = new RecordSplitter(csv, MAX_ROW)
   }
 
+  // Anything thrown here fails this request's stream (an error answer while nothing was sent yet), never the process.
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
-    const text = this.rest + chunk.toString('utf8')
-    const lines = text.split('\n')
-    this.rest = lines.pop()!
-    const out: string[] = []
-    for (const line of lines) this.line(line, out)
-    done(null, out.join(''))
+    this.answerRecords(() => this.records.push(chunk), done)
   }
 
   override _flush(done: TransformCallback) {
-    const out: string[] = []
-    if (this.rest.trim() !== '') this.line(this.rest, out)
-    done(null, out.join(''))
+    this.answerRecords(() => this.records.end(), done)
   }
 
-  private line(raw: string, out: string[]) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw
-    if (line.trim() === '') return
+  private answerRecords(records: () => StreamRecord[], done: TransformCallback) {
+    try {
+      const out: string[] = []
+      for (const record of records()) this.record(record, out)
+      done(null, out.join(''))
+    } catch (err) {
+      done(err as Error)
+    }
+  }
+
+  private record(line: StreamRecord, out: string[]) {
+    if (line !== OVERSIZE && line.trim() === '') return
     if (this.csv && this.header === null) return this.readHeader(line, out)
     const n = ++this.row
-    if (this.csv) this.csvRow(n, line, out)
+    if (line === OVERSIZE) out.push(this.errorRow(n, `the row is over ${MAX_ROW / 1024} KiB`))
+    else if (this.csv) this.csvRow(n, line, out)
     else this.ndjsonRow(n, line, out)
   }
 
-  private readHeader(line: string, out: string[]) {
-    this.header = splitCsv(line)
-    const names = this.header.map((h) => h.trim().toLowerCase())
+  private errorRow(n: number, error: string): string {
+    if (!this.csv) return `{"row":${n},"error":${JSON.stringify(error)}}\n`
+    return [String(n), ...this.header!.map(() => ''), ...this.fields.map(() => ''), error].map(csvCell).join(',') + '\n'
+  }
+
+  /** The header is checked before anything is answered, so a file without lon and lat columns gets a 400 problem. */
+  private readHeader(line: StreamRecord, out: string[]) {
+    if (line === OVERSIZE) throw new AppError('bad-request', `The CSV header is over ${MAX_ROW / 1024} KiB`)
+    const header = splitCsv(line)
+    const names = header.map((h) => h.trim().toLowerCase())
     this.lonCol = names.findIndex((h) => ['lon', 'lng', 'longitude', 'x'].includes(h))
     this.latCol = names.findIndex((h) => ['lat', 'latitude', 'y'].includes(h))
+    if (this.lonCol < 0 || this.latCol < 0) {
+      throw new AppError('bad-request', `The CSV header needs a lon column (lon, lng, longitude or x) and a lat column (lat, latitude or y); it has ${header.map((h) => JSON.stringify(h)).join(', ')}`)
+    }
+    this.header = header
     const extra = this.fields.map((f) => (f === 'onBoundary' ? 'on_boundary' : f))
-    out.push(['row', ...this.header, ...extra, 'error'].map(csvCell).join(',') + '\n')
-    if (this.lonCol < 0 || this.latCol < 0) this.destroy(new Error('The CSV header needs lon and lat columns'))
+    out.push(['row', ...header, ...extra, 'error'].map(csvCell).join(',') + '\n')
   }
 
   private answer(lon: unknown, lat: unknown, shown?: string): { members: string[]; error: string | null } {
@@ -110,7 +130,7 @@ class RowTransform extends Transform {
 
   private csvRow(n: number, line: string, out: string[]) {
     const cells = splitCsv(line)
-    const num = (v: string | undefined) => (v === undefined || v.trim() === '' ? NaN : Number(v))
+    const num = (v: string | undefined) => (v === undefined ? NaN : decimalOrNaN(v))
     const { members, error } = this.answer(num(cells[this.lonCol]), num(cells[this.latCol]), `${JSON.stringify(cells[this.lonCol] ?? '')}, ${JSON.stringify(cells[this.latCol] ?? '')}`)
     const padded = this.header!.map((_, k) => cells[k] ?? '')
     const answer = error ? this.fields.map(() => '') : members
@@ -125,10 +145,14 @@ class RowTransform extends Transform {
       out.push(`{"row":${n},"error":${JSON.stringify(`not JSON: ${(err as Error).message}`)}}\n`)
       return
     }
+    if (typeof value !== 'object' || value === null) {
+      out.push(this.errorRow(n, `a row must be an object {"lon": …, "lat": …} or an array [lon, lat], got ${line.slice(0, 40)}`))
+      return
+    }
     const obj = value as Record<string, unknown>
-    const [lon, lat] = Array.isArray(value) ? value : [obj?.lon ?? obj?.lng ?? obj?.longitude, obj?.lat ?? obj?.latitude]
+    const [lon, lat] = Array.isArray(value) ? value : [obj.lon ?? obj.lng ?? obj.longitude, obj.lat ?? obj.latitude]
     const { error } = this.answer(lon, lat)
-    const id = !Array.isArray(value) && obj && 'id' in obj ? `,"id":${JSON.stringify(obj.id)}` : ''
+    const id = !Array.isArray(value) && 'id' in obj ? `,"id":${JSON.stringify(obj.id)}` : ''
     if (error) {
       out.push(`{"row":${n}${id},"error":${JSON.stringify(error)}}\n`)
       return

@@ -5,6 +5,7 @@
  * limit's clamp.
  */
 import { Type, type TSchema } from 'typebox'
+import { parseBbox } from '../plugins/bbox.ts'
 import { AppError } from '../errors.ts'
 import type { Collection } from './collections.ts'
 import { parseDatetime, type DatetimeFilter } from './datetime-param.ts'
@@ -55,19 +56,3 @@ export function readItemsQuery(collection: Collection, query: Record<string, unk
   }
 }
 
-const NUMBER = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/
-
-function parseBbox(text: string): [number, number, number, number] {
-  const parts = text.split(',')
-  if (parts.length !== 4 || !parts.every((p) => NUMBER.test(p))) {
-    throw new AppError('invalid-parameter', `Unexpected bbox value: ${text}; expected four numbers minLon,minLat,maxLon,maxLat`)
-  }
-  const [minLon, minLat, maxLon, maxLat] = parts.map(Number) as [number, number, number, number]
-  if (minLon < -180 || maxLon > 180 || minLat < -90 || maxLat > 90 || minLat > maxLat) {
-    throw new AppError('invalid-parameter', `Unexpected bbox value: ${text}; longitudes must lie in −180…180, latitudes in −90…90 with minLat ≤ maxLat`)
-  }
-  if (minLon > maxLon) {
-    throw new AppError('invalid-parameter', `Unexpected bbox value: ${text}; a box crossing the antimeridian (minLon > maxLon) is not supported`)
-  }
-  return [minLon, minLat, maxLon, maxLat]
-}

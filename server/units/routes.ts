@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
+import { parseBbox } from '../plugins/bbox.ts'
 import { AppError, notFound } from '../errors.ts'
 import { ADMINISTRATORS_OF_GRID } from '../administrators/queries.ts'
 import { importUnits } from './import-units.ts'
@@ -75,14 +76,7 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
   app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/units', { schema: { querystring: ListQuery }, config: { roles: EVERYONE } }, async (request) => {
     const query = request.query
     const gen = await generationAt(query.at)
-    let bbox: number[] | null = null
-    if (query.bbox) {
-      bbox = query.bbox.split(',').map(Number)
-      const [minLon, minLat, maxLon, maxLat] = bbox as [number, number, number, number]
-      if (!bbox.every(Number.isFinite) || minLon > maxLon || minLat > maxLat || minLon < -180 || maxLon > 180 || minLat < -90 || maxLat > 90) {
-        throw new AppError('invalid-parameter', `Unexpected bbox value: ${query.bbox}; expected minLon,minLat,maxLon,maxLat in WGS84 range`)
-      }
-    }
+    const bbox = query.bbox ? parseBbox(query.bbox) : null
     const filter = [gen.id, query.level ?? null, query.parent ?? null, bbox, query.q ? likeLiteral(query.q) : null]
     const [count, page] = await Promise.all([
       db.query<{ n: number }>(q.COUNT_UNITS, filter),

@@ -13,6 +13,7 @@ import { beforeAll, expect, it } from 'vitest'
 import { buildApp } from '../../server/app.ts'
 import { importUnits } from '../../server/units/import-units.ts'
 import { describeBackends } from '../helpers/backends.ts'
+import { databaseChecksum as checksum } from '../helpers/db-checksum.ts'
 import { keyHeaders } from '../helpers/keys.ts'
 import { squareCity } from '../helpers/square-city.ts'
 
@@ -22,19 +23,6 @@ const RUNS = Number(process.env.HOSTILE_RUNS ?? 25)
 const SEED = process.env.HOSTILE_SEED === 'random' ? Date.now() % 2 ** 31 : Number(process.env.HOSTILE_SEED ?? 20261126)
 fc.configureGlobal({ seed: SEED })
 
-/** Every row of every table of the public schema (the migration ledger aside), as one digest. */
-async function checksum(db: { query: <T>(sql: string) => Promise<{ rows: T[] }> }): Promise<string> {
-  const tables = (await db.query<{ t: string }>(`
-    SELECT table_name AS t FROM information_schema.tables
-    WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT IN ('schema_migration', 'spatial_ref_sys')
-    ORDER BY 1`)).rows.map((r) => r.t)
-  const parts: string[] = []
-  for (const t of tables) {
-    const r = (await db.query<{ s: string | null; n: number }>(`SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) AS s, count(*)::int AS n FROM "${t}" x`)).rows[0]!
-    parts.push(`${t}:${r.n}:${r.s}`)
-  }
-  return parts.join(' ')
-}
 
 // ---- generators -------------------------------------------------------------
 

@@ -17,7 +17,7 @@ const G = (n: number) => `441900003001${String(n).padStart(3, '0')}`
 
 describeBackends('Incident rights', ({ db }) => {
   let app: App
-  const keys: Record<string, Record<string, string>> = {}
+  const keys = {} as Record<'sup' | 'sys' | 'ana' | 'adm' | 'ga' | 'water', Record<string, string>>
   const report = (over: Record<string, unknown> = {}) => ({ category: 'ENV-01', lon: 113.715, lat: 22.925, channel: 'citizen', description: '垃圾堆积', ...over })
   const post = (url: string, body: unknown, who: Record<string, string> = {}) =>
     app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', ...who }, payload: JSON.stringify(body) })

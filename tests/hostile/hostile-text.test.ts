@@ -1,0 +1,132 @@
+/**
+ * Numbers and rows as text: query strings and streamed rows are text, and
+ * what JavaScript would read into them (hex, Infinity, an id past 2^53, a
+ * bare JSON number as a row) must come back as a clear 4xx or an error row —
+ * never a 500, a wrong answer, or a server that goes down.
+ */
+import { Readable } from 'node:stream'
+import { beforeAll, expect, it } from 'vitest'
+import { buildApp } from '../../server/app.ts'
+import { importUnits } from '../../server/units/import-units.ts'
+import { databaseChecksum as checksum } from '../helpers/db-checksum.ts'
+import { describeBackends } from '../helpers/backends.ts'
+import { keyHeaders } from '../helpers/keys.ts'
+import { squareCity } from '../helpers/square-city.ts'
+
+type App = Awaited<ReturnType<typeof buildApp>>
+// squareCity({nx: 4, ny: 4}) from 113.70, 22.90: grid 6 is 113.71–113.72 × 22.92–22.93.
+const G6 = '441900003001006'
+
+describeBackends('Numbers and rows as text', ({ db }) => {
+  let app: App
+  let sup: Record<string, string>
+  let adm: Record<string, string>
+  beforeAll(async () => {
+    await importUnits(db(), squareCity({ nx: 4, ny: 4 }), { validFrom: new Date('2020-01-01T00:00:00Z') })
+    sup = await keyHeaders(db(), { name: 'text-sup', role: 'supervisor' })
+    adm = await keyHeaders(db(), { name: 'text-adm', role: 'admin' })
+    app = await buildApp({ db: db() })
+    return () => app.close()
+  })
+
+  const problem = async (url: string, headers: Record<string, string> = {}, name?: string) => {
+    const res = await app.inject({ url, headers })
+    expect(res.statusCode, `${url} → ${res.body.slice(0, 200)}`).toBe(400)
+    expect(res.headers['content-type']).toContain('application/problem+json')
+    if (name) expect(JSON.stringify(res.json()), url).toContain(name)
+    return res.json()
+  }
+
+  it('takes only plain finite decimals where the query string or path holds a number', async () => {
+    expect((await app.inject('/api/v1/lookup?lon=113.715&lat=22.925')).json().grid.code).toBe(G6)
+    for (const lon of ['Infinity', '-Infinity', '1e400', '0x71', '0b1', '1_0']) {
+      await problem(`/api/v1/lookup?lon=${lon}&lat=22.925`, {}, 'lon')
+      await problem(`/api/v1/lookup?lon=${lon}&lat=22.925&nearest=true`, {}, 'lon')
+      await problem(`/api/v1/my-grid?lon=${lon}&lat=22.925`, {}, 'lon')
+    }
+    for (const id of ['9223372036854775808', '9223372036854775807', '1e30']) await problem(`/api/v1/incidents/${id}`, sup)
+    await problem('/api/v1/incidents?offset=99999999999999999999&limit=1', sup, 'offset')
+    for (const bbox of ['1.2.3,2,3,4', '0x1,2,3,4', '1,2,3']) {
+      await problem(`/api/v1/incidents?bbox=${bbox}`, sup, 'bbox')
+      await problem(`/api/v1/units?bbox=${bbox}`, {}, 'bbox')
+    }
+    const made = (await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: sup, payload: { category: 'OTH-01', lon: 113.715, lat: 22.925, channel: 'system' } })).json()
+    const before = await checksum(db())
+    const merge = await app.inject({ method: 'POST', url: `/api/v1/incidents/${made.id}/transitions`, headers: { ...sup, 'content-type': 'application/json' }, payload: '{"action":"merge","duplicateOf":99999999999999999999}' })
+    expect(merge.statusCode).toBe(400)
+    expect(await checksum(db())).toBe(before)
+  })
+
+  it('answers every row of a lookup stream in order, whatever the row holds, and stays up', async () => {
+    const long = JSON.stringify({ lon: 113.715, lat: 22.925, id: 'x'.repeat(70 * 1024) })
+    const lines = ['\uFEFF[113.715,22.925]', '42', '"text"', 'true', 'null', '{"lon":113.715,"lat":22.925,"id":"a"}', long, '[1e400,22.9]', '{"lon":113.735,"lat":22.905}']
+    const res = await app.inject({ method: 'POST', url: '/api/v1/lookup/batch', headers: { 'content-type': 'application/x-ndjson' }, payload: lines.join('\n') })
+    expect(res.statusCode).toBe(200)
+    const rows = res.body.trim().split('\n').map((l) => JSON.parse(l))
+    expect(rows.map((r) => r.row)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9])
+    expect(rows[0]).toMatchObject({ grid: G6 })
+    for (const k of [1, 2, 3, 4, 6, 7]) expect(rows[k].error, `row ${k + 1}`).toMatch(/\S/)
+    expect(rows[6].error).toMatch(/over 64 KiB/)
+    expect(rows[5]).toMatchObject({ id: 'a', grid: G6 })
+    expect(rows[8].grid).toBe('441900003001016')
+    expect((await app.inject('/health/live')).statusCode).toBe(200)
+
+    // CSV: the header is checked before anything is answered; a byte-order mark is not part of it; hex is not a number.
+    const noColumns = await app.inject({ method: 'POST', url: '/api/v1/lookup/batch', headers: { 'content-type': 'text/csv' }, payload: 'foo,bar\n113.7,23\n' })
+    expect(noColumns.statusCode).toBe(400)
+    expect(noColumns.headers['content-type']).toContain('application/problem+json')
+    expect(noColumns.json().detail).toMatch(/needs a lon column .* "foo", "bar"/)
+    const csv = await app.inject({ method: 'POST', url: '/api/v1/lookup/batch', headers: { 'content-type': 'text/csv' }, payload: '\uFEFFlon,lat\n113.715,22.925\n0x71,22.925\n' })
+    const [header, first, second] = csv.body.trim().split('\n')
+    expect(header).toBe('row,lon,lat,grid,community,town,on_boundary,error')
+    expect(first).toMatch(new RegExp(`^1,113.715,22.925,${G6},`))
+    expect(second).toMatch(/^2,0x71,22.925,,,,,"lon\/lat must be numbers/)
+  })
+
+  it('keeps quoted line breaks and whole characters in bulk intake, and refuses an oversize row by its number', async () => {
+    const bulk = (payload: string | Readable, type: string) => app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { ...sup, 'content-type': type }, payload })
+    const csv = 'category,lon,lat,channel,external_id,description\nFAC-02,113.715,22.925,sensor,csv-1,"two\nlines, ""quoted"""\nFAC-02,113.716,22.925,sensor,csv-2,plain\n'
+    const answer = (await bulk(csv, 'text/csv')).body.trim().split('\n')
+    expect(answer).toHaveLength(3)
+    expect(answer[1]).toMatch(/^1,\d+,true,/)
+    expect(answer[2]).toMatch(/^2,\d+,true,/)
+    const stored = await db().query<{ description: string }>(`SELECT description FROM incident WHERE external_id = 'csv-1'`)
+    expect(stored.rows[0]!.description).toBe('two\nlines, "quoted"')
+
+    // A character cut in two by the chunks of the body stays one character.
+    const text = Buffer.from(JSON.stringify({ category: 'ENV-01', lon: 113.715, lat: 22.925, channel: 'sensor', external_id: 'utf8-1', description: '垃圾堆积' }) + '\n')
+    const cut = text.indexOf(Buffer.from('圾')) + 1
+    await bulk(Readable.from([text.subarray(0, cut), text.subarray(cut)]), 'application/x-ndjson')
+    expect((await db().query<{ description: string }>(`SELECT description FROM incident WHERE external_id = 'utf8-1'`)).rows[0]!.description).toBe('垃圾堆积')
+
+    const row = (k: number, description = 'ok') => JSON.stringify({ category: 'ENV-01', lon: 113.715, lat: 22.925, channel: 'sensor', external_id: `big-${k}`, description, attributes: k === 2 ? { blob: 'x'.repeat(300 * 1024) } : {} })
+    const lines = (await bulk([row(1), row(2), row(3)].join('\n'), 'application/x-ndjson')).body.trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines[0]).toMatchObject({ row: 1, created: true })
+    expect(lines[1]).toMatchObject({ row: 2 })
+    expect(lines[1].error).toMatch(/over 256 KiB/)
+    expect(lines[2]).toMatchObject({ row: 3, created: true })
+    expect((await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM incident WHERE external_id LIKE 'big-%'`)).rows[0]!.n).toBe(2)
+  })
+
+  it('checks what a report and a step say: real calendar dates, characters as people count them, known departments', async () => {
+    const report = (over: Record<string, unknown>) => app.inject({ method: 'POST', url: '/api/v1/incidents', headers: sup, payload: { category: 'OTH-01', lon: 113.715, lat: 22.925, channel: 'system', ...over } })
+    const feb30 = await report({ reported_at: '2024-02-30T00:00:00Z' })
+    expect(feb30.statusCode).toBe(400)
+    expect(feb30.json().errors.map((e: { field: string }) => e.field)).toEqual(['reported_at'])
+    expect((await report({ reported_at: '2024-02-29T23:59:00Z' })).statusCode).toBe(201)
+    expect((await report({ description: '🚧'.repeat(4000) })).statusCode).toBe(201)
+    expect((await report({ description: '🚧'.repeat(4001) })).json().errors[0].message).toMatch(/4001 characters/)
+
+    const { id } = (await report({})).json()
+    await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/transitions`, headers: sup, payload: { action: 'accept' } })
+    const before = await checksum(db())
+    const nowhere = await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/transitions`, headers: sup, payload: { action: 'dispatch', department: 'no_such_department' } })
+    expect(nowhere.statusCode).toBe(400)
+    expect(nowhere.json().detail).toMatch(/Unknown department "no_such_department".*water_affairs/)
+    const key = await app.inject({ method: 'POST', url: '/api/v1/keys', headers: adm, payload: { name: 'nobody', role: 'department', department: 'no_such_department' } })
+    expect(key.statusCode).toBe(400)
+    expect(await checksum(db())).toBe(before)
+    const dispatched = await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/transitions`, headers: sup, payload: { action: 'dispatch', department: 'water_affairs' } })
+    expect(dispatched.json().status).toBe('dispatched')
+  })
+})
