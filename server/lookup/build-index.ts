@@ -45,7 +45,7 @@ export class ExactIndex implements PointIndex {
 
   lookup(lon: number, lat: number): number {
     const g = this.edges.gridAt(lon, lat)
-    this.onBoundary = g >= 0 && this.polygons.locate(g, lon, lat) === ON_BOUNDARY
+    this.onBoundary = g >= 0 && (this.polygons.locate(g, lon, lat) === ON_BOUNDARY || this.edges.coveredByAnother(g, lon, lat))
     return g
   }
 

@@ -4,7 +4,11 @@
  * across a city, which is all the index builder's safety margins need.
  */
 import Flatbush from 'flatbush'
+import { distanceM as greatCircleM } from '../planning/cell-graph.ts'
 import { GridPolygons, OUTSIDE } from './grid-polygons.ts'
+
+/** Beyond this the nearest grid's distance is measured on the sphere, not in the city's plane. */
+const FAR_M = 50_000
 
 export class EdgeIndex {
   readonly polygons: GridPolygons
@@ -87,24 +91,49 @@ export class EdgeIndex {
     return best
   }
 
+  /** Whether a grid other than `g` covers (lon, lat) too. */
+  coveredByAnother(g: number, lon: number, lat: number): boolean {
+    for (const h of this.grids.search(lon, lat, lon, lat)) if (h !== g && this.polygons.locate(h, lon, lat) !== OUTSIDE) return true
+    return false
+  }
+
   /** The grid nearest to (lon, lat) and its distance in metres, or null when there are no grids. */
   nearest(lon: number, lat: number): { grid: number; metres: number } | null {
     if (this.polygons.size === 0) return null
-    let best: { grid: number; metres: number } | null = null
+    let best: { grid: number; metres: number; edge: number } | null = null
     // Nearest by bounding box first; the true nearest is among the closest few boxes.
     for (const g of this.grids.neighbors(lon, lat, 12)) {
-      const m = this.distanceToGrid(g, lon, lat)
-      if (!best || m < best.metres || (m === best.metres && g < best.grid)) best = { grid: g, metres: m }
+      const { metres, edge } = this.distanceToGrid(g, lon, lat)
+      if (!best || metres < best.metres || (metres === best.metres && g < best.grid)) best = { grid: g, metres, edge }
     }
-    return best
+    if (!best) return null
+    // The plane about the city measures well nearby; far away it does not (it knows no sphere), so
+    // there the distance is the great circle to the edge's closest point.
+    if (best.metres < FAR_M) return { grid: best.grid, metres: best.metres }
+    const [x, y] = this.closestPoint(best.edge, lon, lat)
+    return { grid: best.grid, metres: greatCircleM(lon, lat, x, y) }
   }
 
-  private distanceToGrid(g: number, lon: number, lat: number): number {
-    let min = Infinity
+  private distanceToGrid(g: number, lon: number, lat: number): { metres: number; edge: number } {
+    let metres = Infinity
+    let edge = -1
     const { bbox } = this.polygons
     for (const e of this.edges.search(bbox[4 * g]!, bbox[4 * g + 1]!, bbox[4 * g + 2]!, bbox[4 * g + 3]!)) {
-      if (this.edgeGrid[e] === g) min = Math.min(min, this.edgeDistance(e, lon, lat))
+      if (this.edgeGrid[e] !== g) continue
+      const d = this.edgeDistance(e, lon, lat)
+      if (d < metres) (metres = d), (edge = e)
     }
-    return min
+    return { metres, edge }
+  }
+
+  /** The point of edge e closest to (lon, lat) in the plane, as lon/lat. */
+  private closestPoint(e: number, lon: number, lat: number): [number, number] {
+    const c = this.polygons.coords
+    const v = this.edgeStart[e]!
+    const ax = (c[2 * v]! - lon) * this.kx, ay = (c[2 * v + 1]! - lat) * this.ky
+    const dx = (c[2 * v + 2]! - c[2 * v]!) * this.kx, dy = (c[2 * v + 3]! - c[2 * v + 1]!) * this.ky
+    const len2 = dx * dx + dy * dy
+    const t = len2 > 0 ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2)) : 0
+    return [c[2 * v]! + t * (c[2 * v + 2]! - c[2 * v]!), c[2 * v + 1]! + t * (c[2 * v + 3]! - c[2 * v + 1]!)]
   }
 }

@@ -7,7 +7,8 @@
  *
  * Semantics equal PostGIS ST_Covers(grid, point) in lon/lat. A point covered by
  * several grids (on a shared edge or vertex) goes to the one with the lowest
- * code, and `onBoundary` says the point lies on that grid's boundary.
+ * code, and `onBoundary` says the point lies on that grid's boundary — or
+ * inside it and inside another grid as well, where two grids overlap.
  */
 import type { EdgeIndex } from './edge-index.ts'
 import { CANDIDATES, GridLevels, OUT, REFINE } from './grid-levels.ts'
@@ -99,15 +100,20 @@ export class GridIndex {
           boundary[p] = this.onBoundary ? 1 : 0
         } else if (f > CANDIDATES) grid[p] = f
         else {
+          // Candidates come in code order: the first grid covering the point answers. A point inside
+          // it is still on a boundary when a later candidate covers it too (grids overlapping by a sliver).
           const list = CANDIDATES - f
           let answer = OUT
           for (let q = candStart[list]!, end = candStart[list + 1]!; q < end; q++) {
             const g = candList[q]!
             const where = polygons.locate(g, lon, lat)
             if (where === OUTSIDE) continue
-            boundary[p] = where === ON_BOUNDARY ? 1 : 0
+            if (answer !== OUT || where === ON_BOUNDARY) {
+              boundary[p] = 1
+              if (answer === OUT) answer = g
+              break
+            }
             answer = g
-            break
           }
           grid[p] = answer
         }
@@ -118,7 +124,7 @@ export class GridIndex {
   /** The slow exact answer without cells; never needed inside the region, kept as the safe fallback. */
   private exact(lon: number, lat: number): number {
     const g = this.edges.gridAt(lon, lat)
-    this.onBoundary = g >= 0 && this.polygons.locate(g, lon, lat) === ON_BOUNDARY
+    this.onBoundary = g >= 0 && (this.polygons.locate(g, lon, lat) === ON_BOUNDARY || this.edges.coveredByAnother(g, lon, lat))
     return g
   }
 

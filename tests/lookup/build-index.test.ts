@@ -81,4 +81,46 @@ describe('buildPointIndex', () => {
       expect(boundary.filter((b) => b === 1).length).toBeGreaterThan(n / 4)
     }
   })
+
+  it('says onBoundary inside a sliver where two grids overlap, on both indexes, and answers the lowest code there', () => {
+    // Two 0.02° squares whose shared edge is drawn twice: the left one reaches 1e-7° (about 1 cm) past it.
+    for (const [lon0, size] of [[113.7, 0.02], [100, 3]] as const) {
+      const codes = ['441900003001001', '441900003002001']
+      const e = lon0 + size
+      const multipolygons = [
+        [[[[lon0, 22.9], [e + 1e-7, 22.9], [e + 1e-7, 22.9 + size], [lon0, 22.9 + size], [lon0, 22.9]]]],
+        [[[[e, 22.9], [e + size, 22.9], [e + size, 22.9 + size], [e, 22.9 + size], [e, 22.9]]]],
+      ]
+      const polygons = new GridPolygons({ codes, multipolygons })
+      const index = buildPointIndex(polygons)
+      const inSliver = [e + 5e-8, 22.9 + size / 3] as const
+      expect(index.lookup(...inSliver), index.kind).toBe(0)
+      expect(index.onBoundary, `${index.kind}: inside both grids`).toBe(true)
+      const batch = { grid: new Int32Array(2), boundary: new Uint8Array(2) }
+      index.lookupMany(Float64Array.of(...inSliver, e - size / 2, 22.9 + size / 3), batch.grid, batch.boundary)
+      expect([...batch.grid, ...batch.boundary]).toEqual([0, 0, 1, 0])
+      expect(index.lookup(e + 2e-7, 22.9 + size / 3)).toBe(1)
+      expect(index.onBoundary).toBe(false)
+    }
+  })
+
+  it('measures the nearest grid of a far point on the sphere, never more than half the Earth away', () => {
+    const polygons = squares(113.7, 22.9, 3, 3, 0.02)
+    const index = buildPointIndex(polygons)
+    const haversine = (lon1: number, lat1: number, lon2: number, lat2: number) => {
+      const r = Math.PI / 180
+      const a = Math.sin(((lat2 - lat1) * r) / 2) ** 2 + Math.cos(lat1 * r) * Math.cos(lat2 * r) * Math.sin(((lon2 - lon1) * r) / 2) ** 2
+      return 2 * 6371008.8 * Math.asin(Math.sqrt(a))
+    }
+    // The city's south-west corner is its closest point to each of these.
+    for (const [lon, lat] of [[-170, -80], [0, 0], [113.0, 22.0]] as const) {
+      const n = index.edges.nearest(lon, lat)!
+      const truth = haversine(lon, lat, 113.7, 22.9)
+      expect(n.metres, `${lon},${lat}`).toBeLessThan(20_037_600)
+      expect(Math.abs(n.metres - truth) / truth, `${lon},${lat}: ${n.metres} vs ${truth}`).toBeLessThan(0.01)
+    }
+    // Nearby, the plane: 0.01° east of the city at 22.93° N.
+    const near = index.edges.nearest(113.77, 22.93)!
+    expect(Math.abs(near.metres - 0.01 * 111_320 * Math.cos((22.93 * Math.PI) / 180))).toBeLessThan(5)
+  })
 })
