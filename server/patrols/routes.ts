@@ -35,6 +35,11 @@ export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db;
     async (request, reply) => {
       const admin = (await db.query<{ id: number }>(ADMINISTRATOR, [request.query.employeeNo])).rows[0]
       if (!admin) throw notFound('administrator', request.query.employeeNo)
+      // A grid administrator records their own patrols only.
+      const principal = request.principal
+      if (principal.role === 'grid_admin' && principal.administratorId !== admin.id) {
+        throw new AppError('forbidden', `The key ${JSON.stringify(principal.name)} records patrols of its own administrator only, not of ${request.query.employeeNo}`)
+      }
       const track = typeof request.body === 'string' ? readGpxTrack(request.body) : readGeoJsonTrack(request.body)
       if (!track.ok) throw new AppError('invalid-geojson', `Patrol track rejected: ${track.problems.join('; ')}`, { errors: track.problems })
       const { cells, lengthM } = trackCells(track.points)

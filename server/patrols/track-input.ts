@@ -4,6 +4,8 @@
  * epoch seconds), or GPX 1.1 (`<trkpt lat lon><time>`). Returns the positions
  * with their times, or the problems found.
  */
+import { distanceM } from '../planning/cell-graph.ts'
+
 export interface TrackPoint {
   lon: number
   lat: number
@@ -13,6 +15,10 @@ export interface TrackPoint {
 export type TrackResult = { ok: true; points: TrackPoint[] } | { ok: false; problems: string[] }
 
 const MAX_POINTS = 100_000
+/** Faster than this between two positions is not a patrol (on foot, by bike or by car) but a broken or made-up track. */
+const MAX_SPEED_KMH = 150
+/** One track covers one shift; longer ones are sent in parts. */
+const MAX_SPAN_H = 24
 
 export function readGeoJsonTrack(body: unknown): TrackResult {
   const feature = body as { type?: string; geometry?: unknown; properties?: Record<string, unknown> }
@@ -65,5 +71,17 @@ function check(points: TrackPoint[], problems: string[]): TrackResult {
     if (points[i]!.t < points[i - 1]!.t) return { ok: false, problems: [`times go backwards at position ${i}`] }
   }
   if (points[points.length - 1]!.t > Date.now() + 5 * 60_000) return { ok: false, problems: ['the track ends in the future'] }
+  const hours = (points[points.length - 1]!.t - points[0]!.t) / 3_600_000
+  if (hours > MAX_SPAN_H) return { ok: false, problems: [`the track spans ${hours.toFixed(1)} h; one track covers at most ${MAX_SPAN_H} h (send longer patrols in parts)`] }
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]!
+    const b = points[i]!
+    const km = distanceM(a.lon, a.lat, b.lon, b.lat) / 1000
+    // Times have a resolution of a second: a step within the same second counts as one.
+    const kmh = km / (Math.max(b.t - a.t, 1000) / 3_600_000)
+    if (kmh > MAX_SPEED_KMH) {
+      return { ok: false, problems: [`position ${i} is ${km.toFixed(2)} km from the previous one after ${((b.t - a.t) / 1000).toFixed(0)} s (${Math.round(kmh)} km/h); a patrol moves at most ${MAX_SPEED_KMH} km/h`] }
+    }
+  }
   return { ok: true, points }
 }

@@ -67,4 +67,27 @@ describeBackends('Patrols', ({ db }) => {
     expect((await upload(line([[113.7, 22.91], [113.701, 22.91]], [iso(5000), iso(1000)]), 'application/json', 'NOBODY')).statusCode).toBe(404)
     expect((await app.inject({ url: '/api/v1/patrols/coverage', headers: key })).statusCode).toBe(400)
   })
+
+  it("refuses tracks no patrol could make, and a grid administrator's upload for someone else", async () => {
+    const line = (coords: unknown, times: unknown) => JSON.stringify({ type: 'Feature', properties: { times }, geometry: { type: 'LineString', coordinates: coords } })
+    // From the city to −170° in 100 s, and 1 km in one second.
+    const flight = await upload(line([[113.7, 22.91], [-170, 22.91]], [iso(200_000), iso(100_000)]))
+    expect(flight.statusCode).toBe(422)
+    expect(flight.json().detail).toMatch(/km\/h\); a patrol moves at most 150 km\/h/)
+    expect((await upload(line([[113.7, 22.91], [113.71, 22.91]], [iso(100_000), iso(99_000)]))).statusCode).toBe(422)
+    const long = await upload(line([[113.7, 22.91], [113.701, 22.91]], [iso(3 * DAY), iso(1000)]))
+    expect(long.statusCode).toBe(422)
+    expect(long.json().detail).toMatch(/at most 24 h/)
+    // A brisk walk is fine: 1 km in 10 minutes.
+    expect((await upload(line([[113.7005, 22.9055], [113.7102, 22.9055]], [iso(700_000), iso(100_000)]))).statusCode).toBe(201)
+
+    await db().exec(`INSERT INTO administrator (employee_no, name) VALUES ('P2', '巡查员乙')`)
+    const own = await keyHeaders(db(), { name: 'patrol-p2', role: 'grid_admin', administratorEmployeeNo: 'P2' })
+    const walk = line([[113.7005, 22.915], [113.701, 22.915]], [iso(600_000), iso(500_000)])
+    const send = (employeeNo: string) => app.inject({ method: 'POST', url: `/api/v1/patrols?employeeNo=${employeeNo}`, headers: { 'content-type': 'application/json', ...own }, payload: walk })
+    const other = await send('P1')
+    expect(other.statusCode).toBe(403)
+    expect(other.json().detail).toMatch(/own administrator only/)
+    expect((await send('P2')).statusCode).toBe(201)
+  })
 })
