@@ -14,7 +14,7 @@ import type { Db } from './db/client.ts'
 import healthRoutes from './health/routes.ts'
 import consoleRoute, { type ConsoleRouteOptions } from './health/console-route.ts'
 import jsonBody from './plugins/json-body.ts'
-import problems from './plugins/problems.ts'
+import problems, { frameworkErrors } from './plugins/problems.ts'
 import { installValidators } from './plugins/validators.ts'
 import openapi from './docs/openapi-plugin.ts'
 import backPressure, { type BackPressureOptions } from './plugins/back-pressure.ts'
@@ -72,6 +72,15 @@ export async function buildApp(options: AppOptions) {
     // While closing, requests still arriving on open connections are served (with
     // Connection: close) rather than refused with Fastify's own non-problem 503.
     return503OnClosing: false,
+    frameworkErrors,
+    // A request Node's HTTP parser cannot read (raw bytes outside ASCII in the URL, say) gets a problem too.
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) return socket.destroy(err)
+      const code = (err as NodeJS.ErrnoException).code ?? ''
+      const [status, title] = code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request header fields too large'] : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request timeout'] : [400, 'Bad request']
+      const body = JSON.stringify({ type: '/problems/bad-request', title, status, detail: `The request could not be read (${code || err.message})` })
+      socket.end(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+    },
   })
   installValidators(app)
   // onRequest hooks run in this order: shed load first, then CORS preflights (which carry

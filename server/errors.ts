@@ -48,13 +48,14 @@ export class AppError extends Error {
   }
 
   toProblem(instance?: string): ProblemDocument {
+    // Extension members come first: none may stand in for a member RFC 9457 defines (a plan's "status" did).
     return {
+      ...this.extensions,
       type: `/problems/${this.code}`,
       title: PROBLEMS[this.code].title,
       status: this.status,
       detail: this.message,
       ...(instance ? { instance } : {}),
-      ...this.extensions,
     }
   }
 }

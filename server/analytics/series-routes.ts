@@ -26,6 +26,10 @@ export default async function analyticsSeriesRoutes(app: FastifyInstance, opts: 
     { config: { roles: ['admin', 'supervisor', 'planner', 'analyst'] }, schema: { querystring: SeriesQuery } },
     async (request, reply) => {
       const f = readFilters(request.query, 90)
+      // The series is read from the citywide cube by day; it has no place or boundaries to narrow it by.
+      for (const name of ['parent', 'per1000', 'at'] as const) {
+        if (request.query[name] !== undefined) throw new AppError('invalid-parameter', `The series covers the whole city: ${name} does not apply to it (use analytics/h3 or workload for a part of the city)`, { parameter: name })
+      }
       const step = request.query.step ?? 'day'
       const by = request.query.by ?? 'category'
       const labels = stepLabels(f.from, f.to, step)

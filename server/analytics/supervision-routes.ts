@@ -55,7 +55,7 @@ const SupervisionQuery = Type.Object({
   sort: Type.Unsafe<string>({ type: 'string', enum: Object.keys(SORTS), default: 'onTimeRate' }),
   order: Type.Unsafe<'asc' | 'desc'>({ type: 'string', enum: ['asc', 'desc'], default: 'desc' }),
   limit: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
-})
+}, { additionalProperties: false })
 
 const COLUMNS: Column<Score>[] = [
   ...(['rank', 'key', 'name', 'incidents', 'closed', 'due', 'onTime', 'onTimeRate', 'overdue', 'handled', 'reopened', 'reopenRate', 'satisfaction', 'ratings'] as const).map((name) => ({ name, value: (s: Score) => s[name] })),

@@ -32,7 +32,8 @@ const Attribution = Type.Unsafe<'routed' | 'location'>({
   default: 'routed',
   description: 'routed: each incident counts for the grid it was routed to; location: for the grid of the answered generation that contains it (after a boundary change)',
 })
-const WorkloadQuery = Type.Object({ ...COMMON_QUERY, attribution: Attribution, level: Type.Unsafe<'grid'>({ type: 'string', enum: ['grid'], default: 'grid' }) })
+// Unknown parameters are refused (400 naming them): a filter these tables do not apply (categories, say) must not be ignored silently.
+const WorkloadQuery = Type.Object({ ...COMMON_QUERY, attribution: Attribution, level: Type.Unsafe<'grid'>({ type: 'string', enum: ['grid'], default: 'grid' }) }, { additionalProperties: false })
 
 const MEASURES = ['load', 'load_per_admin', 'population', 'households', 'area'] as const
 type Measure = (typeof MEASURES)[number]
@@ -41,7 +42,7 @@ const BalanceQuery = Type.Object({
   attribution: Attribution,
   measure: Type.Unsafe<Measure>({ type: 'string', enum: [...MEASURES], default: 'load' }),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
-})
+}, { additionalProperties: false })
 
 export interface GridWorkload {
   code: string

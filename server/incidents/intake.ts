@@ -174,7 +174,8 @@ type Columns = Awaited<ReturnType<typeof routeAll>>
 async function routeAll(db: Db, lookup: LookupService, inputs: IncidentInput[]) {
   const now = new Date()
   const gens = (await db.query<{ id: number; valid_from: Date; valid_to: Date | null }>(GENERATIONS)).rows
-  const generationAt = (t: Date) => gens.find((g) => g.valid_from <= t && (!g.valid_to || g.valid_to > t))?.id ?? gens.at(-1)?.id ?? null
+  // A report from before the first generation has no grid that was valid then: it is kept, unrouted.
+  const generationAt = (t: Date) => gens.find((g) => g.valid_from <= t && (!g.valid_to || g.valid_to > t))?.id ?? null
   const indexes = new Map<number, IndexedGeneration>()
   const tokens = randomBytes(12 * inputs.length)
 

@@ -148,6 +148,15 @@ export const LOCK_INCIDENT = `
 SELECT i.id, i.status, i.category_code, c.sla_hours, c.department AS default_department
 FROM incident i JOIN incident_category c ON c.code = i.category_code WHERE i.id = $1 FOR UPDATE OF i`
 
+/** The incidents $1 duplicates, following duplicate_of (at most 100 steps: a stored cycle cannot loop forever). */
+export const DUPLICATE_CHAIN = `
+WITH RECURSIVE up(id, step) AS (
+  SELECT duplicate_of, 1 FROM incident WHERE id = $1 AND duplicate_of IS NOT NULL
+  UNION ALL
+  SELECT i.duplicate_of, up.step + 1 FROM up JOIN incident i ON i.id = up.id WHERE i.duplicate_of IS NOT NULL AND up.step < 100
+)
+SELECT id FROM up ORDER BY step`
+
 /** $2 new status, $3 department (dispatch), $4 duplicate_of (merge), $5 at. */
 export const APPLY_TRANSITION = `
 UPDATE incident SET

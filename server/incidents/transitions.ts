@@ -37,6 +37,9 @@ export async function transition(db: Db, id: number, input: TransitionInput): Pr
       if (!target) throw notFound('incident', String(input.duplicateOf))
       // Into a live incident only: merging into one already rejected or merged would lose the report (or make a cycle).
       if (target.status === 'rejected') throw new AppError('conflict', `Incident ${input.duplicateOf} is itself rejected or merged; merge into the incident it duplicates, or reopen it first`)
+      // Nor into one that (through a reopened merge, say) already duplicates this one: the two would point at each other.
+      const chain = (await tx.query<{ id: number }>(q.DUPLICATE_CHAIN, [input.duplicateOf])).rows.map((r) => Number(r.id))
+      if (chain.includes(id)) throw new AppError('conflict', `Incident ${input.duplicateOf} is already marked as a duplicate of ${id} (${[input.duplicateOf, ...chain].join(' → ')}); merging ${id} into it would make a cycle`)
     }
     const at = new Date()
     const department = input.action === 'dispatch' ? input.department ?? row.default_department : null

@@ -100,30 +100,43 @@ export class EdgeIndex {
   /** The grid nearest to (lon, lat) and its distance in metres, or null when there are no grids. */
   nearest(lon: number, lat: number): { grid: number; metres: number } | null {
     if (this.polygons.size === 0) return null
-    let best: { grid: number; metres: number; edge: number } | null = null
+    let best: { grid: number; metres: number } | null = null
     // Nearest by bounding box first; the true nearest is among the closest few boxes.
     for (const g of this.grids.neighbors(lon, lat, 12)) {
-      const { metres, edge } = this.distanceToGrid(g, lon, lat)
-      if (!best || metres < best.metres || (metres === best.metres && g < best.grid)) best = { grid: g, metres, edge }
+      const metres = this.distanceToGrid(g, lon, lat)
+      if (!best || metres < best.metres || (metres === best.metres && g < best.grid)) best = { grid: g, metres }
     }
     if (!best) return null
-    // The plane about the city measures well nearby; far away it does not (it knows no sphere), so
-    // there the distance is the great circle to the edge's closest point.
+    // The plane about the city measures well nearby; far away it does not (it knows no sphere, nor that
+    // 180° W is 180° E), so there the nearest grid is found on the great circle instead.
     if (best.metres < FAR_M) return { grid: best.grid, metres: best.metres }
-    const [x, y] = this.closestPoint(best.edge, lon, lat)
-    return { grid: best.grid, metres: greatCircleM(lon, lat, x, y) }
+    return this.nearestOnSphere(lon, lat)
   }
 
-  private distanceToGrid(g: number, lon: number, lat: number): { metres: number; edge: number } {
+  /**
+   * The grid with the edge nearest on the great circle, and that distance: every edge's closest point
+   * (found in the plane, which for a point this far off moves it by well under an edge's length) measured
+   * on the sphere. Ties go to the lowest grid. A scan of every edge: far points are rare.
+   */
+  private nearestOnSphere(lon: number, lat: number): { grid: number; metres: number } {
+    let grid = -1
     let metres = Infinity
-    let edge = -1
+    for (let e = 0; e < this.edgeGrid.length; e++) {
+      const [x, y] = this.closestPoint(e, lon, lat)
+      const d = greatCircleM(lon, lat, x, y)
+      const g = this.edgeGrid[e]!
+      if (d < metres || (d === metres && g < grid)) (metres = d), (grid = g)
+    }
+    return { grid, metres }
+  }
+
+  private distanceToGrid(g: number, lon: number, lat: number): number {
+    let min = Infinity
     const { bbox } = this.polygons
     for (const e of this.edges.search(bbox[4 * g]!, bbox[4 * g + 1]!, bbox[4 * g + 2]!, bbox[4 * g + 3]!)) {
-      if (this.edgeGrid[e] !== g) continue
-      const d = this.edgeDistance(e, lon, lat)
-      if (d < metres) (metres = d), (edge = e)
+      if (this.edgeGrid[e] === g) min = Math.min(min, this.edgeDistance(e, lon, lat))
     }
-    return { metres, edge }
+    return min
   }
 
   /** The point of edge e closest to (lon, lat) in the plane, as lon/lat. */

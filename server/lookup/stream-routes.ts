@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { Transform, type TransformCallback } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import type { Readable } from 'node:stream'
 import { batchSnippets, BATCH_FIELDS, type BatchField } from './answers.ts'
 import type { IndexedGeneration } from './indexed-generation.ts'
@@ -13,6 +12,7 @@ import type { LookupService } from './lookup-service.ts'
 import { AppError } from '../errors.ts'
 import { csvCell, OVERSIZE, RecordSplitter, splitCsv, type StreamRecord } from '../plugins/csv-line.ts'
 import { decimalOrNaN } from '../plugins/validators.ts'
+import { MAX_JSON_DEPTH, nestedTooDeep } from '../plugins/json-body.ts'
 
 export const STREAM_TYPES = ['application/x-ndjson', 'application/jsonl', 'text/csv'] as const
 
@@ -39,7 +39,15 @@ export function registerLookupStreams(app: FastifyInstance, lookup: LookupServic
     const fields = (query.fields?.split(',') ?? BATCH_FIELDS) as BatchField[]
     const rows = new RowTransform(ix, fields, csv, (lon, lat) => toWgs84(lon, lat, query.crs))
     reply.type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8').header('x-generation', String(ix.generation.id))
-    pipeline(request.body as Readable, rows).catch((err) => rows.destroy(err))
+    // Not pipeline(): on an error it destroys the request too, and with it the socket the answer (a 400 problem,
+    // say, for a CSV header without lon/lat) still has to go out on. The rest of the body is drained instead.
+    const body = request.body as Readable
+    body.on('error', (err) => rows.destroy(err))
+    rows.on('error', () => {
+      body.unpipe(rows)
+      body.resume()
+    })
+    body.pipe(rows)
     return reply.send(rows)
   }
 }
@@ -138,6 +146,7 @@ class RowTransform extends Transform {
   }
 
   private ndjsonRow(n: number, line: string, out: string[]) {
+    if (nestedTooDeep(line) >= 0) return void out.push(this.errorRow(n, `the row nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`))
     let value: unknown
     try {
       value = JSON.parse(line)

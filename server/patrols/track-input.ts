@@ -1,7 +1,7 @@
 /**
  * A patrol track as sent: a GeoJSON LineString (Feature or bare geometry) with
- * one timestamp per position (`properties.times`, or a third coordinate in
- * epoch seconds), or GPX 1.1 (`<trkpt lat lon><time>`). Returns the positions
+ * one timestamp per position (`properties.times`: ISO 8601 or epoch seconds; or
+ * a third coordinate in epoch seconds), or GPX 1.1 (`<trkpt lat lon><time>`). Returns the positions
  * with their times, or the problems found.
  */
 import { distanceM } from '../planning/cell-graph.ts'
@@ -35,7 +35,9 @@ export function readGeoJsonTrack(body: unknown): TrackResult {
   const problems: string[] = []
   coords.forEach((c, i) => {
     const [lon, lat, third] = Array.isArray(c) ? (c as unknown[]) : []
-    const t = times ? Date.parse(String((times as unknown[])[i])) : typeof third === 'number' ? third * 1000 : NaN
+    const given = times ? (times as unknown[])[i] : third
+    // A time is an ISO 8601 string, or epoch seconds (a number), in properties.times or as the third coordinate.
+    const t = typeof given === 'number' ? given * 1000 : times && typeof given === 'string' ? Date.parse(given) : NaN
     if (typeof lon !== 'number' || typeof lat !== 'number' || !(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) {
       problems.push(`coordinates[${i}] is not a [lon, lat] pair in WGS84 range`)
     } else if (!Number.isFinite(t)) problems.push(`position ${i} has no time (properties.times or a third coordinate in epoch seconds)`)
@@ -76,6 +78,8 @@ function check(points: TrackPoint[], problems: string[]): TrackResult {
   for (let i = 1; i < points.length; i++) {
     const a = points[i - 1]!
     const b = points[i]!
+    // The track is drawn in lon/lat: a step over the antimeridian would be drawn the long way round the Earth.
+    if (Math.abs(b.lon - a.lon) > 180) return { ok: false, problems: [`position ${i} crosses the antimeridian (180° E/W) from the previous one; such tracks are not taken`] }
     const km = distanceM(a.lon, a.lat, b.lon, b.lat) / 1000
     // Times have a resolution of a second: a step within the same second counts as one.
     const kmh = km / (Math.max(b.t - a.t, 1000) / 3_600_000)

@@ -166,7 +166,7 @@ export async function editPlan(store: PlanStore, id: number, version: number | u
 
 async function staleVersion(db: Queryable, id: number, version: number): Promise<AppError> {
   const now = (await db.query<{ version: number; status: string }>(q.PLAN_VERSION, [id])).rows[0]
-  if (now && now.status !== 'draft') return new AppError('conflict', `Plan ${id} is ${now.status}; only drafts can change`, { reason: 'not-draft', status: now.status })
+  if (now && now.status !== 'draft') return new AppError('conflict', `Plan ${id} is ${now.status}; only drafts can change`, { reason: 'not-draft', planStatus: now.status })
   return new AppError('conflict', `Plan ${id} is at version ${now?.version}, not ${version}: somebody changed it meanwhile; reload and apply your edit again`, {
     reason: 'version',
     currentVersion: now?.version,

@@ -157,7 +157,7 @@ export class PlanStore {
 /** 409 unless the plan is a draft at the version the caller edited. */
 export function expectVersion(state: PlanState, version: number | undefined) {
   if (state.row.status !== 'draft') {
-    throw new AppError('conflict', `Plan ${state.row.id} is ${state.row.status}; only drafts can change`, { reason: 'not-draft', status: state.row.status })
+    throw new AppError('conflict', `Plan ${state.row.id} is ${state.row.status}; only drafts can change`, { reason: 'not-draft', planStatus: state.row.status })
   }
   if (version !== undefined && version !== state.row.version) {
     throw new AppError(

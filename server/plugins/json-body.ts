@@ -10,6 +10,8 @@ import { jsonErrorPosition } from './json-error-position.ts'
  */
 export function parseJsonBody(body: string): unknown {
   if (body === '') throw new AppError('malformed-json', 'The body is empty; a JSON document was expected')
+  const deep = nestedTooDeep(body)
+  if (deep >= 0) throw new AppError('malformed-json', `The body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels (at position ${deep}); nothing Zhiwang takes needs that`, { position: { offset: deep } })
   let value: unknown
   try {
     value = sjson.parse(body, { protoAction: 'error', constructorAction: 'error' })
@@ -26,6 +28,33 @@ export function parseJsonBody(body: string): unknown {
     }
   }
   return value
+}
+
+/**
+ * Arrays and objects nested deeper than this are refused before parsing: no
+ * report, point list, boundary or plan needs more than a dozen levels, and
+ * every walk of a document (checks, answers, JSON.stringify) would otherwise
+ * risk the stack on a hostile one.
+ */
+export const MAX_JSON_DEPTH = 64
+
+/** The offset where JSON text opens its (MAX_JSON_DEPTH + 1)th nested level, or −1; strings are skipped. */
+export function nestedTooDeep(text: string, max = MAX_JSON_DEPTH): number {
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0x22) {
+      // Skip the string: to the next quote not escaped.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i)
+        if (d === 0x5c) i++
+        else if (d === 0x22) break
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return -1
 }
 
 const SUSPECT = /\\u0000|\u0000|\\u[dD][89a-fA-F]/

@@ -10,7 +10,7 @@ function toAppError(err: FastifyError): AppError {
   if (err.validation) {
     const errors = err.validation.map((v) => ({
       where: `${err.validationContext ?? 'request'}${v.instancePath || ''}`,
-      message: v.message ?? 'is invalid',
+      message: v.keyword === 'additionalProperties' ? `has a parameter this route does not take: ${JSON.stringify(v.params?.additionalProperty)}` : v.message ?? 'is invalid',
       ...(v.params && Object.keys(v.params).length ? { params: v.params } : {}),
     }))
     const first = errors[0]!
@@ -26,6 +26,11 @@ function toAppError(err: FastifyError): AppError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('bad-request', err.message)
   }
+  // PostgreSQL's data exceptions (SQLSTATE class 22: a date out of its range, a number too large for its
+  // column…) come from values a request sent that the checks before it let through: the request is wrong.
+  if (typeof err.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code)) {
+    return new AppError('invalid-parameter', `A value is outside what the database can hold: ${err.message}`)
+  }
   if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON') {
     return new AppError('malformed-json', `The body is not valid JSON: ${err.message}`)
   }
@@ -36,6 +41,10 @@ function toAppError(err: FastifyError): AppError {
   }
   return new AppError('internal', 'The server failed to answer this request; the failure was logged')
 }
+
+/** Problem documents for what Fastify answers before any route or hook runs (a URL it cannot decode). */
+export const frameworkErrors = (err: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+  sendProblem(reply, request, new AppError('bad-request', `${err.message}: the URL must be valid percent-encoded UTF-8`))
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: AppError) {
   return reply.code(error.status).type(PROBLEM_TYPE).send(error.toProblem(request.url))

@@ -83,6 +83,39 @@ describeBackends('Numbers and rows as text', ({ db }) => {
     expect(second).toMatch(/^2,0x71,22.925,,,,,"lon\/lat must be numbers/)
   })
 
+  it('answers a refused stream over a real socket, and refuses JSON nested past 64 levels as a problem', async () => {
+    // Over HTTP, not inject: refusing the CSV header must not take the connection (and the answer) down with the body.
+    const url = await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      for (const body of ['lon\n113.7\n', 'foo,bar\n113.7,23\n'.repeat(2000)]) {
+        const res = await fetch(`${url}/api/v1/lookup/batch`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body })
+        expect(res.status).toBe(400)
+        expect(res.headers.get('content-type')).toContain('application/problem+json')
+        expect(((await res.json()) as { detail: string }).detail).toMatch(/needs a lon column/)
+      }
+      const deepRow = await fetch(`${url}/api/v1/lookup/batch`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: `${'['.repeat(30000)}${']'.repeat(30000)}\n[113.715,22.925]\n` })
+      const rows = (await deepRow.text()).trim().split('\n').map((l) => JSON.parse(l))
+      expect(rows[0].error).toMatch(/deeper than 64 levels/)
+      expect(rows[1]).toMatchObject({ row: 2, grid: G6 })
+      const deep = `{"points":${'['.repeat(100000)}${']'.repeat(100000)}}`
+      for (const [path, headers] of [['/api/v1/lookup/batch', {}], ['/api/v1/incidents', sup]] as const) {
+        const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: path.includes('incidents') ? `{"category":"OTH-01","lon":113.7,"lat":22.9,"channel":"system","attributes":${deep}}` : deep })
+        expect(res.status, path).toBe(400)
+        expect(((await res.json()) as { detail: string }).detail).toMatch(/deeper than 64 levels/)
+      }
+      // A URL Fastify cannot decode is a problem document too.
+      const bad = await fetch(`${url}/api/v1/units/%E0%A4%A`)
+      expect(bad.status).toBe(400)
+      expect(bad.headers.get('content-type')).toContain('application/problem+json')
+      // A year PostgreSQL cannot hold is the request's fault: 400, not 500.
+      const year0 = await fetch(`${url}/api/v1/lookup?lon=113.715&lat=22.925&at=0000-01-01T00:00:00Z`)
+      expect(year0.status).toBe(400)
+      expect((await fetch(`${url}/health/live`)).status).toBe(200)
+    } finally {
+      await app.server.close()
+    }
+  })
+
   it('keeps quoted line breaks and whole characters in bulk intake, and refuses an oversize row by its number', async () => {
     const bulk = (payload: string | Readable, type: string) => app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { ...sup, 'content-type': type }, payload })
     const csv = 'category,lon,lat,channel,external_id,description\nFAC-02,113.715,22.925,sensor,csv-1,"two\nlines, ""quoted"""\nFAC-02,113.716,22.925,sensor,csv-2,plain\n'

@@ -135,11 +135,28 @@ describeBackends('Incident rights', ({ db }) => {
     const b = (await post('/api/v1/incidents', report({ category: 'ENV-02', lon: 113.7152, lat: 22.9252 }))).json()
     const elsewhere = (await post('/api/v1/incidents', report({ category: 'ENV-02', lon: 113.735, lat: 22.905 }))).json()
     // The grid administrator may not merge into an incident of another grid.
-    expect((await step(a.id, 'merge', keys.ga, { duplicateOf: elsewhere.id })).statusCode).toBe(403)
-    expect((await step(a.id, 'merge', keys.ga, { duplicateOf: b.id })).statusCode).toBe(200)
-    // b cannot now be merged into a, which is merged already: both would be gone.
-    const cycle = await step(b.id, 'merge', keys.sup, { duplicateOf: a.id })
-    expect(cycle.statusCode).toBe(409)
-    expect((await get(`/api/v1/incidents/${b.id}`, keys.sup)).json().status).toBe('reported')
+    expect((await step(b.id, 'merge', keys.ga, { duplicateOf: elsewhere.id })).statusCode).toBe(403)
+    // b, reported next to a, is linked to it as a probable duplicate: merging a into b would point both at each other.
+    expect((await get(`/api/v1/incidents/${b.id}`, keys.sup)).json().duplicateOf).toBe(a.id)
+    const backwards = await step(a.id, 'merge', keys.sup, { duplicateOf: b.id })
+    expect(backwards.statusCode).toBe(409)
+    expect(backwards.json().detail).toMatch(/cycle/)
+    expect((await step(b.id, 'merge', keys.ga, { duplicateOf: a.id })).statusCode).toBe(200)
+    // a cannot now be merged into b, which is merged already: both would be gone.
+    expect((await step(a.id, 'merge', keys.sup, { duplicateOf: b.id })).statusCode).toBe(409)
+    expect((await get(`/api/v1/incidents/${a.id}`, keys.sup)).json().status).toBe('reported')
+    // Nor after b is reopened: it still duplicates a, and a into b would close the loop.
+    const reopened = await step(b.id, 'reopen', keys.sup, { note: '不是同一件事' })
+    expect(reopened.statusCode, reopened.body).toBe(200)
+    const loop = await step(a.id, 'merge', keys.sup, { duplicateOf: b.id })
+    expect(loop.statusCode).toBe(409)
+    expect(loop.json().detail).toMatch(/cycle/)
+  })
+
+  it('keeps a report from before the first boundary generation, unrouted', async () => {
+    const old = (await post('/api/v1/incidents', report({ reported_at: '1900-01-01T00:00:00Z' }), keys.sys)).json()
+    expect(old).toMatchObject({ grid: null, unrouted: true })
+    const stored = (await db().query<{ generation_id: number | null }>('SELECT generation_id FROM incident WHERE id = $1', [old.id])).rows[0]!
+    expect(stored.generation_id).toBeNull()
   })
 })

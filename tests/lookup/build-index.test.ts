@@ -119,6 +119,19 @@ describe('buildPointIndex', () => {
       expect(n.metres, `${lon},${lat}`).toBeLessThan(20_037_600)
       expect(Math.abs(n.metres - truth) / truth, `${lon},${lat}: ${n.metres} vs ${truth}`).toBeLessThan(0.01)
     }
+    // One point, one answer: 180° W is 180° E. And the grid is the one nearest on the sphere (its corner vertex).
+    const [west, east] = [index.edges.nearest(-180, 0)!, index.edges.nearest(180, 0)!]
+    expect(west).toEqual(east)
+    let nearestVertex = { grid: -1, metres: Infinity }
+    for (let g = 0; g < polygons.size; g++) {
+      for (let v = polygons.ringStart[polygons.gridRing[g]!]!; v < polygons.ringStart[polygons.gridRing[g + 1]!]!; v++) {
+        const d = haversine(-179, 10, polygons.coords[2 * v]!, polygons.coords[2 * v + 1]!)
+        if (d < nearestVertex.metres) nearestVertex = { grid: g, metres: d }
+      }
+    }
+    const far = index.edges.nearest(-179, 10)!
+    expect(far.grid).toBe(nearestVertex.grid)
+    expect(far.metres).toBeLessThanOrEqual(nearestVertex.metres * 1.0001)
     // Nearby, the plane: 0.01° east of the city at 22.93° N.
     const near = index.edges.nearest(113.77, 22.93)!
     expect(Math.abs(near.metres - 0.01 * 111_320 * Math.cos((22.93 * Math.PI) / 180))).toBeLessThan(5)

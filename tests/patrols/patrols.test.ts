@@ -70,14 +70,21 @@ describeBackends('Patrols', ({ db }) => {
 
   it("refuses tracks no patrol could make, and a grid administrator's upload for someone else", async () => {
     const line = (coords: unknown, times: unknown) => JSON.stringify({ type: 'Feature', properties: { times }, geometry: { type: 'LineString', coordinates: coords } })
-    // From the city to −170° in 100 s, and 1 km in one second.
-    const flight = await upload(line([[113.7, 22.91], [-170, 22.91]], [iso(200_000), iso(100_000)]))
+    // From the city to 10° E in 100 s, and 1 km in one second.
+    const flight = await upload(line([[113.7, 22.91], [10, 22.91]], [iso(200_000), iso(100_000)]))
     expect(flight.statusCode).toBe(422)
     expect(flight.json().detail).toMatch(/km\/h\); a patrol moves at most 150 km\/h/)
     expect((await upload(line([[113.7, 22.91], [113.71, 22.91]], [iso(100_000), iso(99_000)]))).statusCode).toBe(422)
     const long = await upload(line([[113.7, 22.91], [113.701, 22.91]], [iso(3 * DAY), iso(1000)]))
     expect(long.statusCode).toBe(422)
     expect(long.json().detail).toMatch(/at most 24 h/)
+    // Two points 22 m apart across the antimeridian would be drawn round the whole Earth.
+    const t = Math.round(Date.now() / 1000)
+    const dateline = await upload(JSON.stringify({ type: 'LineString', coordinates: [[179.9999, 0.001, t - 3600], [-179.9999, 0.001, t - 3540]] }))
+    expect(dateline.statusCode).toBe(422)
+    expect(dateline.json().detail).toMatch(/antimeridian/)
+    // Times as epoch seconds in properties.times, as the README says.
+    expect((await upload(line([[113.7005, 22.9155], [113.7015, 22.9155]], [t - 900, t - 600]))).statusCode).toBe(201)
     // A brisk walk is fine: 1 km in 10 minutes.
     expect((await upload(line([[113.7005, 22.9055], [113.7102, 22.9055]], [iso(700_000), iso(100_000)]))).statusCode).toBe(201)
 
