@@ -3,6 +3,7 @@
  * on, cached per generation and resolution (building one takes up to a second
  * at resolution 10; boundaries change rarely, and a new generation has a new id).
  */
+import { cellToLatLng } from 'h3-js'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import type { IndexedGeneration } from '../lookup/indexed-generation.ts'
@@ -30,18 +31,44 @@ export class CellValues {
 
   readonly cube: CubeCache
 
-  /** Totals of every cell with incidents matching the filters (zeros omitted), from the in-memory cube. */
-  async totals(res: number, f: Filters): Promise<CellTotal[]> {
+  /**
+   * Totals of every cell with incidents matching the filters (zeros omitted), from the in-memory cube;
+   * with `within`, only the incidents of the resolution-10 cells whose centre lies in that unit, so
+   * that every resolution adds up to the same total and a cell to the sum of its children.
+   */
+  async totals(res: number, f: Filters, within?: { ix: IndexedGeneration; code: string }): Promise<CellTotal[]> {
     await this.cube.sync()
+    const filter = { ...cubeFilter(f), ...(within ? { cells: this.cubeCellsWithin(within.ix, within.code) } : {}) }
     let n = new Float64Array(0)
     let load = new Float64Array(0)
-    const dict = this.cube.scan(res, cubeFilter(f), () => 0, (p, _step, count, weighted) => {
+    const dict = this.cube.scan(res, filter, () => 0, (p, _step, count, weighted) => {
       n[p] = n[p]! + count
       load[p] = load[p]! + weighted
     }, (parents) => ((n = new Float64Array(parents.values.length)), (load = new Float64Array(parents.values.length))))
     const out: CellTotal[] = []
     for (let p = 0; p < n.length; p++) if (n[p]! > 0) out.push({ cell: dict.values[p]!, n: n[p]!, load: load[p]! })
     return out
+  }
+
+  private readonly within = new Map<string, Uint8Array>()
+
+  /** Per cube cell id: 1 when the cell's centre lies in a grid under `code` in generation `ix`. Remembered, extended as cells arrive. */
+  private cubeCellsWithin(ix: IndexedGeneration, code: string): Uint8Array {
+    const key = `${ix.generation.id}:${code}`
+    const known = this.within.get(key)
+    const cells = this.cube.cells.values
+    if (known && known.length >= cells.length) return known
+    const mask = new Uint8Array(cells.length)
+    if (known) mask.set(known)
+    for (let c = known?.length ?? 0; c < cells.length; c++) {
+      const [lat, lon] = cellToLatLng(cells[c]!)
+      const g = ix.index.lookup(lon, lat)
+      mask[c] = g >= 0 && ix.codes[g]!.startsWith(code) ? 1 : 0
+    }
+    this.within.delete(key)
+    this.within.set(key, mask)
+    while (this.within.size > AREA_CACHE_SIZE) this.within.delete(this.within.keys().next().value!)
+    return mask
   }
 
   /** Totals straight from the cube table in SQL (the baseline the benchmark compares with). */

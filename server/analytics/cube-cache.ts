@@ -46,6 +46,8 @@ export interface CubeFilter {
   categories: string[] | null
   channels: string[] | null
   status: string[] | null
+  /** Only rows whose cell id has a 1 here (cells with no entry count as 0); all cells when absent. */
+  cells?: Uint8Array
 }
 
 export class CubeCache {
@@ -161,9 +163,11 @@ export class CubeCache {
     prepare(dict)
     const { cat, ch, st } = this.passes(f)
     const { day, cell, category, channel, status, n, weights } = this
+    const inCells = f.cells
     for (let i = 0; i < this.size; i++) {
       const d = day[i]!
       if (d < f.fromDay || d >= f.toDay || n[i] === 0) continue
+      if (inCells && inCells[cell[i]!] !== 1) continue
       const c = category[i]!
       if (!cat[c] || !ch[channel[i]!] || !st[status[i]!]) continue
       const step = stepOf(d)

@@ -62,8 +62,21 @@ export default async function analyticsH3Routes(app: FastifyInstance, opts: { db
     const res = request.query.res ?? 9
     const ix = await lookup.indexFor(f.at ?? undefined)
     let rows: { cell: string; grid: string | null; count: number; load: number; value: number }[]
-    if (f.parent || f.per1000) {
+    if (f.parent) {
+      // The parent's own incidents (those of resolution-10 cells inside it), summed up to `res`: the same
+      // total at every resolution, and a cell the sum of its children. Cells reaching past the parent's edge
+      // keep the part inside it; residents (per1000) are those of the cells the parent's grids hold.
       const area = await cells.area(ix, res, f.parent)
+      rows = (await cells.totals(res, f, { ix, code: f.parent })).map((t) => {
+        const i = area.indexOf.get(t.cell)
+        const base = f.measure === 'load' ? t.load : t.n
+        const people = i === undefined ? 0 : area.population[i]!
+        const value = f.per1000 ? (people > 0 ? (1000 * base) / people : 0) : base
+        return { cell: t.cell, grid: i === undefined ? null : area.grid[i]!, count: t.n, load: round(t.load), value: round(value) }
+      })
+      rows.sort((a, b) => (a.cell < b.cell ? -1 : 1))
+    } else if (f.per1000) {
+      const area = await cells.area(ix, res, null)
       const v = await cells.vector(area, f)
       rows = area.cells.flatMap((cell, i) => (v.counts[i]! > 0 ? [{ cell, grid: area.grid[i]!, count: v.counts[i]!, load: round(v.loads[i]!), value: round(v.values[i]!) }] : []))
     } else {
