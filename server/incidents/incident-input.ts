@@ -105,5 +105,5 @@ function realDate(text: string): boolean {
   if (!m) return false
   const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number]
   const day = new Date(Date.UTC(y, mo - 1, d))
-  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h <= 23 && mi <= 59
+  return y >= 1000 && day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h <= 23 && mi <= 59
 }

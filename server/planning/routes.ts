@@ -116,7 +116,14 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
   for (const op of ['undo', 'redo'] as const) {
     app.post<{ Params: { id: number }; Body: { version?: number } | undefined }>(
       `/api/v1/plans/:id/${op}`,
-      { schema: { params: Id, body: Type.Optional(Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })) }, config: { roles: WRITERS } },
+      {
+        schema: { params: Id, body: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false, description: 'Optional: the version may come as If-Match instead, with no body at all' }) },
+        config: { roles: WRITERS },
+        // No body at all (the version in If-Match) is an empty one.
+        preValidation: async (request) => {
+          if (request.body === undefined || request.body === null) request.body = {}
+        },
+      },
       async (request, reply) => tagged(reply, await editPlan(store, request.params.id, versionOf(request, request.body ?? undefined), { op }, request.principal.name)),
     )
   }

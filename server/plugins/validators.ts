@@ -32,7 +32,7 @@ export function installValidators(app: FastifyInstance): void {
   const factory = AjvCompiler()
   app.setValidatorCompiler((route) => {
     // The factory keeps one Ajv per (shared schemas, options): compiling a route reuses it.
-    const compile = factory(app.getSchemas() as Parameters<typeof factory>[0], { customOptions: { ...SHARED, coerceTypes: route.httpPart !== 'body' } })
+    const compile = factory(app.getSchemas() as Parameters<typeof factory>[0], { customOptions: { ...SHARED, coerceTypes: route.httpPart !== 'body' }, onCreate: fourDigitYears } as Parameters<typeof factory>[1])
     boundIntegers(route.schema)
     const validate = compile(route) as unknown as Validate
     const numeric = route.httpPart === 'body' ? [] : numericProperties(route.schema)
@@ -76,4 +76,18 @@ function boundIntegers(schema: unknown, seen = new Set<unknown>()): void {
     if (s.minimum === undefined && s.exclusiveMinimum === undefined) s.minimum = -Number.MAX_SAFE_INTEGER
   }
   for (const value of Object.values(s)) if (typeof value === 'object') boundIntegers(value, seen)
+}
+
+/**
+ * A date-time must name a year from 1000 on. Years before 100 come back from
+ * the database drivers as 19xx (JavaScript's two-digit-year rule: a plan
+ * period from 0050 was stored and shown as 1950), and the year 0 is not one
+ * PostgreSQL takes; no governance record goes back that far.
+ */
+function fourDigitYears(ajv: { formats: Record<string, unknown>; addFormat(name: string, format: unknown): unknown }): void {
+  const base = ajv.formats['date-time'] as { validate: (s: string) => boolean; compare?: unknown } | ((s: string) => boolean) | undefined
+  const check = typeof base === 'function' ? base : base?.validate
+  if (!check) return
+  const compare = typeof base === 'object' ? base.compare : undefined
+  ajv.addFormat('date-time', { type: 'string', validate: (s: string) => check(s) && Number(s.slice(0, 4)) >= 1000, ...(compare ? { compare } : {}) })
 }

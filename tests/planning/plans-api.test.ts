@@ -150,7 +150,10 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(count(undone2, G(1))).toBe(count(view, G(1)))
     expect(undone2.disruption.cells).toBe(0)
     expect(undone2.plan).toMatchObject({ cursor: 0, canUndo: false, canRedo: true })
-    const redone = (await send('POST', `/api/v1/plans/${id}/redo`, {})).body as PlanView
+    // No body at all, the version in If-Match.
+    const redoing = await send('POST', `/api/v1/plans/${id}/redo`, undefined, { 'if-match': `"${undone2.plan.version}"` })
+    expect(redoing.status, JSON.stringify(redoing.body)).toBe(200)
+    const redone = redoing.body as PlanView
     expect(count(redone, G(1))).toBe(count(after, G(1)))
     const nothing = await send('POST', `/api/v1/plans/${id}/undo`, {})
     expect(nothing.status).toBe(200)
