@@ -45,14 +45,15 @@ export function describeRoute(route: RouteOptions, schema: Record<string, unknow
   const method = String(route.method).toUpperCase()
   const path = openapiPath(route.url)
   const roles = (route.config?.roles ?? []) as readonly string[]
-  const isPublic = roles.includes('public')
+  // Open311 takes its key as api_key and checks it in the route: public to the auth plugin, but keyed.
+  const isPublic = roles.includes('public') && !route.config?.apiKeyParam
   const doc = docOf(method, path)
   const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH'
   const limit = route.bodyLimit ?? defaultBodyLimit
   const description = [
     doc?.description,
     method === 'HEAD' ? 'The headers of the GET answer, without its body.' : null,
-    isPublic ? 'Public: no key needed.' : `Needs an API key with role ${roles.join(', ')}.`,
+    isPublic ? 'Public: no key needed.' : `Needs an API key with role ${roles.filter((r) => r !== 'public').join(', ')}${route.config?.apiKeyParam ? ' (as api_key in the form or query string, or a header)' : ''}.`,
     hasBody ? `Largest body: ${formatBytes(limit)}${doc?.body && Object.keys(doc.body).some(isStream) ? ' (NDJSON and CSV streams: no limit)' : ''}.` : null,
   ].filter(Boolean).join(' ')
   return {

@@ -21,6 +21,6 @@ export function parseForm(body: string): FormFields {
 /** Registers the parser in `app`'s encapsulation context only. */
 export function registerFormBody(app: FastifyInstance, bodyLimit: number): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit }, (_request, body, done) => {
-    done(null, parseForm(body as string))
+    done(null, parseForm((body as string).replace(/^\uFEFF/, ''))) // a byte-order mark some clients put first is not part of the first name
   })
 }

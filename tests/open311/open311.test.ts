@@ -124,9 +124,12 @@ describeBackends('Open311 GeoReport v2', ({ db }) => {
     ])
     expect(res.statusCode, res.body).toBe(200)
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
+    // A byte-order mark before the form is not part of its first field's name.
+    const marked = await app.inject({ method: 'POST', url: `${V2}/requests.json`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `\uFEFF${form([['api_key', apiKey], ['service_code', 'ENV-01'], ['lat', '22.925'], ['long', '113.715']])}` })
+    expect(marked.statusCode, marked.body).toBe(200)
     const [answer] = res.json()
     expect(answer).toEqual({ service_request_id: expect.any(Number), token: expect.any(String), service_notice: 'Handled by fire_rescue within 24 h of dispatch.', account_id: 'acct-1' })
-    expect(await count()).toBe(before + 1)
+    expect(await count()).toBe(before + 2)
 
     const stored = (await db().query<Record<string, unknown>>('SELECT channel, reporter, attributes, grid_code FROM incident WHERE id = $1', [answer.service_request_id])).rows[0]
     expect(stored).toEqual({
