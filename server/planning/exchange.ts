@@ -62,31 +62,43 @@ export function rowsFromGeoJson(body: unknown): { cell: string; grid: string }[]
   if (!fc || typeof fc !== 'object' || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
     throw new AppError('invalid-parameter', 'Expected a GeoJSON FeatureCollection whose features have properties cell and grid (or text/csv with columns cell,grid)')
   }
-  return fc.features.map((f: unknown, i: number) => {
+  const rows: { cell: string; grid: string }[] = []
+  const errors: { index: number; message: string }[] = []
+  fc.features.forEach((f: unknown, i: number) => {
     const props = (f as { properties?: Record<string, unknown> } | null)?.properties
     const cell = props?.cell
     const grid = props?.grid
     if (typeof cell !== 'string' || !/^[0-9a-fA-F]{15}$/.test(cell) || typeof grid !== 'string' || !/^[0-9]{15}$/.test(grid)) {
-      throw new AppError('invalid-parameter', `Feature ${i}: properties.cell must be an H3 cell id and properties.grid a 15-digit grid code`, { index: i })
-    }
-    return { cell, grid }
+      errors.push({ index: i, message: `Feature ${i}: properties.cell must be an H3 cell id and properties.grid a 15-digit grid code` })
+    } else rows.push({ cell, grid })
   })
+  return malformed(errors, rows)
+}
+
+/** Every malformed row at once (the first 100), like the content checks that follow; or the rows. */
+function malformed<T>(errors: { message: string }[], rows: T[]): T[] {
+  if (errors.length === 0) return rows
+  throw new AppError('invalid-parameter', `${errors.length} malformed row${errors.length === 1 ? '' : 's'}, nothing changed: ${errors.slice(0, 3).map((e) => e.message).join('; ')}${errors.length > 3 ? '; …' : ''}`, { errors: errors.slice(0, 100) })
 }
 
 /** `cell,grid` rows with a header line, like a block-assignment file. */
 export function rowsFromCsv(text: string): { cell: string; grid: string }[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '')
-  const header = splitCsv(lines[0] ?? '').map((h) => h.trim().toLowerCase())
+  // Line numbers as the file has them (blank lines counted); a byte-order mark is not part of the header.
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l, i) => ({ l, n: i + 1 })).filter(({ l }) => l.trim() !== '')
+  const first = lines[0]?.l
+  const header = splitCsv(first ?? '').map((h) => h.trim().toLowerCase())
   const cellAt = header.indexOf('cell')
   const gridAt = header.indexOf('grid')
-  if (cellAt < 0 || gridAt < 0) throw new AppError('invalid-parameter', `The CSV needs a header line naming the columns cell and grid; got: ${lines[0]?.slice(0, 100) ?? '(empty body)'}`)
-  return lines.slice(1).map((line, i) => {
+  if (cellAt < 0 || gridAt < 0) throw new AppError('invalid-parameter', `The CSV needs a header line naming the columns cell and grid; got: ${first?.slice(0, 100) ?? '(empty body)'}`)
+  const rows: { cell: string; grid: string }[] = []
+  const errors: { line: number; message: string }[] = []
+  for (const { l: line, n } of lines.slice(1)) {
     const cols = splitCsv(line)
     const cell = cols[cellAt]?.trim() ?? ''
     const grid = cols[gridAt]?.trim() ?? ''
     if (!/^[0-9a-fA-F]{15}$/.test(cell) || !/^[0-9]{15}$/.test(grid)) {
-      throw new AppError('invalid-parameter', `CSV line ${i + 2}: expected an H3 cell id and a 15-digit grid code, got ${JSON.stringify(line.slice(0, 100))}`, { line: i + 2 })
-    }
-    return { cell, grid }
-  })
+      errors.push({ line: n, message: `CSV line ${n}: expected an H3 cell id and a 15-digit grid code, got ${JSON.stringify(line.slice(0, 100))}` })
+    } else rows.push({ cell, grid })
+  }
+  return malformed(errors, rows)
 }

@@ -91,6 +91,7 @@ export async function applyOp(state: PlanState, op: PlanOp, newGrid: GridFactory
     }
     case 'merge': {
       if (op.grids.length < 2) throw new AppError('invalid-parameter', 'merge needs at least two grids; the first one keeps its code')
+      if (new Set(op.grids).size !== op.grids.length) throw new AppError('invalid-parameter', `merge names a grid twice (${op.grids.join(', ')}); name each grid once`)
       const [into, ...rest] = op.grids.map((c) => gridOf(c))
       for (const g of [into!, ...rest]) {
         if (grids[g]!.locked) throw new AppError('conflict', `Grid ${grids[g]!.code} is locked`, { reason: 'locked', grid: grids[g]!.code })
@@ -166,6 +167,9 @@ export async function applyOp(state: PlanState, op: PlanOp, newGrid: GridFactory
       const communities = new Set(grids.map((g) => g.community))
       if (op.k !== undefined && op.k < communities.size) {
         throw new AppError('invalid-parameter', `Unexpected k value: ${op.k}; the scope has ${communities.size} communities and each needs at least one grid`)
+      }
+      if (op.k !== undefined && op.k > assignment.length) {
+        throw new AppError('invalid-parameter', `Unexpected k value: ${op.k}; the scope has ${assignment.length} cells, and a grid needs at least one`)
       }
       const result = await rebalance(blocks, assignment, grids, {
         k: op.k,

@@ -222,6 +222,10 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     const bad = await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, `cell,grid\n${border[0]!.properties.cell},${G(77)}\n`, { 'content-type': 'text/csv' })
     expect(bad.status).toBe(400)
     expect((bad.body as { errors: { row: number }[] }).errors[0]!.row).toBe(1)
+    // Malformed lines are listed all at once, numbered as in the file.
+    const broken = await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, `cell,grid\n${border[0]!.properties.cell},${G(1)}\nbad\n\n8a411893240ffff,x\n`, { 'content-type': 'text/csv' })
+    expect(broken.status).toBe(400)
+    expect((broken.body as { errors: { line: number }[] }).errors.map((e) => e.line)).toEqual([3, 5])
     const dissolved = (await send('GET', `/api/v1/plans/${a.plan.id}/export?format=geojson&dissolve=true`)).body as { features: { id: string }[] }
     expect(dissolved.features.map((f) => f.id)).toEqual(Array.from({ length: 12 }, (_, i) => G(i + 1)))
   })
@@ -247,6 +251,11 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     const border = await borderBlocks(id, G(2), G(1))
     const cell = border[0]!
     await edit(id, { op: 'paint', grid: G(1), cells: [cell.properties.cell] })
+    // A grid merged with itself, or a rebalance into more grids than cells: refused, and the version stays.
+    const version = ((await send('GET', `/api/v1/plans/${id}`)).body as PlanView).plan.version
+    expect((await edit(id, { op: 'merge', grids: [G(3), G(3)] })).status).toBe(400)
+    expect((await edit(id, { op: 'rebalance', k: 100_000 })).status).toBe(400)
+    expect(((await send('GET', `/api/v1/plans/${id}`)).body as PlanView).plan.version).toBe(version)
     // Merge grid 4 into grid 3: grid 4 disappears, grid 3 takes its area.
     const merged = (await edit(id, { op: 'merge', grids: [G(3), G(4)] })).body as PlanView
     expect(merged.grids.find((g) => g.code === G(4))!.removed).toBe(true)
