@@ -38,12 +38,15 @@ export function installValidators(app: FastifyInstance): void {
     const numeric = route.httpPart === 'body' ? [] : numericProperties(route.schema)
     if (numeric.length === 0) return validate as unknown as ReturnType<Parameters<FastifyInstance['setValidatorCompiler']>[0]>
     const screened: Validate = (data) => {
-      const errors = numeric.flatMap(({ name, type }) => {
+      // A plain loop: this runs on every request of the busiest routes (single lookups).
+      let errors: unknown[] | null = null
+      for (let k = 0; k < numeric.length; k++) {
+        const { name, type } = numeric[k]!
         const value = (data as Record<string, unknown> | null)?.[name]
-        if (typeof value !== 'string' || !Number.isNaN(decimalOrNaN(value))) return []
-        return [{ instancePath: `/${name}`, schemaPath: `#/properties/${name}/type`, keyword: 'type', params: { type }, message: `must be a finite decimal number, got ${JSON.stringify(value.slice(0, 40))}` }]
-      })
-      if (errors.length > 0) {
+        if (typeof value !== 'string' || !Number.isNaN(decimalOrNaN(value))) continue
+        ;(errors ??= []).push({ instancePath: `/${name}`, schemaPath: `#/properties/${name}/type`, keyword: 'type', params: { type }, message: `must be a finite decimal number, got ${JSON.stringify(value.slice(0, 40))}` })
+      }
+      if (errors !== null) {
         screened.errors = errors
         return false
       }
