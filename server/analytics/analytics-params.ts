@@ -57,6 +57,7 @@ export function daysBetween(from: string, to: string): number {
 function checkDay(name: string, day: string): void {
   const t = Date.parse(`${day}T00:00:00Z`)
   if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== day) throw new AppError('invalid-parameter', `${name}=${day} is not a calendar date`, { parameter: name })
+  if (Number(day.slice(0, 4)) < 1000) throw new AppError('invalid-parameter', `${name}=${day}: years before 1000 are not taken`, { parameter: name })
 }
 
 /** Normalises the filters; the default window is the `defaultDays` days ending today (inclusive). */

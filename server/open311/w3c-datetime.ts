@@ -21,6 +21,8 @@ export function parseW3c(text: string, defaultOffsetMinutes: number): Date | nul
   const m = W3C.exec(text.trim())
   if (!m) return null
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m
+  // Years before 1000 are not records' (and Date.UTC would read 0000–0099 as 1900–1999).
+  if (Number(y) < 1000) return null
   const fields = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const
   const utc = Date.UTC(...fields, Math.floor(Number(`0${frac}`) * 1000))
   const check = new Date(utc)

@@ -17,6 +17,8 @@ export type TrackResult = { ok: true; points: TrackPoint[] } | { ok: false; prob
 const MAX_POINTS = 100_000
 /** Faster than this between two positions is not a patrol (on foot, by bike or by car) but a broken or made-up track. */
 const MAX_SPEED_KMH = 150
+/** Patrol records start this century. */
+const EARLIEST = Date.UTC(2000, 0, 1)
 /** One track covers one shift; longer ones are sent in parts. */
 const MAX_SPAN_H = 24
 
@@ -73,6 +75,7 @@ function check(points: TrackPoint[], problems: string[]): TrackResult {
     if (points[i]!.t < points[i - 1]!.t) return { ok: false, problems: [`times go backwards at position ${i}`] }
   }
   if (points[points.length - 1]!.t > Date.now() + 5 * 60_000) return { ok: false, problems: ['the track ends in the future'] }
+  if (points[0]!.t < EARLIEST) return { ok: false, problems: [`the track starts in ${new Date(points[0]!.t).getUTCFullYear()}; times before the year 2000 are not a patrol's`] }
   const hours = (points[points.length - 1]!.t - points[0]!.t) / 3_600_000
   if (hours > MAX_SPAN_H) return { ok: false, problems: [`the track spans ${hours.toFixed(1)} h; one track covers at most ${MAX_SPAN_H} h (send longer patrols in parts)`] }
   for (let i = 1; i < points.length; i++) {

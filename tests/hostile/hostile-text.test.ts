@@ -111,6 +111,11 @@ describeBackends('Numbers and rows as text', ({ db }) => {
       for (const year of ['0000', '0050']) {
         const early = await fetch(`${url}/api/v1/lookup?lon=113.715&lat=22.925&at=${year}-01-01T00:00:00Z`)
         expect(early.status, year).toBe(400)
+        for (const path of [`/api/v1/analytics/series?from=${year}-01-01&to=${year}-04-01&step=month`, `/api/v1/analytics/h3?from=${year}-01-01`]) {
+          expect((await fetch(`${url}${path}`, { headers: sup })).status, path).toBe(400)
+        }
+        const open311 = await fetch(`${url}/open311/v2/requests.json?start_date=${year}-01-01T00:00:00Z&end_date=${year}-02-01T00:00:00Z`)
+        expect(open311.status, `Open311 ${year}`).toBe(400)
       }
       expect((await fetch(`${url}/health/live`)).status).toBe(200)
     } finally {

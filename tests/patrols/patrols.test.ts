@@ -85,6 +85,7 @@ describeBackends('Patrols', ({ db }) => {
     expect(dateline.json().detail).toMatch(/antimeridian/)
     // Times as epoch seconds in properties.times, as the README says.
     expect((await upload(line([[113.7005, 22.9155], [113.7015, 22.9155]], [t - 900, t - 600]))).statusCode).toBe(201)
+    expect((await upload(line([[113.7, 22.91], [113.701, 22.91]], ['0050-01-01T00:00:00Z', '0050-01-01T00:01:00Z']))).statusCode).toBe(422)
     // A brisk walk is fine: 1 km in 10 minutes.
     expect((await upload(line([[113.7005, 22.9055], [113.7102, 22.9055]], [iso(700_000), iso(100_000)]))).statusCode).toBe(201)
 
