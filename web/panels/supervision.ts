@@ -5,7 +5,7 @@
  */
 import { administrators, supervision, supervisionCsv, supervisionQueue, type IncidentSummary, type Score, type SupervisionBy } from '../api.ts'
 import { fill, h } from '../dom.ts'
-import { num, pct, t, tDynamic } from '../i18n.ts'
+import { num, pct, t, tDynamic, localName } from '../i18n.ts'
 import { highlightPoint } from '../map/layers/highlight.ts'
 import type { ConsoleContext, Panel } from './panel.ts'
 import { categoryNames } from './time-filter.ts'
@@ -22,7 +22,7 @@ export class SupervisionPanel implements Panel {
   #queueError: string | null = null
   #scores: Score[] | null = null
   #scoresError: string | null = null
-  #names = new Map<string, string>()
+  #names = new Map<string, { name: string; name_en: string | null }>()
   #seq = 0
   #settled: Promise<void> = Promise.resolve()
 
@@ -30,7 +30,7 @@ export class SupervisionPanel implements Panel {
     this.#ctx = ctx
     this.#el = el
     if (!ctx.hasKey()) return fill(el, h('h2', {}, t('view.supervision')), needsKey(ctx))
-    void categoryNames().then((c) => ((this.#names = new Map(c.map((x) => [x.code, x.name]))), this.render()))
+    void categoryNames().then((c) => ((this.#names = new Map(c.map((x) => [x.code, x]))), this.render()))
     const queue = supervisionQueue().then(
       (q) => ((this.#queue = q.items), this.render()),
       (err) => ((this.#queueError = errorText(err)), this.render()),
@@ -92,7 +92,7 @@ export class SupervisionPanel implements Panel {
       h('tr', {}, h('th', {}, '#'), h('th', {}, t('incidents.category')), h('th', {}, t('incidents.grid')), h('th', {}, t('incidents.deadline')), h('th', {}, t('supervision.level'))),
       ...this.#queue.slice(0, QUEUE_ROWS).map((i) =>
         h('tr', { className: 'link', onclick: () => (highlightPoint(ctx.map, i.point), ctx.flyTo(i.point, 16)) },
-          h('td', {}, i.id), h('td', {}, this.#names.get(i.category) && document.documentElement.lang !== 'en' ? this.#names.get(i.category)! : i.category),
+          h('td', {}, i.id), h('td', {}, this.#names.has(i.category) ? localName(this.#names.get(i.category)) : i.category),
           h('td', {}, i.grid ?? '—'), h('td', {}, i.deadlineAt ? i.deadlineAt.slice(0, 10) : '—'), h('td', {}, i.supervisionLevel))))
   }
 
