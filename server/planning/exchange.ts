@@ -96,7 +96,9 @@ export function rowsFromCsv(text: string): { cell: string; grid: string }[] {
     const cols = splitCsv(line)
     const cell = cols[cellAt]?.trim() ?? ''
     const grid = cols[gridAt]?.trim() ?? ''
-    if (!/^[0-9a-fA-F]{15}$/.test(cell) || !/^[0-9]{15}$/.test(grid)) {
+    if (cols.length !== header.length) {
+      errors.push({ line: n, message: `CSV line ${n}: ${cols.length} columns where the header names ${header.length}: ${JSON.stringify(line.slice(0, 100))}` })
+    } else if (!/^[0-9a-fA-F]{15}$/.test(cell) || !/^[0-9]{15}$/.test(grid)) {
       errors.push({ line: n, message: `CSV line ${n}: expected an H3 cell id and a 15-digit grid code, got ${JSON.stringify(line.slice(0, 100))}` })
     } else rows.push({ cell, grid })
   }

@@ -118,7 +118,7 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
       `/api/v1/plans/:id/${op}`,
       {
         schema: { params: Id, body: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false, description: 'Optional: the version may come as If-Match instead, with no body at all' }) },
-        config: { roles: WRITERS },
+        config: { roles: WRITERS, optionalBody: true },
         // No body at all (the version in If-Match) is an empty one.
         preValidation: async (request) => {
           if (request.body === undefined || request.body === null) request.body = {}

@@ -84,14 +84,23 @@ export function unstorable(value: unknown, path: string): string | null {
 
 export const JSON_TYPES = ['application/json', 'application/geo+json']
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's JSON body is optional: an empty one (with a JSON content type) is taken as none. */
+    optionalBody?: boolean
+  }
+}
+
 /**
  * Bodies are JSON (also sent as application/geo+json), read by parseJsonBody.
  * Other media types get 415 unless a route registers its own parser.
  */
 async function jsonBody(app: FastifyInstance) {
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
     try {
+      // A route whose body is optional (config.optionalBody) takes an empty one as none: clients send the type regardless.
+      if (body === '' && request.routeOptions.config?.optionalBody) return done(null, undefined)
       done(null, parseJsonBody(body as string))
     } catch (err) {
       done(err as AppError, undefined)

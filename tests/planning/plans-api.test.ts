@@ -154,6 +154,10 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     const redoing = await send('POST', `/api/v1/plans/${id}/redo`, undefined, { 'if-match': `"${undone2.plan.version}"` })
     expect(redoing.status, JSON.stringify(redoing.body)).toBe(200)
     const redone = redoing.body as PlanView
+    // The same with a JSON content type and an empty body, as many clients send.
+    const undoEmpty = await app.inject({ method: 'POST', url: `/api/v1/plans/${id}/undo`, headers: { ...planner, 'content-type': 'application/json', 'if-match': `"${redone.plan.version}"` }, payload: '' })
+    expect(undoEmpty.statusCode, undoEmpty.body).toBe(200)
+    expect((await send('POST', `/api/v1/plans/${id}/redo`, {})).status).toBe(200)
     expect(count(redone, G(1))).toBe(count(after, G(1)))
     const nothing = await send('POST', `/api/v1/plans/${id}/undo`, {})
     expect(nothing.status).toBe(200)
@@ -223,9 +227,9 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(bad.status).toBe(400)
     expect((bad.body as { errors: { row: number }[] }).errors[0]!.row).toBe(1)
     // Malformed lines are listed all at once, numbered as in the file.
-    const broken = await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, `cell,grid\n${border[0]!.properties.cell},${G(1)}\nbad\n\n8a411893240ffff,x\n`, { 'content-type': 'text/csv' })
+    const broken = await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, `cell,grid\n${border[0]!.properties.cell},${G(1)}\nbad\n\n8a411893240ffff,x\n${border[0]!.properties.cell},${G(1)},extra\n`, { 'content-type': 'text/csv' })
     expect(broken.status).toBe(400)
-    expect((broken.body as { errors: { line: number }[] }).errors.map((e) => e.line)).toEqual([3, 5])
+    expect((broken.body as { errors: { line: number }[] }).errors.map((e) => e.line)).toEqual([3, 5, 6])
     const dissolved = (await send('GET', `/api/v1/plans/${a.plan.id}/export?format=geojson&dissolve=true`)).body as { features: { id: string }[] }
     expect(dissolved.features.map((f) => f.id)).toEqual(Array.from({ length: 12 }, (_, i) => G(i + 1)))
   })
