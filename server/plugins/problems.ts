@@ -10,7 +10,7 @@ function toAppError(err: FastifyError): AppError {
   if (err.validation) {
     const errors = err.validation.map((v) => ({
       where: `${err.validationContext ?? 'request'}${v.instancePath || ''}`,
-      message: v.keyword === 'additionalProperties' ? `has a parameter this route does not take: ${JSON.stringify(v.params?.additionalProperty)}` : v.message ?? 'is invalid',
+      message: v.keyword === 'additionalProperties' ? `must not have additional properties: ${JSON.stringify(v.params?.additionalProperty)} is not taken here` : v.message ?? 'is invalid',
       ...(v.params && Object.keys(v.params).length ? { params: v.params } : {}),
     }))
     const first = errors[0]!

@@ -103,6 +103,12 @@ describeBackends('Numbers and rows as text', ({ db }) => {
         expect(res.status, path).toBe(400)
         expect(((await res.json()) as { detail: string }).detail).toMatch(/deeper than 64 levels/)
       }
+      // A filter a table does not apply is refused by name, not ignored.
+      for (const path of ['/api/v1/analytics/workload?categories=FIRE-03', '/api/v1/analytics/supervision?channels=sensor', '/api/v1/analytics/series?parent=441900003']) {
+        const res = await fetch(`${url}${path}`, { headers: sup })
+        expect(res.status, path).toBe(400)
+        expect(JSON.stringify(await res.json()), path).toMatch(/categories|channels|parent/)
+      }
       // A URL Fastify cannot decode is a problem document too.
       const bad = await fetch(`${url}/api/v1/units/%E0%A4%A`)
       expect(bad.status).toBe(400)
