@@ -59,12 +59,18 @@ export class EdgeIndex {
   edgeDistance(e: number, lon: number, lat: number): number {
     const c = this.polygons.coords
     const v = this.edgeStart[e]!
+    const t = this.closestAt(e, lon, lat)
+    return Math.hypot((c[2 * v]! + t * (c[2 * v + 2]! - c[2 * v]!) - lon) * this.kx, (c[2 * v + 1]! + t * (c[2 * v + 3]! - c[2 * v + 1]!) - lat) * this.ky)
+  }
+
+  /** Where along edge e (0 at its start, 1 at its end) the point closest to (lon, lat) in the plane lies. */
+  private closestAt(e: number, lon: number, lat: number): number {
+    const c = this.polygons.coords
+    const v = this.edgeStart[e]!
     const ax = (c[2 * v]! - lon) * this.kx, ay = (c[2 * v + 1]! - lat) * this.ky
-    const bx = (c[2 * v + 2]! - lon) * this.kx, by = (c[2 * v + 3]! - lat) * this.ky
-    const dx = bx - ax, dy = by - ay
+    const dx = (c[2 * v + 2]! - c[2 * v]!) * this.kx, dy = (c[2 * v + 3]! - c[2 * v + 1]!) * this.ky
     const len2 = dx * dx + dy * dy
-    const t = len2 > 0 ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2)) : 0
-    return Math.hypot(ax + t * dx, ay + t * dy)
+    return len2 > 0 ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2)) : 0
   }
 
   /** Grids with an edge closer than `metres` to (lon, lat), ascending, into `out`; returns how many. */
@@ -121,9 +127,11 @@ export class EdgeIndex {
   private nearestOnSphere(lon: number, lat: number): { grid: number; metres: number } {
     let grid = -1
     let metres = Infinity
+    const c = this.polygons.coords
     for (let e = 0; e < this.edgeGrid.length; e++) {
-      const [x, y] = this.closestPoint(e, lon, lat)
-      const d = greatCircleM(lon, lat, x, y)
+      const v = this.edgeStart[e]!
+      const t = this.closestAt(e, lon, lat)
+      const d = greatCircleM(lon, lat, c[2 * v]! + t * (c[2 * v + 2]! - c[2 * v]!), c[2 * v + 1]! + t * (c[2 * v + 3]! - c[2 * v + 1]!))
       const g = this.edgeGrid[e]!
       if (d < metres || (d === metres && g < grid)) (metres = d), (grid = g)
     }
@@ -137,16 +145,5 @@ export class EdgeIndex {
       if (this.edgeGrid[e] === g) min = Math.min(min, this.edgeDistance(e, lon, lat))
     }
     return min
-  }
-
-  /** The point of edge e closest to (lon, lat) in the plane, as lon/lat. */
-  private closestPoint(e: number, lon: number, lat: number): [number, number] {
-    const c = this.polygons.coords
-    const v = this.edgeStart[e]!
-    const ax = (c[2 * v]! - lon) * this.kx, ay = (c[2 * v + 1]! - lat) * this.ky
-    const dx = (c[2 * v + 2]! - c[2 * v]!) * this.kx, dy = (c[2 * v + 3]! - c[2 * v + 1]!) * this.ky
-    const len2 = dx * dx + dy * dy
-    const t = len2 > 0 ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2)) : 0
-    return [c[2 * v]! + t * (c[2 * v + 2]! - c[2 * v]!), c[2 * v + 1]! + t * (c[2 * v + 3]! - c[2 * v + 1]!)]
-  }
+    }
 }
