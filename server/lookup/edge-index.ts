@@ -145,5 +145,5 @@ export class EdgeIndex {
       if (this.edgeGrid[e] === g) min = Math.min(min, this.edgeDistance(e, lon, lat))
     }
     return min
-    }
+  }
 }
