@@ -8,8 +8,8 @@ import { Type, type Static } from 'typebox'
 import type { Db } from '../db/client.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
 import { sendCsv, wantsCsv, type Column } from './csv-table.ts'
-import { coverageOf, readVisits, type Visits } from './patrol-coverage.ts'
-import { echoPeriod, invalidParameter, readMoment, readPeriod, resolveScope, type Scope } from './period-scope.ts'
+import { coverageOf, visitedByAdministrator, visitedCells } from './patrol-coverage.ts'
+import { echoPeriod, invalidParameter, readMoment, readPeriod, resolveScope, type Period, type Scope } from './period-scope.ts'
 import { ADMINISTRATORS_IN_SCOPE, BY, DEPARTMENTS, STEPS, SUPERVISION, type By } from './supervision-queries.ts'
 import { ANALYSTS, COMMON_QUERY } from './workload-routes.ts'
 
@@ -80,12 +80,12 @@ export default async function supervisionRoutes(app: FastifyInstance, opts: { db
       const prefix = scope.parent.code
       const [scores, visits, admins, departments] = await Promise.all([
         db.query<Row>(SUPERVISION[by], [period.from, period.to, prefix, asOf]),
-        readVisits(db, period),
-        by === 'administrator' ? db.query<{ key: string; employee_no: string; name: string; grids: string[] }>(ADMINISTRATORS_IN_SCOPE, [prefix]) : null,
+        by === 'grid' || by === 'town' ? visitedCells(db, scope.ix, period, scope.grids.map((g) => g.code)) : null,
+        by === 'administrator' ? administratorsWithVisits(db, scope, period, prefix) : null,
         by === 'department' ? db.query<{ key: string }>(DEPARTMENTS) : null,
       ])
       const rowOf = new Map(scores.rows.map((r) => [r.key, r]))
-      const all = entitiesOf(by, scope, visits, admins?.rows ?? [], [...new Set([...(departments?.rows ?? []).map((d) => d.key), ...rowOf.keys()])].sort()).map((e) =>
+      const all = entitiesOf(by, scope, visits ?? new Set(), admins ?? [], [...new Set([...(departments?.rows ?? []).map((d) => d.key), ...rowOf.keys()])].sort()).map((e) =>
         score(e.key, e.name, rowOf.get(e.id), e.coverage),
       )
       rank(all, SORTS[sort]!, order)
@@ -106,17 +106,26 @@ interface Entity {
 }
 
 /** Everything that gets a score, with or without incidents: the grids, towns or active administrators under the parent, or the departments. */
-function entitiesOf(by: By, scope: Scope, visits: Visits, admins: { key: string; employee_no: string; name: string; grids: string[] }[], departments: string[]): Entity[] {
+type Administrator = { key: string; employee_no: string; name: string; grids: string[]; visited: ReadonlySet<string> }
+
+/** The active administrators of the grids under the parent, each with the cells of those grids their patrols passed through. */
+async function administratorsWithVisits(db: Db, scope: Scope, period: Period, prefix: string): Promise<Administrator[]> {
+  const admins = (await db.query<Omit<Administrator, 'visited'>>(ADMINISTRATORS_IN_SCOPE, [prefix])).rows
+  const visits = await visitedByAdministrator(db, scope.ix, period, admins.map((a) => ({ id: Number(a.key), grids: a.grids })))
+  return admins.map((a) => ({ ...a, visited: visits.get(Number(a.key)) ?? new Set() }))
+}
+
+function entitiesOf(by: By, scope: Scope, visits: ReadonlySet<string>, admins: Administrator[], departments: string[]): Entity[] {
   const cover = (grids: string[], visited: ReadonlySet<string>) => coverageOf(scope.ix, grids, visited).share
   switch (by) {
     case 'grid':
-      return scope.grids.map((g) => ({ id: g.code, key: g.code, name: g.name_zh, coverage: cover([g.code], visits.all) }))
+      return scope.grids.map((g) => ({ id: g.code, key: g.code, name: g.name_zh, coverage: cover([g.code], visits) }))
     case 'town':
       return scope.units
         .filter((u) => u.level === 'town')
-        .map((t) => ({ id: t.code, key: t.code, name: t.name_zh, coverage: cover(scope.grids.filter((g) => g.code.startsWith(t.code)).map((g) => g.code), visits.all) }))
+        .map((t) => ({ id: t.code, key: t.code, name: t.name_zh, coverage: cover(scope.grids.filter((g) => g.code.startsWith(t.code)).map((g) => g.code), visits) }))
     case 'administrator':
-      return admins.map((a) => ({ id: a.key, key: a.employee_no, name: a.name, coverage: cover(a.grids, visits.byAdministrator.get(Number(a.key)) ?? new Set()) }))
+      return admins.map((a) => ({ id: a.key, key: a.employee_no, name: a.name, coverage: cover(a.grids, a.visited) }))
     case 'department':
       return departments.map((d) => ({ id: d, key: d, name: d, coverage: null }))
   }

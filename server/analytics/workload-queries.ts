@@ -40,11 +40,21 @@ WHERE a.active AND starts_with(ag.grid_code, $1)
 GROUP BY ag.grid_code`
 
 /**
- * The resolution-10 cells each administrator's patrols passed through in
- * [$1, $2). Tracks are found by their time span first, so only tracks that can
- * hold a visit in the period are opened.
+ * The resolution-10 cells that patrols passed through in [$1, $2), of the
+ * tracks whose line meets the box $3–$6 (min lon, min lat, max lon, max lat:
+ * the area asked about). Tracks are found by their time span and their box
+ * first (indexes), so only tracks that can hold a visit in the area and the
+ * period are opened; the cells are told apart per grid by the caller.
  */
 export const VISITED_CELLS = `
+SELECT DISTINCT c.h3
+FROM patrol_track t JOIN patrol_cell c ON c.track_id = t.id
+WHERE t.started_at < $2 AND t.ended_at >= $1 AND t.geom && ST_MakeEnvelope($3, $4, $5, $6, 4326)
+  AND c.visited_at >= $1 AND c.visited_at < $2`
+
+/** The same per administrator, for the administrators $7 only. */
+export const VISITED_CELLS_BY_ADMINISTRATOR = `
 SELECT DISTINCT t.administrator_id, c.h3
 FROM patrol_track t JOIN patrol_cell c ON c.track_id = t.id
-WHERE t.started_at < $2 AND t.ended_at >= $1 AND c.visited_at >= $1 AND c.visited_at < $2`
+WHERE t.administrator_id = ANY($7::int[]) AND t.started_at < $2 AND t.ended_at >= $1 AND t.geom && ST_MakeEnvelope($3, $4, $5, $6, 4326)
+  AND c.visited_at >= $1 AND c.visited_at < $2`

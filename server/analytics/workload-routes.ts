@@ -10,7 +10,7 @@ import type { IndexedGeneration } from '../lookup/indexed-generation.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
 import { extremes, mean, spread } from './balance.ts'
 import { sendCsv, wantsCsv, type Column } from './csv-table.ts'
-import { coverageOf, readVisits } from './patrol-coverage.ts'
+import { coverageOf, visitedCells } from './patrol-coverage.ts'
 import { echoPeriod, MOMENT_PATTERN, PARENT_PATTERN, readMoment, readPeriod, resolveScope } from './period-scope.ts'
 import * as q from './workload-queries.ts'
 
@@ -146,7 +146,7 @@ async function gridWorkload(db: Db, lookup: LookupService, query: Static<typeof 
       ? loadsByLocation(db, scope.ix, period, prefix)
       : db.query<{ grid_code: string; incidents: number; load: number }>(q.GRID_LOADS, [period.from, period.to, prefix]),
     db.query<{ grid_code: string; administrators: number }>(q.ADMINISTRATORS_PER_GRID, [prefix]),
-    readVisits(db, period),
+    visitedCells(db, scope.ix, period, scope.grids.map((g) => g.code)),
   ])
   const loadOf = new Map(loads.rows.map((r) => [r.grid_code, r]))
   const adminsOf = new Map(admins.rows.map((r) => [r.grid_code, r.administrators]))
@@ -154,7 +154,7 @@ async function gridWorkload(db: Db, lookup: LookupService, query: Static<typeof 
   const grids: GridWorkload[] = scope.grids.map((g) => {
     const load = loadOf.get(g.code)?.load ?? 0
     const administrators = adminsOf.get(g.code) ?? 0
-    const patrol = coverageOf(scope.ix, [g.code], visits.all)
+    const patrol = coverageOf(scope.ix, [g.code], visits)
     return {
       code: g.code,
       name: g.name_zh,

@@ -5,7 +5,7 @@
  * in-memory grid index as intake.
  */
 import type { Db, Queryable } from '../db/client.ts'
-import { loadIndexedGeneration } from '../lookup/indexed-generation.ts'
+import { loadIndexedGeneration, type IndexedGeneration } from '../lookup/indexed-generation.ts'
 import { DAY_S } from './incidents-calendar.ts'
 import { generateDemoIncidents, type DemoIncidentOptions, type IncidentCity } from './incidents-generate.ts'
 import { loadDemoIncidents, type LoadReport } from './incidents-load.ts'
@@ -26,6 +26,8 @@ export interface IncidentSeedOptions extends DemoIncidentOptions {
    * Older incidents keep their own timestamps (dispatched, deadline, handled, closed).
    */
   eventDays?: number
+  /** The demo generation's grid index, when the caller has it (it takes seconds to build). */
+  index?: (generationId: number) => Promise<IndexedGeneration>
 }
 
 export async function seedDemoIncidentsIfEmpty(db: Db, options: IncidentSeedOptions = {}, log: (msg: string) => void = () => {}): Promise<IncidentSeedReport | null> {
@@ -33,7 +35,7 @@ export async function seedDemoIncidentsIfEmpty(db: Db, options: IncidentSeedOpti
   if (!generation || (await db.query<{ any: boolean }>(q.ANY_INCIDENT)).rows[0]!.any) return null
   const started = Date.now()
   log('Generating the demo incidents…')
-  const { city, communities, towns } = await incidentCity(db, generation.id)
+  const { city, communities, towns } = await incidentCity(db, generation.id, options.index)
   const generated = generateDemoIncidents(city, options)
   const generateMs = Date.now() - started
   const loaded = await db.transaction(async (tx) => {
@@ -49,8 +51,8 @@ export async function seedDemoIncidentsIfEmpty(db: Db, options: IncidentSeedOpti
 }
 
 /** The demo city as the incident generator sees it: grid index, grid facts, administrators, categories. */
-export async function incidentCity(db: Queryable, generationId: number) {
-  const ix = await loadIndexedGeneration(db, generationId)
+export async function incidentCity(db: Queryable, generationId: number, index = (id: number) => loadIndexedGeneration(db, id)) {
+  const ix = await index(generationId)
   const facts = new Map(
     (await db.query<{ code: string; population: number; rented_rooms: number; businesses: number; area_m2: number }>(q.GRID_FACTS, [generationId])).rows.map((r) => [r.code, r]),
   )

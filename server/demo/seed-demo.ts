@@ -1,14 +1,18 @@
 /**
  * Loads the Dongguan demo city into an empty database: the units go through the
  * same checked import as any other boundary data, then the administrators,
- * then two years of demo incidents (unless ZHIWANG_DEMO_INCIDENTS=0).
+ * then two years of demo incidents (unless ZHIWANG_DEMO_INCIDENTS=0) and the
+ * last 30 days of patrol tracks of a sample of administrators.
  * Does nothing for what is already there, so a restart reuses the data.
  */
 import type { Db } from '../db/client.ts'
 import { INSERT_ADMINISTRATORS, INSERT_ASSIGNMENTS } from '../administrators/queries.ts'
+import { loadIndexedGeneration, type IndexedGeneration } from '../lookup/indexed-generation.ts'
 import { importUnits } from '../units/import-units.ts'
 import { generateDongguan, type DemoOptions } from './dongguan.ts'
 import { seedDemoIncidentsIfEmpty, type IncidentSeedOptions } from './incidents-seed.ts'
+import type { DemoPatrolOptions } from './patrols-generate.ts'
+import { seedDemoPatrolsIfEmpty } from './patrols-seed.ts'
 
 /** The demo's boundaries are valid from the start of the real project's grid era. */
 export const DEMO_VALID_FROM = new Date('2017-01-01T00:00:00+08:00')
@@ -16,20 +20,37 @@ export const DEMO_VALID_FROM = new Date('2017-01-01T00:00:00+08:00')
 export interface SeedOptions extends DemoOptions {
   /** Options of the demo incidents, or false for none; by default they are loaded unless ZHIWANG_DEMO_INCIDENTS=0. */
   incidents?: IncidentSeedOptions | false
+  /**
+   * Options of the demo patrol tracks, or false for none; by default they come
+   * with the incidents (the demo's activity) unless ZHIWANG_DEMO_PATROLS=0.
+   */
+  patrols?: DemoPatrolOptions | false
 }
 
 /** Seeds what is missing; true when anything was loaded. */
 export async function seedDemoIfEmpty(db: Db, log: (msg: string) => void = () => {}, options: SeedOptions = {}) {
   const { incidents = process.env.ZHIWANG_DEMO_INCIDENTS === '0' ? false : {}, ...cityOptions } = options
-  const city = await seedCityIfEmpty(db, log, cityOptions)
-  if (incidents === false) return city
-  try {
-    return (await seedDemoIncidentsIfEmpty(db, { seed: cityOptions.seed, ...incidents }, log)) !== null || city
-  } catch (err) {
-    // Nothing was written (one transaction), so the next start tries again; the city is usable without incidents.
-    log(`Demo incidents not loaded: ${(err as Error).message}`)
-    return city
+  const patrols = options.patrols ?? (incidents === false || process.env.ZHIWANG_DEMO_PATROLS === '0' ? false : {})
+  let loaded = await seedCityIfEmpty(db, log, cityOptions)
+  // Both parts route points through the demo generation's grid index: built once.
+  const built = new Map<number, Promise<IndexedGeneration>>()
+  const index = (id: number) => built.get(id) ?? (built.set(id, loadIndexedGeneration(db, id)), built.get(id)!)
+  // Each part is one transaction: when it fails nothing of it was written, the next start tries again, and the city is usable without it.
+  if (incidents !== false) {
+    try {
+      loaded = (await seedDemoIncidentsIfEmpty(db, { seed: cityOptions.seed, index, ...incidents }, log)) !== null || loaded
+    } catch (err) {
+      log(`Demo incidents not loaded: ${(err as Error).message}`)
+    }
   }
+  if (patrols !== false) {
+    try {
+      loaded = (await seedDemoPatrolsIfEmpty(db, { seed: cityOptions.seed, index, ...patrols }, log)) !== null || loaded
+    } catch (err) {
+      log(`Demo patrol tracks not loaded: ${(err as Error).message}`)
+    }
+  }
+  return loaded
 }
 
 async function seedCityIfEmpty(db: Db, log: (msg: string) => void, options: DemoOptions) {

@@ -394,7 +394,7 @@ describeBackends('Demo incidents', ({ backend, db }) => {
 
   it('does nothing when seeded again', async () => {
     const before = await fingerprint(db())
-    expect(await seedDemoIfEmpty(db())).toBe(false)
+    expect(await seedDemoIfEmpty(db(), undefined, { patrols: false })).toBe(false)
     expect(await seedDemoIncidentsIfEmpty(db())).toBeNull()
     expect(await fingerprint(db())).toEqual(before)
   })
