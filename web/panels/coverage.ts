@@ -15,8 +15,7 @@ import { errorText, legend, needsKey, select } from './widgets.ts'
 
 type Report = FeatureCollection & { clean: boolean; parent: { name: string } }
 
-let towns: Promise<{ code: string; name: string; name_en: string | null }[]> | null = null
-const townList = () => (towns ??= fetchLabelPoints('town').then((fc) => fc.features.map((f) => f.properties as { code: string; name: string; name_en: string | null }).sort((a, b) => (a.code < b.code ? -1 : 1))))
+const townList = () => fetchLabelPoints('town').then((fc) => fc.features.map((f) => f.properties as { code: string; name: string; name_en: string | null }).sort((a, b) => (a.code < b.code ? -1 : 1)))
 
 export class CoveragePanel implements Panel {
   readonly id = 'coverage' as const

@@ -23,7 +23,25 @@ export interface GridSourceRef {
 }
 
 /** Label points of towns and communities: fetched as early as possible (before the map has loaded). */
+const labelPoints = new Map<'town' | 'community', Promise<FeatureCollection>>()
+
+/**
+ * Names and label points of the towns or communities, fetched once per page:
+ * the console asks for them at start, and the studio and coverage views reuse
+ * that answer instead of queuing behind a slow request of another view on the
+ * embedded database (plans redraw grids, never towns or communities). A failed
+ * fetch is forgotten, so the next caller tries again.
+ */
 export function fetchLabelPoints(level: 'town' | 'community'): Promise<FeatureCollection> {
+  let points = labelPoints.get(level)
+  if (!points) {
+    labelPoints.set(level, (points = readLabelPoints(level)))
+    points.catch(() => labelPoints.delete(level))
+  }
+  return points
+}
+
+function readLabelPoints(level: 'town' | 'community'): Promise<FeatureCollection> {
   return getJson<FeatureCollection>(labelUnitsUrl(level), {}, { key: false }).then((fc) => ({
     type: 'FeatureCollection',
     features: fc.features.map((f) => ({
