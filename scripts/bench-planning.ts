@@ -154,7 +154,7 @@ const reach = (v: View) => {
 const communities = [...new Set(town.grids.map((g) => g.community))]
 const community = communities.map((c) => ({ c, n: town.grids.filter((g) => g.community === c).length })).sort((a, b) => b.n - a.n)[0]!.c
 const cplan = must(await call<View>('POST', '/api/v1/plans', { scope: community }), 'create community plan')
-const crb = await call<View>('POST', `/api/v1/plans/${cplan.plan.id}/edits`, { op: 'rebalance', seed: 1, measures })
+const crb = await call<View>('POST', `/api/v1/plans/${cplan.plan.id}/edits`, { op: 'rebalance', seed: 1, measures, version: cplan.plan.version })
 const cr = reach(must(crb, 'rebalance community'))
 console.log(`rebalance community ${community} (${cplan.plan.blocks} cells, ${cplan.grids.length} grids): ${f1(crb.ms)} ms (search ${f1(crb.body.info!.elapsedMs)} ms), max deviation ${(reach(cplan).worst * 100).toFixed(1)} % → ${(cr.worst * 100).toFixed(1)} %, contiguous ${cr.contiguous} — goal < 1 s, ≤ 10 %: ${verdict(crb.ms < 1000 && cr.worst <= 0.1 && cr.contiguous)}`)
 const trb = await call<View>('POST', `/api/v1/plans/${town.plan.id}/edits`, { op: 'rebalance', seed: 1, measures, version })
@@ -164,7 +164,7 @@ console.log(`rebalance town ${typical.town}: ${f1(trb.ms)} ms (search ${f1(trb.b
 
 // 3. The demo check on the most unbalanced town, with the defaults.
 const uplan = must(await call<View>('POST', '/api/v1/plans', { scope: unbalanced.town }), 'create unbalanced town plan')
-const urb = must(await call<View>('POST', `/api/v1/plans/${uplan.plan.id}/edits`, { op: 'rebalance', seed: 1 }), 'rebalance unbalanced town')
+const urb = must(await call<View>('POST', `/api/v1/plans/${uplan.plan.id}/edits`, { op: 'rebalance', seed: 1, version: uplan.plan.version }), 'rebalance unbalanced town')
 const g0 = urb.metrics.before.balance.workload.gini
 const g1 = urb.metrics.after.balance.workload.gini
 const moved = urb.disruption.cells / uplan.plan.blocks

@@ -13,6 +13,7 @@ export const PROBLEMS = {
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
+  'precondition-required': { status: 428, title: 'Precondition required' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'import-rejected': { status: 422, title: 'Import rejected: nothing was stored' },
   'invalid-geojson': { status: 422, title: 'Invalid GeoJSON' },

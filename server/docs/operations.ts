@@ -130,7 +130,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'GET /api/v1/plans': { summary: 'Plans, filtered and paged' },
   'GET /api/v1/plans/{id}': { summary: 'One plan with its metrics and checks; its version is the ETag' },
   'DELETE /api/v1/plans/{id}': { summary: 'Discard a plan' },
-  'POST /api/v1/plans/{id}/edits': { summary: 'Edit a plan (on the version named by `version` or If-Match)' },
+  'POST /api/v1/plans/{id}/edits': { summary: 'Edit a plan, on the version named by `version` or If-Match (409 when another change came first, 428 when no version is named)' },
   'POST /api/v1/plans/{id}/undo': { summary: 'Undo the last edit' },
   'POST /api/v1/plans/{id}/redo': { summary: 'Redo the last undone edit' },
   'GET /api/v1/plans/{id}/blocks': { summary: "The plan's blocks and the grid each is assigned to" },

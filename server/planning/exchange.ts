@@ -57,32 +57,40 @@ export async function planGeoJson(db: Queryable, state: PlanState, dissolve: boo
 }
 
 /** Rows of a GeoJSON FeatureCollection whose features carry `cell` and `grid` properties (as exported). */
-export function rowsFromGeoJson(body: unknown): { cell: string; grid: string }[] {
+/** Where a row of an assignment file is: its CSV line (as the file numbers it) or its GeoJSON feature index. */
+export type RowPlace = { line: number } | { feature: number }
+
+/**
+ * The well-formed rows of an assignment file, each with its place, and the
+ * malformed ones. Nothing is refused here: the assign edit reports malformed
+ * rows together with the rows whose content is wrong (unknown grid or cell),
+ * all in one answer, in file order.
+ */
+export interface AssignmentFile {
+  rows: { cell: string; grid: string }[]
+  places: RowPlace[]
+  malformed: (RowPlace & { message: string })[]
+}
+
+export function rowsFromGeoJson(body: unknown): AssignmentFile {
   const fc = body as { type?: unknown; features?: unknown }
   if (!fc || typeof fc !== 'object' || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
     throw new AppError('invalid-parameter', 'Expected a GeoJSON FeatureCollection whose features have properties cell and grid (or text/csv with columns cell,grid)')
   }
-  const rows: { cell: string; grid: string }[] = []
-  const errors: { index: number; message: string }[] = []
+  const file: AssignmentFile = { rows: [], places: [], malformed: [] }
   fc.features.forEach((f: unknown, i: number) => {
     const props = (f as { properties?: Record<string, unknown> } | null)?.properties
     const cell = props?.cell
     const grid = props?.grid
     if (typeof cell !== 'string' || !/^[0-9a-fA-F]{15}$/.test(cell) || typeof grid !== 'string' || !/^[0-9]{15}$/.test(grid)) {
-      errors.push({ index: i, message: `Feature ${i}: properties.cell must be an H3 cell id and properties.grid a 15-digit grid code` })
-    } else rows.push({ cell, grid })
+      file.malformed.push({ feature: i, message: `Feature ${i}: properties.cell must be an H3 cell id and properties.grid a 15-digit grid code` })
+    } else (file.rows.push({ cell, grid }), file.places.push({ feature: i }))
   })
-  return malformed(errors, rows)
-}
-
-/** Every malformed row at once (the first 100), like the content checks that follow; or the rows. */
-function malformed<T>(errors: { message: string }[], rows: T[]): T[] {
-  if (errors.length === 0) return rows
-  throw new AppError('invalid-parameter', `${errors.length} malformed row${errors.length === 1 ? '' : 's'}, nothing changed: ${errors.slice(0, 3).map((e) => e.message).join('; ')}${errors.length > 3 ? '; …' : ''}`, { errors: errors.slice(0, 100) })
+  return file
 }
 
 /** `cell,grid` rows with a header line, like a block-assignment file. */
-export function rowsFromCsv(text: string): { cell: string; grid: string }[] {
+export function rowsFromCsv(text: string): AssignmentFile {
   // Line numbers as the file has them (blank lines counted); a byte-order mark is not part of the header.
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l, i) => ({ l, n: i + 1 })).filter(({ l }) => l.trim() !== '')
   const first = lines[0]?.l
@@ -90,17 +98,16 @@ export function rowsFromCsv(text: string): { cell: string; grid: string }[] {
   const cellAt = header.indexOf('cell')
   const gridAt = header.indexOf('grid')
   if (cellAt < 0 || gridAt < 0) throw new AppError('invalid-parameter', `The CSV needs a header line naming the columns cell and grid; got: ${first?.slice(0, 100) ?? '(empty body)'}`)
-  const rows: { cell: string; grid: string }[] = []
-  const errors: { line: number; message: string }[] = []
+  const file: AssignmentFile = { rows: [], places: [], malformed: [] }
   for (const { l: line, n } of lines.slice(1)) {
     const cols = splitCsv(line)
     const cell = cols[cellAt]?.trim() ?? ''
     const grid = cols[gridAt]?.trim() ?? ''
     if (cols.length !== header.length) {
-      errors.push({ line: n, message: `CSV line ${n}: ${cols.length} columns where the header names ${header.length}: ${JSON.stringify(line.slice(0, 100))}` })
+      file.malformed.push({ line: n, message: `CSV line ${n}: ${cols.length} columns where the header names ${header.length}: ${JSON.stringify(line.slice(0, 100))}` })
     } else if (!/^[0-9a-fA-F]{15}$/.test(cell) || !/^[0-9]{15}$/.test(grid)) {
-      errors.push({ line: n, message: `CSV line ${n}: expected an H3 cell id and a 15-digit grid code, got ${JSON.stringify(line.slice(0, 100))}` })
-    } else rows.push({ cell, grid })
+      file.malformed.push({ line: n, message: `CSV line ${n}: expected an H3 cell id and a 15-digit grid code, got ${JSON.stringify(line.slice(0, 100))}` })
+    } else (file.rows.push({ cell, grid }), file.places.push({ line: n }))
   }
-  return malformed(errors, rows)
+  return file
 }

@@ -5,6 +5,7 @@
  * they replay stored steps (see ./plan-service.ts).
  */
 import { AppError } from '../errors.ts'
+import type { RowPlace } from './exchange.ts'
 import type { PlanConstraints } from './create-plan.ts'
 import type { PlanState } from './plan-state.ts'
 import { paintTargets, type Position } from './paint-targets.ts'
@@ -31,7 +32,14 @@ export type PlanOp =
       seed?: number
       timeLimitMs?: number
     }
-  | { op: 'assign'; rows: { cell: string; grid: string }[] }
+  | {
+      op: 'assign'
+      rows: { cell: string; grid: string }[]
+      /** Where each row is in the file it came from (for the error report; not stored with the step). */
+      places?: RowPlace[]
+      /** Rows of that file that could not be read; reported together with the content errors. */
+      malformed?: (RowPlace & { message: string })[]
+    }
 
 export interface OpResult {
   assignment: Int32Array
@@ -188,7 +196,7 @@ export async function applyOp(state: PlanState, op: PlanOp, newGrid: GridFactory
     }
     case 'assign': {
       const seenCells = new Set<number>()
-      const errors: { row: number; cell: string; grid: string; message: string }[] = []
+      const errors: { line?: number; feature?: number; row?: number; cell?: string; grid?: string; message: string }[] = [...(op.malformed ?? [])]
       op.rows.forEach((r, i) => {
         const g = grids.findIndex((x) => x.code === r.grid)
         const candidates = state.byH3.get(r.cell.toLowerCase())
@@ -204,10 +212,17 @@ export async function applyOp(state: PlanState, op: PlanOp, newGrid: GridFactory
             assignment[b] = g
           }
         }
-        if (message) errors.push({ row: i + 1, cell: r.cell, grid: r.grid, message })
+        if (message) {
+          const place = op.places?.[i]
+          const label = !place ? `row ${i + 1}` : 'line' in place ? `CSV line ${place.line}` : `Feature ${place.feature}`
+          errors.push({ ...place, row: i + 1, cell: r.cell, grid: r.grid, message: `${label}: ${message}` })
+        }
       })
       if (errors.length > 0) {
-        throw new AppError('invalid-parameter', `${errors.length} row(s) of the assignment are wrong; nothing was changed. First: row ${errors[0]!.row}: ${errors[0]!.message}`, {
+        // One report in file order: unreadable rows and rows naming unknown grids or cells alike.
+        const at = (e: (typeof errors)[number]) => e.line ?? e.feature ?? e.row ?? 0
+        errors.sort((a, b) => at(a) - at(b))
+        throw new AppError('invalid-parameter', `${errors.length} row${errors.length === 1 ? '' : 's'} of the assignment ${errors.length === 1 ? 'is' : 'are'} wrong; nothing was changed: ${errors.slice(0, 3).map((e) => e.message).join('; ')}${errors.length > 3 ? '; …' : ''}`, {
           errors: errors.slice(0, 1000),
         })
       }

@@ -127,7 +127,7 @@ export async function editPlan(store: PlanStore, id: number, version: number | u
       JSON.stringify(constraints),
       actor,
       step !== null,
-      step ? JSON.stringify(step.op) : null,
+      step ? JSON.stringify(storedOp(step.op)) : null,
       changedBlocks,
       changedBlocks.map((b) => state.assignment[b]),
       changedBlocks.map((b) => result.assignment[b]),
@@ -203,4 +203,10 @@ export async function discardPlan(store: PlanStore, id: number, version: number 
     })
     return describePlan(await store.load(id))
   })
+}
+
+/** The step as the plan's history keeps it: an assignment's rows without where they were in the uploaded file. */
+function storedOp(op: EditOp): EditOp {
+  if (op.op !== 'assign') return op
+  return { op: 'assign', rows: op.rows }
 }

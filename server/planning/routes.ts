@@ -37,6 +37,20 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
     if (!Number.isInteger(v)) throw new AppError('invalid-parameter', `Unexpected If-Match value: ${match}; expected the plan version as an ETag, e.g. "7"`)
     return v
   }
+  /**
+   * Changing a plan's content needs the version the change was made on, so a
+   * client can never overwrite a colleague's edit it has not seen (428
+   * otherwise). `If-Match: *` is the explicit "whatever is current".
+   */
+  const requiredVersion = (request: FastifyRequest, body?: { version?: number }): number | undefined => {
+    const version = versionOf(request, body)
+    if (version === undefined && request.headers['if-match'] !== '*') {
+      throw new AppError('precondition-required', 'Name the plan version this change is made on: body "version", or If-Match with the plan view\'s ETag (e.g. If-Match: "7"); If-Match: * applies it to whatever version is current', {
+        errors: [{ where: 'body/version', message: 'is required (or the If-Match header)' }],
+      })
+    }
+    return version
+  }
   const tagged = <T extends { plan: { version: number } }>(reply: FastifyReply, body: T) => {
     reply.header('etag', `"${body.plan.version}"`)
     return body
@@ -109,7 +123,7 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
       const { version: _v, ...op } = request.body
       const missing = REQUIRED[op.op].filter((f) => op[f] === undefined)
       if (missing.length > 0) throw new AppError('invalid-parameter', `The ${op.op} edit needs ${missing.join(', ')}`, { missing })
-      return tagged(reply, await editPlan(store, request.params.id, versionOf(request, request.body), op as EditOp, request.principal.name))
+      return tagged(reply, await editPlan(store, request.params.id, requiredVersion(request, request.body), op as EditOp, request.principal.name))
     },
   )
 
@@ -124,7 +138,7 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
           if (request.body === undefined || request.body === null) request.body = {}
         },
       },
-      async (request, reply) => tagged(reply, await editPlan(store, request.params.id, versionOf(request, request.body ?? undefined), { op }, request.principal.name)),
+      async (request, reply) => tagged(reply, await editPlan(store, request.params.id, requiredVersion(request, request.body ?? undefined), { op }, request.principal.name)),
     )
   }
 
@@ -163,9 +177,9 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
     { schema: { params: Id }, bodyLimit: 16 * 1024 * 1024, config: { roles: WRITERS } },
     async (request, reply) => {
       const type = request.headers['content-type'] ?? ''
-      const rows = type.startsWith('text/csv') ? rowsFromCsv(String(request.body)) : rowsFromGeoJson(request.body)
-      const op: PlanOp = { op: 'assign', rows }
-      return tagged(reply, await editPlan(store, request.params.id, versionOf(request), op, request.principal.name))
+      const file = type.startsWith('text/csv') ? rowsFromCsv(String(request.body)) : rowsFromGeoJson(request.body)
+      const op: PlanOp = { op: 'assign', ...file }
+      return tagged(reply, await editPlan(store, request.params.id, requiredVersion(request), op, request.principal.name))
     },
   )
 
@@ -204,7 +218,7 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
     async (request, reply) => {
       const body = request.body ?? {}
       const published = await publishPlan(store, db, request.params.id, {
-        version: versionOf(request, body),
+        version: requiredVersion(request, body),
         validFrom: body.validFrom ? new Date(body.validFrom) : undefined,
         label: body.label,
         note: body.note,

@@ -64,9 +64,18 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     }
   })
 
+  // Like a real client, a change that names no version itself is sent with
+  // If-Match: the ETag of the last answer about that plan (changes must name one; 428 otherwise).
+  const seen = new Map<number, string>()
   const send = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) => {
-    const res = await app.inject({ method, url, headers: { ...planner, ...headers }, payload: payload as string })
-    return { status: res.statusCode, type: res.headers['content-type'], etag: res.headers.etag, body: String(res.headers['content-type']).startsWith('text/csv') ? res.body : res.json() }
+    const planId = Number(/\/plans\/(\d+)/.exec(url)?.[1])
+    const named = (payload as { version?: unknown } | undefined)?.version !== undefined || 'if-match' in headers
+    const ifMatch = method !== 'GET' && !named && seen.has(planId) ? { 'if-match': seen.get(planId)! } : {}
+    const res = await app.inject({ method, url, headers: { ...planner, ...ifMatch, ...headers }, payload: payload as string })
+    const body = String(res.headers['content-type']).startsWith('text/csv') ? res.body : res.json()
+    const id = (body as { plan?: { id?: number } })?.plan?.id ?? planId
+    if (typeof res.headers.etag === 'string' && Number.isInteger(id)) seen.set(id, res.headers.etag)
+    return { status: res.statusCode, type: res.headers['content-type'], etag: res.headers.etag, body }
   }
   const edit = (id: number, body: Record<string, unknown>) => send('POST', `/api/v1/plans/${id}/edits`, body)
   const blocksOf = async (id: number) => ((await send('GET', `/api/v1/plans/${id}/blocks`)).body as { features: Block[] }).features
@@ -157,11 +166,26 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     // The same with a JSON content type and an empty body, as many clients send.
     const undoEmpty = await app.inject({ method: 'POST', url: `/api/v1/plans/${id}/undo`, headers: { ...planner, 'content-type': 'application/json', 'if-match': `"${redone.plan.version}"` }, payload: '' })
     expect(undoEmpty.statusCode, undoEmpty.body).toBe(200)
-    expect((await send('POST', `/api/v1/plans/${id}/redo`, {})).status).toBe(200)
+    expect((await send('POST', `/api/v1/plans/${id}/redo`, {}, { 'if-match': String(undoEmpty.headers.etag) })).status).toBe(200)
     expect(count(redone, G(1))).toBe(count(after, G(1)))
     const nothing = await send('POST', `/api/v1/plans/${id}/undo`, {})
     expect(nothing.status).toBe(200)
     expect((await send('POST', `/api/v1/plans/${id}/undo`, {})).status).toBe(409)
+
+    // A change that names no version at all is refused (428) and changes nothing; If-Match: * is the explicit "any version".
+    const before = ((await send('GET', `/api/v1/plans/${id}`)).body as PlanView).plan.version
+    for (const [url, payload] of [[`/api/v1/plans/${id}/edits`, { op: 'lock', grid: G(5), locked: true }], [`/api/v1/plans/${id}/redo`, {}], [`/api/v1/plans/${id}/publish`, {}]] as const) {
+      const unnamed = await app.inject({ method: 'POST', url, headers: planner, payload })
+      expect(unnamed.statusCode, url).toBe(428)
+      expect(unnamed.headers['content-type']).toContain('application/problem+json')
+      expect(unnamed.json().detail).toMatch(/version/)
+    }
+    const put = await app.inject({ method: 'PUT', url: `/api/v1/plans/${id}/assignment`, headers: { ...planner, 'content-type': 'text/csv' }, payload: 'cell,grid\n' })
+    expect(put.statusCode).toBe(428)
+    expect(((await send('GET', `/api/v1/plans/${id}`)).body as PlanView).plan.version).toBe(before)
+    const any = await app.inject({ method: 'POST', url: `/api/v1/plans/${id}/edits`, headers: { ...planner, 'if-match': '*' }, payload: { op: 'lock', grid: G(5), locked: true } })
+    expect(any.statusCode, any.body).toBe(200)
+    expect(any.json().plan.version).toBe(before + 1)
   })
 
   it('refuses painting outside the scope and into locked grids, with problem documents', async () => {
@@ -225,11 +249,19 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect((await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, geojson, { 'content-type': 'application/geo+json' })).status).toBe(200)
     const bad = await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, `cell,grid\n${border[0]!.properties.cell},${G(77)}\n`, { 'content-type': 'text/csv' })
     expect(bad.status).toBe(400)
-    expect((bad.body as { errors: { row: number }[] }).errors[0]!.row).toBe(1)
-    // Malformed lines are listed all at once, numbered as in the file.
-    const broken = await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, `cell,grid\n${border[0]!.properties.cell},${G(1)}\nbad\n\n8a411893240ffff,x\n${border[0]!.properties.cell},${G(1)},extra\n`, { 'content-type': 'text/csv' })
+    expect((bad.body as { errors: { line: number; grid: string }[] }).errors[0]).toMatchObject({ line: 2, grid: G(77) })
+    // Malformed lines and lines naming an unknown grid are listed all at once, in file order, numbered as in the file.
+    const broken = await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, `cell,grid\n${border[0]!.properties.cell},${G(1)}\nbad\n\n8a411893240ffff,x\n${border[0]!.properties.cell},${G(1)},extra\n${border[1]?.properties.cell ?? border[0]!.properties.cell},${G(88)}\n`, { 'content-type': 'text/csv' })
     expect(broken.status).toBe(400)
-    expect((broken.body as { errors: { line: number }[] }).errors.map((e) => e.line)).toEqual([3, 5, 6])
+    const report = broken.body as { detail: string; errors: { line: number; message: string }[] }
+    expect(report.errors.map((e) => e.line)).toEqual([3, 5, 6, 7])
+    expect(report.errors[3]!.message).toMatch(new RegExp(`CSV line 7: grid ${G(88)} is not a grid of this plan`))
+    expect(report.detail).toMatch(/^4 rows of the assignment are wrong; nothing was changed: CSV line 3/)
+    // GeoJSON features are numbered by their index.
+    const features = [{ type: 'Feature', geometry: null, properties: { cell: 'nope', grid: G(1) } }, { type: 'Feature', geometry: null, properties: { cell: border[0]!.properties.cell, grid: G(99) } }]
+    const badGeo = await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, { type: 'FeatureCollection', features }, { 'content-type': 'application/geo+json' })
+    expect(badGeo.status).toBe(400)
+    expect((badGeo.body as { errors: { feature: number }[] }).errors.map((e) => e.feature)).toEqual([0, 1])
     const dissolved = (await send('GET', `/api/v1/plans/${a.plan.id}/export?format=geojson&dissolve=true`)).body as { features: { id: string }[] }
     expect(dissolved.features.map((f) => f.id)).toEqual(Array.from({ length: 12 }, (_, i) => G(i + 1)))
   })
