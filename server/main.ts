@@ -56,6 +56,9 @@ await app.lookup.start()
 
 await app.listen({ port: config.port, host: config.host })
 log(`Zhiwang ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+// The map's first picture (boundary tiles of the whole city) is built now rather than on the first visit.
+const warming = Date.now()
+void app.tiles?.warm().then((n) => n > 0 && log(`Map tiles: ${n} tiles of the first view built in ${Date.now() - warming} ms`))
 
 // Graceful shutdown: readiness turns 503 at once (and, after ZHIWANG_SHUTDOWN_DELAY_MS, the
 // listener closes: no new connections); in-flight requests finish, then the database closes

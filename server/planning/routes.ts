@@ -230,6 +230,7 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
       const started = performance.now()
       await lookup.refresh({ untilSwap: true })
       app.tiles?.invalidate()
+      void app.tiles?.warm()
       reply.code(201)
       return { ...published, indexMs: Math.round(performance.now() - started) }
     },

@@ -11,11 +11,11 @@ import { createHash } from 'node:crypto'
 import type { Db } from '../db/client.ts'
 import { CellTotals } from './cell-totals.ts'
 import { GridWorkloads } from './grid-workload.ts'
-import type { LayerSpec } from './layers.ts'
+import { LAYERS, type LayerSpec } from './layers.ts'
 import * as q from './queries.ts'
 import { TileCache, type CachedTile } from './tile-cache.ts'
 import { boundaryTile, h3Tile, incidentTile, type IncidentFilters } from './tile-sources.ts'
-import type { TileId } from './tile-math.ts'
+import { tileRange, type TileId } from './tile-math.ts'
 
 export interface TileServiceOptions {
   /** Memory for built tiles (default 64 MiB). */
@@ -85,6 +85,31 @@ export class TileService {
     }))
     bounds.catch(() => (this.bounds = null))
     return bounds
+  }
+
+  /**
+   * Builds the boundary tiles that cover the current generation at `zoom`
+   * (the console opens on the whole city at zoom 10: a dozen tiles), so the
+   * first picture after a start or a publish comes from memory instead of
+   * ~2 s of queries on the embedded database. One tile at a time, so requests
+   * are never queued behind a burst of them. Resolves to the number of tiles;
+   * a tile that fails is simply built on request later.
+   */
+  async warm(zoom = 10): Promise<number> {
+    const current = await this.currentBounds().catch(() => null)
+    if (!current) return 0
+    let built = 0
+    for (const layer of Object.values(LAYERS)) {
+      if (layer.kind !== 'boundary' || zoom < layer.minzoom || zoom > layer.maxzoom) continue
+      const { x0, y0, x1, y1 } = tileRange(current.bounds, zoom)
+      for (let x = x0; x <= x1; x++) {
+        for (let y = y0; y <= y1; y++) {
+          const tile = await this.tile(layer, { z: zoom, x, y }, null, null).catch(() => null)
+          if (tile) built++
+        }
+      }
+    }
+    return built
   }
 
   /**

@@ -255,6 +255,18 @@ describeBackends('Vector tiles', ({ db }) => {
   })
 
   // Last: it replaces the generation.
+  it('builds the boundary tiles of the whole city at zoom 10 ahead of the first visit (warm), then serves them from memory', async () => {
+    app.tiles.invalidate()
+    const built = await app.tiles.warm()
+    expect(built).toBeGreaterThanOrEqual(3) // towns, communities and grids of the city's zoom-10 tile(s)
+    const hits = app.tiles.cache.hits
+    for (const layer of ['towns', 'communities', 'grids']) {
+      const res = await get(tileUrl(layer, CITY_TILE))
+      expect(res.statusCode).toBe(200)
+    }
+    expect(app.tiles.cache.hits - hits).toBe(3)
+  })
+
   it('changes the tile when a new generation is published (cache invalidated)', async () => {
     const before = await get(tileUrl('grids', CITY_TILE))
     expect((await get(tileUrl('grids', CITY_TILE), { 'if-none-match': before.headers.etag as string })).statusCode).toBe(304)
