@@ -144,8 +144,10 @@ export const workload = () => getJson<{ items: { code: string; load: number; dev
 export type SupervisionBy = 'grid' | 'administrator' | 'town' | 'department'
 const SUPERVISION = '/api/v1/analytics/supervision'
 /** Most overdue work first: what a supervisor acts on. */
-export const supervision = (by: SupervisionBy) => getJson<{ items: Score[]; total: number }>(SUPERVISION, { by, sort: 'overdue', order: 'desc', limit: 50 })
-export const supervisionCsv = (by: SupervisionBy) => download(SUPERVISION, { by, format: 'csv', bom: true, limit: 10000 }, `supervision-${by}.csv`)
+/** Scores of the incidents reported in the last `days` days. */
+const lastDays = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString()
+export const supervision = (by: SupervisionBy, days: number) => getJson<{ items: Score[]; total: number }>(SUPERVISION, { by, from: lastDays(days), sort: 'overdue', order: 'desc', limit: 50 })
+export const supervisionCsv = (by: SupervisionBy, days: number) => download(SUPERVISION, { by, from: lastDays(days), format: 'csv', bom: true, limit: 10000 }, `supervision-${by}-${days}d.csv`)
 
 // ---- planning studio ----
 

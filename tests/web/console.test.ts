@@ -182,6 +182,15 @@ describe('map console in Chromium', () => {
     await page.waitForFunction(() => window.zhiwang!.map.getZoom() > 11 && !window.zhiwang!.map.isMoving(), null, { timeout: 20_000 })
     await mapIdle(page)
     await page.screenshot({ path: join(ARTIFACTS, 'console-supervision-row.png') })
+    // The scores cover the last 90 days unless another period is chosen.
+    const scores = (days: string) => Promise.all([page.waitForRequest((r) => r.url().includes('/api/v1/analytics/supervision?')), page.selectOption('#supervision-period', days)])
+    for (const days of ['30', '365']) {
+      const [request] = await scores(days)
+      const from = Date.parse(new URL(request.url()).searchParams.get('from')!)
+      expect(Math.abs(Date.now() - from - Number(days) * 86_400_000)).toBeLessThan(120_000)
+      await viewSettled(page)
+      expect(await page.locator('#score-table tr.link').count()).toBeGreaterThan(0)
+    }
     expect(g.errors).toEqual([])
     expect(g.outside).toEqual([])
   })

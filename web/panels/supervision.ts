@@ -12,12 +12,15 @@ import { categoryNames } from './time-filter.ts'
 import { errorText, needsKey, select } from './widgets.ts'
 
 const QUEUE_ROWS = 100
+/** Periods the scores can cover; a quarter by default (supervision looks at recent work, and a year of a big city takes seconds on the embedded database). */
+const PERIOD_DAYS = [30, 90, 365]
 
 export class SupervisionPanel implements Panel {
   readonly id = 'supervision' as const
   #ctx: ConsoleContext | null = null
   #el: HTMLElement | null = null
   #by: SupervisionBy = 'grid'
+  #days = 90
   #queue: IncidentSummary[] | null = null
   #queueError: string | null = null
   #scores: Score[] | null = null
@@ -57,7 +60,7 @@ export class SupervisionPanel implements Panel {
     this.#scores = null
     this.render()
     try {
-      const s = await supervision(this.#by)
+      const s = await supervision(this.#by, this.#days)
       if (seq === this.#seq) (this.#scores = s.items), (this.#scoresError = null)
     } catch (err) {
       if (seq === this.#seq) this.#scoresError = errorText(err)
@@ -79,7 +82,8 @@ export class SupervisionPanel implements Panel {
       h('h3', {}, t('supervision.scores')),
       h('div', { className: 'row' },
         t('supervision.by'), ' ', select(bys.map((b) => [b, tDynamic(`supervision.by.${b}`)]), this.#by, (v) => ((this.#by = v as SupervisionBy), (this.#settled = this.#loadScores())), t('supervision.by')), ' ',
-        h('button', { type: 'button', onclick: () => void supervisionCsv(this.#by).catch((err) => ctx.status(errorText(err), 'error')) }, t('supervision.export'))),
+        t('supervision.period'), ' ', Object.assign(select(PERIOD_DAYS.map((d) => [String(d), t('incidents.days', { n: d })]), String(this.#days), (v) => ((this.#days = Number(v)), (this.#settled = this.#loadScores())), t('supervision.period')), { id: 'supervision-period' }), ' ',
+        h('button', { type: 'button', onclick: () => void supervisionCsv(this.#by, this.#days).catch((err) => ctx.status(errorText(err), 'error')) }, t('supervision.export'))),
       this.#scoreTable(ctx),
     )
   }
