@@ -8,21 +8,8 @@ import type { Db } from '../db/client.ts'
 import { loadIndexedGeneration, type IndexedGeneration } from '../lookup/indexed-generation.ts'
 import { trackCells } from '../patrols/track-cells.ts'
 import * as q from './incidents-queries.ts'
+import * as pq from './patrols-queries.ts'
 import { generateDemoPatrols, type DemoPatrolOptions } from './patrols-generate.ts'
-
-const ACTIVE_ADMINISTRATORS = `
-SELECT a.id, array_agg(g.grid_code ORDER BY g.grid_code) AS grids
-FROM administrator a JOIN administrator_grid g ON g.administrator_id = a.id
-WHERE a.active GROUP BY a.id ORDER BY a.employee_no`
-const ANY_TRACK = `SELECT EXISTS (SELECT 1 FROM patrol_track) AS any`
-const TRACK_IDS = `SELECT nextval(pg_get_serial_sequence('patrol_track', 'id'))::int AS id FROM generate_series(1, $1)`
-const INSERT_TRACKS = `
-INSERT INTO patrol_track (id, administrator_id, started_at, ended_at, geom, length_m) OVERRIDING SYSTEM VALUE
-SELECT id, administrator_id, to_timestamp(s), to_timestamp(e), ST_GeomFromText(wkt, 4326), length_m
-FROM unnest($1::int[], $2::int[], $3::float8[], $4::float8[], $5::text[], $6::float8[]) AS t(id, administrator_id, s, e, wkt, length_m)`
-const INSERT_CELLS = `
-INSERT INTO patrol_cell (track_id, h3, visited_at)
-SELECT track_id, h3, to_timestamp(t) FROM unnest($1::int[], $2::text[], $3::float8[]) AS c(track_id, h3, t)`
 
 const TRACK_BATCH = 1_000
 const CELL_BATCH = 20_000
@@ -41,11 +28,11 @@ export interface PatrolSeedOptions extends DemoPatrolOptions {
 
 export async function seedDemoPatrolsIfEmpty(db: Db, options: PatrolSeedOptions = {}, log: (msg: string) => void = () => {}): Promise<PatrolSeedReport | null> {
   const generation = (await db.query<{ id: number }>(q.DEMO_GENERATION)).rows[0]
-  if (!generation || (await db.query<{ any: boolean }>(ANY_TRACK)).rows[0]!.any) return null
+  if (!generation || (await db.query<{ any: boolean }>(pq.ANY_TRACK)).rows[0]!.any) return null
   const started = Date.now()
   const index = await (options.index ?? ((id) => loadIndexedGeneration(db, id)))(generation.id)
   const slot = new Map(index.codes.map((c, g) => [c, g]))
-  const administrators = (await db.query<{ id: number; grids: string[] }>(ACTIVE_ADMINISTRATORS)).rows.map((a) => ({
+  const administrators = (await db.query<{ id: number; grids: string[] }>(pq.ACTIVE_ADMINISTRATORS)).rows.map((a) => ({
     id: a.id,
     grids: a.grids.flatMap((code) => (slot.has(code) ? [slot.get(code)!] : [])),
   }))
@@ -53,13 +40,13 @@ export async function seedDemoPatrolsIfEmpty(db: Db, options: PatrolSeedOptions 
   const stored = await db.transaction(async (tx) => {
     // A second server starting on the same database waits here, then finds the tracks.
     await tx.exec('LOCK TABLE patrol_track IN EXCLUSIVE MODE')
-    if ((await tx.query<{ any: boolean }>(ANY_TRACK)).rows[0]!.any) return null
+    if ((await tx.query<{ any: boolean }>(pq.ANY_TRACK)).rows[0]!.any) return null
     let cells = 0
     for (let s = 0; s < tracks.length; s += TRACK_BATCH) {
       const batch = tracks.slice(s, s + TRACK_BATCH)
-      const ids = (await tx.query<{ id: number }>(TRACK_IDS, [batch.length])).rows.map((r) => r.id)
+      const ids = (await tx.query<{ id: number }>(pq.TRACK_IDS, [batch.length])).rows.map((r) => r.id)
       const visits = batch.map((track) => trackCells(track.points))
-      await tx.query(INSERT_TRACKS, [
+      await tx.query(pq.INSERT_TRACKS, [
         ids,
         batch.map((track) => track.administratorId),
         batch.map((track) => track.points[0]!.t / 1000),
@@ -70,7 +57,7 @@ export async function seedDemoPatrolsIfEmpty(db: Db, options: PatrolSeedOptions 
       const rows = visits.flatMap((v, k) => [...v.cells].map(([h3, t]) => [ids[k]!, h3, t / 1000] as const))
       for (let c = 0; c < rows.length; c += CELL_BATCH) {
         const part = rows.slice(c, c + CELL_BATCH)
-        await tx.query(INSERT_CELLS, [part.map((r) => r[0]), part.map((r) => r[1]), part.map((r) => r[2])])
+        await tx.query(pq.INSERT_CELLS, [part.map((r) => r[0]), part.map((r) => r[1]), part.map((r) => r[2])])
       }
       cells += rows.length
     }

@@ -6,18 +6,9 @@ import { AppError, notFound } from '../errors.ts'
 import type { IndexedGeneration } from '../lookup/indexed-generation.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
 import { actorOf } from '../incidents/routes.ts'
+import * as q from './queries.ts'
 import { PATROL_RES, trackCells } from './track-cells.ts'
 import { readGeoJsonTrack, readGpxTrack } from './track-input.ts'
-
-const ADMINISTRATOR = `SELECT id FROM administrator WHERE employee_no = $1`
-const INSERT_TRACK = `
-INSERT INTO patrol_track (administrator_id, started_at, ended_at, geom, length_m)
-VALUES ($1, $2, $3, ST_SetSRID(ST_MakeLine(ARRAY(SELECT ST_MakePoint(x, y) FROM unnest($4::float8[], $5::float8[]) AS p(x, y))), 4326), $6)
-RETURNING id`
-const INSERT_CELLS = `INSERT INTO patrol_cell (track_id, h3, visited_at) SELECT $1, h, to_timestamp(t / 1000.0) FROM unnest($2::text[], $3::float8[]) AS c(h, t)`
-const VISITED = `
-SELECT h3, max(visited_at) >= now() - interval '7 days' AS last7
-FROM patrol_cell WHERE h3 = ANY($1::text[]) AND visited_at >= now() - interval '30 days' GROUP BY h3`
 
 const CoverageQuery = Type.Object({
   grid: Type.Optional(Type.String({ pattern: '^[0-9]{15}$' })),
@@ -33,7 +24,7 @@ export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db;
     '/api/v1/patrols',
     { config: { roles: ['admin', 'grid_admin', 'system'] }, bodyLimit: 32 * 1024 * 1024, schema: { querystring: Type.Object({ employeeNo: Type.String({ minLength: 1, maxLength: 50 }) }) } },
     async (request, reply) => {
-      const admin = (await db.query<{ id: number }>(ADMINISTRATOR, [request.query.employeeNo])).rows[0]
+      const admin = (await db.query<{ id: number }>(q.ADMINISTRATOR, [request.query.employeeNo])).rows[0]
       if (!admin) throw notFound('administrator', request.query.employeeNo)
       // A grid administrator records their own patrols only.
       const principal = request.principal
@@ -45,8 +36,8 @@ export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db;
       const { cells, lengthM } = trackCells(track.points)
       const pts = track.points
       const id = await db.transaction(async (tx) => {
-        const row = (await tx.query<{ id: number }>(INSERT_TRACK, [admin.id, new Date(pts[0]!.t), new Date(pts.at(-1)!.t), pts.map((p) => p.lon), pts.map((p) => p.lat), lengthM])).rows[0]!
-        await tx.query(INSERT_CELLS, [row.id, [...cells.keys()], [...cells.values()]])
+        const row = (await tx.query<{ id: number }>(q.INSERT_TRACK, [admin.id, new Date(pts[0]!.t), new Date(pts.at(-1)!.t), pts.map((p) => p.lon), pts.map((p) => p.lat), lengthM])).rows[0]!
+        await tx.query(q.INSERT_CELLS, [row.id, [...cells.keys()], [...cells.values()]])
         return row.id
       })
       reply.code(201)
@@ -65,7 +56,7 @@ export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db;
       const grids = ix.codes.map((c, g) => [c, g] as const).filter(([c]) => c.startsWith(prefix))
       if (grids.length === 0) throw notFound('grid, community or town', prefix)
       const cellsOf = grids.map(([, g]) => gridCells(ix, g))
-      const visited = new Map((await db.query<{ h3: string; last7: boolean }>(VISITED, [cellsOf.flat()])).rows.map((r) => [r.h3, r.last7]))
+      const visited = new Map((await db.query<{ h3: string; last7: boolean }>(q.VISITED, [cellsOf.flat()])).rows.map((r) => [r.h3, r.last7]))
       const share = (n: number, of: number) => Math.round((n / Math.max(of, 1)) * 10000) / 10000
       return {
         resolution: PATROL_RES,
