@@ -110,6 +110,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     },
     ok: { status: 201, description: 'The stored track: positions, length and cells' },
   },
+  'GET /api/v1/patrols': { summary: 'Patrol tracks as GeoJSON, newest first: by administrator, grid crossed and period (a grid administrator sees their own)' },
   'GET /api/v1/patrols/coverage': { summary: 'Patrol coverage of grids' },
 
   'GET /api/v1/analytics/h3': { summary: 'Counts and load per H3 cell' },

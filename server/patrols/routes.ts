@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { polygonToCells } from 'h3-js'
 import { Type, type Static } from 'typebox'
+import { MOMENT_PATTERN, readMoment } from '../analytics/period-scope.ts'
 import type { Db } from '../db/client.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { IndexedGeneration } from '../lookup/indexed-generation.ts'
@@ -9,6 +10,17 @@ import { actorOf } from '../incidents/routes.ts'
 import * as q from './queries.ts'
 import { PATROL_RES, trackCells } from './track-cells.ts'
 import { readGeoJsonTrack, readGpxTrack } from './track-input.ts'
+
+const TracksQuery = Type.Object(
+  {
+    employeeNo: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    grid: Type.Optional(Type.String({ pattern: '^[0-9]{15}$' })),
+    from: Type.Optional(Type.String({ pattern: MOMENT_PATTERN })),
+    to: Type.Optional(Type.String({ pattern: MOMENT_PATTERN })),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  },
+  { additionalProperties: false },
+)
 
 const CoverageQuery = Type.Object({
   grid: Type.Optional(Type.String({ pattern: '^[0-9]{15}$' })),
@@ -42,6 +54,33 @@ export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db;
       })
       reply.code(201)
       return { id, employeeNo: request.query.employeeNo, actor: actorOf(request), positions: pts.length, lengthM: Math.round(lengthM), cells: cells.size, startedAt: new Date(pts[0]!.t).toISOString(), endedAt: new Date(pts.at(-1)!.t).toISOString() }
+    },
+  )
+
+  app.get<{ Querystring: Static<typeof TracksQuery> }>(
+    '/api/v1/patrols',
+    { config: { roles: ['admin', 'supervisor', 'planner', 'analyst', 'grid_admin'] }, schema: { querystring: TracksQuery } },
+    async (request, reply) => {
+      const { employeeNo, grid, from, to, limit } = request.query
+      const since = from ? readMoment('from', from) : null
+      const until = to ? readMoment('to', to) : null
+      // A grid administrator sees their own tracks only.
+      const principal = request.principal
+      const own = principal.role === 'grid_admin' ? (principal.administratorId ?? -1) : null
+      const { rows } = await db.query<{ id: number; employee_no: string; started_at: Date; ended_at: Date; length_m: number; geometry: string; cells: number }>(
+        q.TRACKS, [employeeNo ?? null, grid ?? null, since, until, limit, own],
+      )
+      reply.type('application/geo+json')
+      return {
+        type: 'FeatureCollection',
+        numberReturned: rows.length,
+        features: rows.map((r) => ({
+          type: 'Feature',
+          id: r.id,
+          geometry: JSON.parse(r.geometry) as unknown,
+          properties: { employeeNo: r.employee_no, startedAt: r.started_at.toISOString(), endedAt: r.ended_at.toISOString(), lengthM: Math.round(r.length_m), cells: r.cells },
+        })),
+      }
     },
   )
 

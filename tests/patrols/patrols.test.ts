@@ -98,4 +98,37 @@ describeBackends('Patrols', ({ db }) => {
     expect(other.json().detail).toMatch(/own administrator only/)
     expect((await send('P2')).statusCode).toBe(201)
   })
+
+  it('lists tracks as GeoJSON, newest first, by administrator, grid crossed and period; a grid administrator sees their own', async () => {
+    type Track = { id: number; geometry: { type: string; coordinates: number[][] }; properties: { employeeNo: string; startedAt: string; endedAt: string; lengthM: number; cells: number } }
+    const list = async (query: string, headers = key) => {
+      const res = await app.inject({ url: `/api/v1/patrols${query}`, headers })
+      expect(res.statusCode, res.body).toBe(200)
+      expect(res.headers['content-type']).toContain('application/geo+json')
+      return res.json().features as Track[]
+    }
+    const all = await list('')
+    const stored = await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM patrol_track`)
+    expect(all).toHaveLength(stored.rows[0]!.n)
+    expect(all.map((t) => t.properties.startedAt)).toEqual(all.map((t) => t.properties.startedAt).sort().reverse())
+    const first = all.find((t) => t.properties.employeeNo === 'P1' && t.geometry.coordinates.length === 2 && t.geometry.coordinates[0]![1] === 22.915)!
+    expect(first.geometry.type).toBe('LineString')
+    expect(first.properties.lengthM).toBeGreaterThan(900)
+    expect(first.properties.cells).toBeGreaterThan(5)
+    // Grid 3 (south-west) is crossed only by the GPX track along lat 22.905 and the brisk walk along 22.9055.
+    const south = await list(`?grid=${G(3)}`)
+    expect(south.length).toBeGreaterThanOrEqual(2)
+    expect(south.every((t) => t.geometry.coordinates.some(([, lat]) => lat! < 22.91))).toBe(true)
+    expect((await list(`?grid=${G(4)}&limit=1`)).length).toBeLessThanOrEqual(1)
+    // The GPX track was 20 days ago: outside the last week.
+    const week = await list(`?from=${new Date(Date.now() - 7 * DAY).toISOString()}`)
+    expect(week.some((t) => t.properties.startedAt < new Date(Date.now() - 7 * DAY).toISOString())).toBe(false)
+    expect(week.length).toBeLessThan(all.length)
+    expect((await list('?employeeNo=P2')).map((t) => t.properties.employeeNo)).toEqual(['P2'])
+    const p2 = await keyHeaders(db(), { name: 'patrol-p2-reader', role: 'grid_admin', administratorEmployeeNo: 'P2' })
+    expect((await list('', p2)).map((t) => t.properties.employeeNo)).toEqual(['P2'])
+    expect(await list('?employeeNo=P1', p2)).toEqual([])
+    expect((await app.inject({ url: '/api/v1/patrols?limit=0', headers: key })).statusCode).toBe(400)
+    expect((await app.inject({ url: '/api/v1/patrols?from=yesterday', headers: key })).statusCode).toBe(400)
+  })
 })
