@@ -17,6 +17,7 @@ export const PROBLEMS = {
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'import-rejected': { status: 422, title: 'Import rejected: nothing was stored' },
   'invalid-geojson': { status: 422, title: 'Invalid GeoJSON' },
+  'invalid-track': { status: 422, title: 'Invalid patrol track' },
   'plan-rejected': { status: 422, title: 'Plan not publishable: nothing was published' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
   'service-unavailable': { status: 503, title: 'Service unavailable' },

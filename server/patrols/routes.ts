@@ -6,6 +6,7 @@ import type { Db } from '../db/client.ts'
 import { AppError, notFound } from '../errors.ts'
 import type { IndexedGeneration } from '../lookup/indexed-generation.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
+import { ownGrids } from '../auth/principal.ts'
 import { actorOf } from '../incidents/routes.ts'
 import * as q from './queries.ts'
 import { PATROL_RES, trackCells } from './track-cells.ts'
@@ -22,11 +23,14 @@ const TracksQuery = Type.Object(
   { additionalProperties: false },
 )
 
-const CoverageQuery = Type.Object({
-  grid: Type.Optional(Type.String({ pattern: '^[0-9]{15}$' })),
-  community: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
-  town: Type.Optional(Type.String({ pattern: '^[0-9]{9}$' })),
-})
+const CoverageQuery = Type.Object(
+  {
+    grid: Type.Optional(Type.String({ pattern: '^[0-9]{15}$' })),
+    community: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
+    town: Type.Optional(Type.String({ pattern: '^[0-9]{9}$' })),
+  },
+  { additionalProperties: false },
+)
 
 export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db; lookup: LookupService }) {
   const { db, lookup } = opts
@@ -37,14 +41,14 @@ export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db;
     { config: { roles: ['admin', 'grid_admin', 'system'] }, bodyLimit: 32 * 1024 * 1024, schema: { querystring: Type.Object({ employeeNo: Type.String({ minLength: 1, maxLength: 50 }) }) } },
     async (request, reply) => {
       const admin = (await db.query<{ id: number }>(q.ADMINISTRATOR, [request.query.employeeNo])).rows[0]
-      if (!admin) throw notFound('administrator', request.query.employeeNo)
+      if (!admin) throw new AppError('not-found', `No administrator with employee number ${JSON.stringify(request.query.employeeNo)}`)
       // A grid administrator records their own patrols only.
       const principal = request.principal
       if (principal.role === 'grid_admin' && principal.administratorId !== admin.id) {
         throw new AppError('forbidden', `The key ${JSON.stringify(principal.name)} records patrols of its own administrator only, not of ${request.query.employeeNo}`)
       }
       const track = typeof request.body === 'string' ? readGpxTrack(request.body) : readGeoJsonTrack(request.body)
-      if (!track.ok) throw new AppError('invalid-geojson', `Patrol track rejected: ${track.problems.join('; ')}`, { errors: track.problems })
+      if (!track.ok) throw new AppError('invalid-track', `Patrol track rejected: ${track.problems.join('; ')}`, { errors: track.problems })
       const { cells, lengthM } = trackCells(track.points)
       const pts = track.points
       const id = await db.transaction(async (tx) => {
@@ -89,11 +93,18 @@ export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db;
     { config: { roles: ['admin', 'supervisor', 'planner', 'analyst', 'grid_admin'] }, schema: { querystring: CoverageQuery } },
     async (request) => {
       const { grid, community, town } = request.query
-      const prefix = grid ?? community ?? town
-      if (!prefix) throw new AppError('invalid-parameter', 'Name a grid, community or town')
+      const named = [grid, community, town].filter((x) => x !== undefined)
+      if (named.length !== 1) throw new AppError('invalid-parameter', `Name one grid, community or town${named.length > 1 ? `, not ${named.length}` : ''}`)
+      const prefix = named[0]!
       const ix = await lookup.indexFor()
-      const grids = ix.codes.map((c, g) => [c, g] as const).filter(([c]) => c.startsWith(prefix))
+      let grids = ix.codes.map((c, g) => [c, g] as const).filter(([c]) => c.startsWith(prefix))
       if (grids.length === 0) throw notFound('grid, community or town', prefix)
+      // A grid administrator sees the coverage of their own grids only.
+      const own = ownGrids(request.principal)
+      if (own) {
+        grids = grids.filter(([c]) => own.includes(c))
+        if (grids.length === 0) throw new AppError('forbidden', `The key ${JSON.stringify(request.principal.name)} sees the patrol coverage of its own grids only (${own.join(', ') || 'none'}), none of which is in ${prefix}`)
+      }
       const cellsOf = grids.map(([, g]) => gridCells(ix, g))
       const visited = new Map((await db.query<{ h3: string; last7: boolean }>(q.VISITED, [cellsOf.flat()])).rows.map((r) => [r.h3, r.last7]))
       const share = (n: number, of: number) => Math.round((n / Math.max(of, 1)) * 10000) / 10000

@@ -5,6 +5,7 @@
  * with their times, or the problems found.
  */
 import { distanceM } from '../planning/cell-graph.ts'
+import { xmlProblem } from './xml-well-formed.ts'
 
 export interface TrackPoint {
   lon: number
@@ -42,13 +43,17 @@ export function readGeoJsonTrack(body: unknown): TrackResult {
     const t = typeof given === 'number' ? given * 1000 : times && typeof given === 'string' ? Date.parse(given) : NaN
     if (typeof lon !== 'number' || typeof lat !== 'number' || !(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) {
       problems.push(`coordinates[${i}] is not a [lon, lat] pair in WGS84 range`)
-    } else if (!Number.isFinite(t)) problems.push(`position ${i} has no time (properties.times or a third coordinate in epoch seconds)`)
+    } else if (given === undefined || given === null) problems.push(`position ${i} has no time (properties.times or a third coordinate in epoch seconds)`)
+    else if (!Number.isFinite(t)) problems.push(`position ${i}: time ${JSON.stringify(given).slice(0, 40)} is not ISO 8601 (2025-01-01T08:00:00+08:00) or epoch seconds`)
+    else if (typeof given === 'number' && given > 1e11) problems.push(`position ${i}: time ${given} looks like epoch milliseconds; times are epoch seconds`)
     else points.push({ lon, lat, t })
   })
   return check(points, problems)
 }
 
 export function readGpxTrack(xml: string): TrackResult {
+  const malformed = xmlProblem(xml)
+  if (malformed) return { ok: false, problems: [malformed] }
   const points: TrackPoint[] = []
   const problems: string[] = []
   const trkpt = /<trkpt\b([^>]*)>([\s\S]*?)<\/trkpt>/g

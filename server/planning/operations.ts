@@ -207,6 +207,8 @@ export async function applyOp(state: PlanState, op: PlanOp, newGrid: GridFactory
           const b = candidates.find((c) => blocks.community[c] === grids[g]!.community)
           if (b === undefined) message = `cell ${r.cell} does not reach into community ${blocks.communities[grids[g]!.community]} of grid ${r.grid}`
           else if (seenCells.has(b)) message = `cell ${r.cell} is assigned twice within community ${blocks.communities[grids[g]!.community]}`
+          else if (assignment[b] !== g && grids[g]!.locked) message = `grid ${r.grid} is locked; unlock it before moving cells into it`
+          else if (assignment[b] !== g && grids[assignment[b]!]!.locked) message = `cell ${r.cell} is in locked grid ${grids[assignment[b]!]!.code}; unlock it before moving its cells`
           else {
             seenCells.add(b)
             assignment[b] = g

@@ -262,6 +262,13 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     const badGeo = await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, { type: 'FeatureCollection', features }, { 'content-type': 'application/geo+json' })
     expect(badGeo.status).toBe(400)
     expect((badGeo.body as { errors: { feature: number }[] }).errors.map((e) => e.feature)).toEqual([0, 1])
+    // An import respects locks like any edit: no cell moves into or out of a locked grid.
+    expect((await edit(c.plan.id, { op: 'lock', grid: G(7), locked: true })).status).toBe(200)
+    const locked = await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, `cell,grid\n${border[0]!.properties.cell},${G(6)}\n`, { 'content-type': 'text/csv' })
+    expect(locked.status).toBe(400)
+    expect((locked.body as { errors: { message: string }[] }).errors[0]!.message).toMatch(new RegExp(`locked grid ${G(7)}`))
+    const cOwner = async () => (await blocksOf(c.plan.id)).find((b) => b.properties.cell === border[0]!.properties.cell)!.properties.grid
+    expect(await cOwner()).toBe(G(7))
     const dissolved = (await send('GET', `/api/v1/plans/${a.plan.id}/export?format=geojson&dissolve=true`)).body as { features: { id: string }[] }
     expect(dissolved.features.map((f) => f.id)).toEqual(Array.from({ length: 12 }, (_, i) => G(i + 1)))
   })
