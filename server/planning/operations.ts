@@ -217,7 +217,7 @@ export async function applyOp(state: PlanState, op: PlanOp, newGrid: GridFactory
         if (message) {
           const place = op.places?.[i]
           const label = !place ? `row ${i + 1}` : 'line' in place ? `CSV line ${place.line}` : `Feature ${place.feature}`
-          errors.push({ ...place, row: i + 1, cell: r.cell, grid: r.grid, message: `${label}: ${message}` })
+          errors.push({ ...(place ?? { row: i + 1 }), cell: r.cell, grid: r.grid, message: `${label}: ${message}` })
         }
       })
       if (errors.length > 0) {

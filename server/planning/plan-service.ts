@@ -116,6 +116,19 @@ export async function editPlan(store: PlanStore, id: number, version: number | u
     for (let b = 0; b < result.assignment.length; b++) if (result.assignment[b] !== state.assignment[b]) changedBlocks.push(b)
     const gridsChanged = JSON.stringify(result.grids) !== JSON.stringify(state.grids)
     const constraints = result.constraints ?? state.row.constraints
+    // An edit that changes nothing (repainting a grid's own cells, locking a locked grid,
+    // re-importing the same assignment) is no step: no new version to make others' edits stale.
+    if (step && changedBlocks.length === 0 && !gridsChanged && JSON.stringify(constraints) === JSON.stringify(state.row.constraints)) {
+      return {
+        ...describePlan(state),
+        changes: { blocks: [], grids: [] },
+        unchanged: true,
+        ...(result.skippedLocked ? { skippedLocked: result.skippedLocked } : {}),
+        ...(result.info ? { info: result.info } : {}),
+        applyMs: Math.round(applyMs * 100) / 100,
+        saveMs: 0,
+      }
+    }
 
     const saveStarted = performance.now()
     const saved = (await store.db.query<{ version: number; updated_at: Date }>(q.SAVE_EDIT, [

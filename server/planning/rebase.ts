@@ -4,7 +4,8 @@
  * same scope, resolution, period and limits; the old plan's grids that it
  * added come along (when their codes are still free), and every cell the old
  * plan repainted is painted the same way where that grid still exists in the
- * cell's community. The old plan is left as it was.
+ * cell's community, and grids that are still there keep the old plan's names
+ * and locks. The old plan is left as it was.
  */
 import { AppError } from '../errors.ts'
 import { createPlan } from './create-plan.ts'
@@ -43,5 +44,13 @@ export async function rebasePlan(store: PlanStore, id: number, version: number |
     if (target && now.byH3.get(cell)?.some((c) => now.blocks.community[c] === target.community)) rows.push({ cell, grid })
   })
   if (rows.length > 0) await editPlan(store, fresh, undefined, { op: 'assign', rows }, actor)
+  // Names and locks of the grids that are still there come along too (locks last: the repainting above must reach locked grids).
+  const drawn = new Map((await store.load(fresh)).grids.map((g) => [g.code, g]))
+  for (const g of old.grids) {
+    const target = drawn.get(g.code)
+    if (!target) continue
+    if (g.name !== target.name) await editPlan(store, fresh, undefined, { op: 'rename', grid: g.code, name: g.name }, actor)
+    if (g.locked && !target.locked) await editPlan(store, fresh, undefined, { op: 'lock', grid: g.code, locked: true }, actor)
+  }
   return fresh
 }

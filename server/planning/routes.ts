@@ -30,12 +30,18 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 16 * 1024 * 1024 }, (_request, body, done) => done(null, body))
 
   const versionOf = (request: FastifyRequest, body?: { version?: number }): number | undefined => {
-    if (body?.version !== undefined) return body.version
     const match = request.headers['if-match']
-    if (typeof match !== 'string' || match === '*') return undefined
-    const v = Number(/^(?:W\/)?"?(\d+)"?$/.exec(match.trim())?.[1])
-    if (!Number.isInteger(v)) throw new AppError('invalid-parameter', `Unexpected If-Match value: ${match}; expected the plan version as an ETag, e.g. "7"`)
-    return v
+    let tagged: number | undefined
+    if (typeof match === 'string' && match.trim() !== '*') {
+      // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag W/"7" never matches.
+      if (/^W\//.test(match.trim())) throw new AppError('invalid-parameter', `If-Match ${match} is a weak entity tag, which never matches; send the plan's ETag as it came, e.g. "7"`)
+      tagged = Number(/^"?(\d+)"?$/.exec(match.trim())?.[1])
+      if (!Number.isInteger(tagged)) throw new AppError('invalid-parameter', `Unexpected If-Match value: ${match}; expected the plan version as an ETag, e.g. "7"`)
+    }
+    if (body?.version !== undefined && tagged !== undefined && tagged !== body.version) {
+      throw new AppError('invalid-parameter', `The body names version ${body.version} and If-Match names ${match}: say which version the change was made on once, or twice the same`)
+    }
+    return body?.version ?? tagged
   }
   /**
    * Changing a plan's content needs the version the change was made on, so a

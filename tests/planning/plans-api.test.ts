@@ -186,6 +186,16 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     const any = await app.inject({ method: 'POST', url: `/api/v1/plans/${id}/edits`, headers: { ...planner, 'if-match': '*' }, payload: { op: 'lock', grid: G(5), locked: true } })
     expect(any.statusCode, any.body).toBe(200)
     expect(any.json().plan.version).toBe(before + 1)
+    // The body and If-Match must agree, and a weak tag never matches.
+    const both = (ifMatch: string, version: number) => app.inject({ method: 'POST', url: `/api/v1/plans/${id}/edits`, headers: { ...planner, 'if-match': ifMatch }, payload: { op: 'lock', grid: G(6), locked: true, version } })
+    expect((await both(`"${before + 7}"`, before + 1)).statusCode).toBe(400)
+    expect((await both(`W/"${before + 1}"`, before + 1)).statusCode).toBe(400)
+    expect(((await send('GET', `/api/v1/plans/${id}`)).body as PlanView).plan.version).toBe(before + 1)
+    // An edit that changes nothing is no step: the version stays, so nobody else's edit goes stale.
+    const again = await edit(id, { op: 'lock', grid: G(5), locked: true, version: before + 1 })
+    expect(again.status).toBe(200)
+    expect(again.body).toMatchObject({ unchanged: true, plan: { version: before + 1 } })
+    expect((await edit(id, { op: 'paint', grid: G(1), cells: [], version: before + 1 })).body).toMatchObject({ unchanged: true })
   })
 
   it('refuses painting outside the scope and into locked grids, with problem documents', async () => {
@@ -306,6 +316,7 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(stalePublish.status).toBe(409)
 
     const other = await newPlan() // drawn on the same base, published after: must be refused
+    expect((await edit(other.plan.id, { op: 'lock', grid: G(5), locked: true, version: other.plan.version })).status).toBe(200)
     // Lookups keep coming while the plan is published: each answers from the old or the new generation, whole.
     const probes = (await blocksOf(id)).map((b) => b.properties.cell)
     const { cellToLatLng } = await import('h3-js')
@@ -392,6 +403,8 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(rebased.status).toBe(201)
     expect((rebased.body as PlanView).plan.baseGeneration).toBe(gen2)
     expect((rebased.body as PlanView).grids.map((g) => g.code)).not.toContain(G(4))
+    // Locks of the grids that are still there come along.
+    expect((rebased.body as PlanView).grids.find((g) => g.code === G(5))).toMatchObject({ locked: true })
 
     // A plan that changes nothing is refused; one that only renames a grid publishes the new name, geometry untouched.
     const generations = async () => (await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM generation`)).rows[0]!.n
