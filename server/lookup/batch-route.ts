@@ -93,6 +93,13 @@ function jsonPoints(body: unknown): Points {
   const points = (body as { points?: unknown } | null)?.points
   if (points instanceof Float64Array) return (checkCount(points.length / 2), { coords: points }) // read by the scanner
   if (!Array.isArray(points)) throw new AppError('bad-request', 'The body must be {"points": [[lon, lat], …]}')
+  // Options in the body would be silently ignored (an "at" there would answer from the wrong generation): say where they go.
+  const extra = Object.keys(body as object).filter((k) => k !== 'points')
+  if (extra.length > 0) {
+    throw new AppError('invalid-parameter', `The body holds only "points"; ${extra.map((k) => JSON.stringify(k)).join(', ')} ${extra.length === 1 ? 'is' : 'are'} not read there: at, crs, nearest and fields go in the query string (?at=2020-01-01T00:00:00Z)`, {
+      errors: extra.map((k) => ({ where: `body/${k}`, message: 'unexpected property; options go in the query string' })),
+    })
+  }
   checkCount(points.length)
   const coords = new Float64Array(2 * points.length)
   for (let k = 0; k < points.length; k++) {

@@ -91,6 +91,10 @@ describeBackends('Lookup API', ({ db }) => {
       { grid: G(16), community: '441900003001', town: '441900003', onBoundary: false },
     ])
     expect(body.errors).toEqual([expect.objectContaining({ index: 2 })])
+    // An option in the body is refused rather than ignored: "at" there would answer from today's grids.
+    const misplaced = await app.inject({ method: 'POST', url: '/api/v1/lookup/batch', payload: { points: [[113.715, 22.925]], at: '2020-01-01T00:00:00Z' } })
+    expect(misplaced.statusCode).toBe(400)
+    expect(misplaced.json().detail).toMatch(/"at" is not read there: .* query string/)
     const big = `{"points":[${Array(1_000_001).fill('[113.7,22.9]').join(',')}]}`
     const tooMany = await app.inject({ method: 'POST', url: '/api/v1/lookup/batch', headers: { 'content-type': 'application/json' }, payload: big })
     expect(tooMany.statusCode).toBe(413)
