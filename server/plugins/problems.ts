@@ -1,11 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError, PROBLEMS, type ProblemCode } from '../errors.ts'
+import { RouteMethods } from './method-not-allowed.ts'
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 
 /** Maps any error thrown by a route, a schema or the body parser to problem+json. */
-function toAppError(err: FastifyError): AppError {
+function toAppError(err: FastifyError, request: FastifyRequest): AppError {
   if (err instanceof AppError) return err
   if (err.validation) {
     const errors = err.validation.map((v) => ({
@@ -20,7 +21,7 @@ function toAppError(err: FastifyError): AppError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('payload-too-large', `${err.message}; split the request or use the streaming endpoint`)
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError('unsupported-media-type', err.message)
+      return unsupportedMediaType(request)
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AppError('malformed-json', 'The body is empty; a JSON document was expected')
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -42,6 +43,22 @@ function toAppError(err: FastifyError): AppError {
   return new AppError('internal', 'The server failed to answer this request; the failure was logged')
 }
 
+/** A 415 that names the type sent and, from the API description, the types the route reads. */
+function unsupportedMediaType(request: FastifyRequest): AppError {
+  const sent = request.headers['content-type'] ?? '(none)'
+  const route = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`
+  let accepted: string[] = []
+  try {
+    type Paths = Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> } }>>
+    const server = request.server as unknown as { swagger?: () => { paths?: Paths } }
+    const path = (request.routeOptions.url ?? '').replace(/:(\w+)/g, '{$1}')
+    accepted = Object.keys(server.swagger?.().paths?.[path]?.[request.method.toLowerCase()]?.requestBody?.content ?? {})
+  } catch {
+    // No API description (a test app without it): the answer just names what was sent.
+  }
+  return new AppError('unsupported-media-type', `${route} does not read a body of type ${JSON.stringify(sent)}${accepted.length ? `; send ${accepted.join(', ')}` : ''}`, { contentType: sent, ...(accepted.length ? { accepted } : {}) })
+}
+
 /** Problem documents for what Fastify answers before any route or hook runs (a URL it cannot decode). */
 export const frameworkErrors = (err: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
   sendProblem(reply, request, new AppError('bad-request', `${err.message}: the URL must be valid percent-encoded UTF-8`))
@@ -51,8 +68,10 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
 }
 
 async function problems(app: FastifyInstance) {
+  // Built at the first 404, when every route is registered.
+  let routes: RouteMethods | null = null
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const appError = toAppError(err)
+    const appError = toAppError(err, request)
     if (appError.status >= 500) request.log.error({ err }, 'request failed')
     // A 503 that knows when to come back (the database went away: server/db/pg-client.ts) says so.
     const retryAfter = appError.extensions.retryAfterSeconds
@@ -60,9 +79,19 @@ async function problems(app: FastifyInstance) {
     return sendProblem(reply, request, appError)
   })
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new AppError('not-found', `No route ${request.method} ${request.url.split('?')[0]}`)),
-  )
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!
+    if (!routes) {
+      routes = new RouteMethods()
+      for (const r of app.routeRoles ?? []) routes.add(r.url, r.method)
+    }
+    const allowed = routes.allowedMethods(path).filter((m) => m !== request.method)
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '))
+      return sendProblem(reply, request, new AppError('method-not-allowed', `${path} takes ${allowed.join(', ')}, not ${request.method}`, { allow: allowed }))
+    }
+    return sendProblem(reply, request, new AppError('not-found', `No route ${request.method} ${path}`))
+  })
 
   // Each problem type URI resolves to a short description of it.
   app.get<{ Params: { code: string } }>('/problems/:code', async (request) => {

@@ -40,6 +40,20 @@ describe('body limits, security headers, CORS and back-pressure', () => {
     expect(res.json()).toMatchObject({ type: `/problems/${type}`, status })
   }
 
+  it('answers a wrong method on an existing path with 405 and Allow, and an unknown path with 404', async () => {
+    const patch = await app.inject({ method: 'PATCH', url: '/api/v1/plans/1', headers: admin })
+    expectProblem(patch, 405, 'method-not-allowed')
+    const allow = String(patch.headers.allow).split(', ')
+    expect(allow).toEqual(expect.arrayContaining(['DELETE', 'GET']))
+    expect(allow).not.toContain('PATCH')
+    expect((patch.json() as { detail: string }).detail).toMatch(/^\/api\/v1\/plans\/1 takes .*GET.*, not PATCH$/)
+    const put = await app.inject({ method: 'PUT', url: '/api/v1/lookup?lon=113.7&lat=22.9' })
+    expectProblem(put, 405, 'method-not-allowed')
+    expect(String(put.headers.allow)).toMatch(/GET/)
+    expectProblem(await app.inject({ method: 'GET', url: '/api/v1/no-such-thing' }), 404, 'not-found')
+    expectProblem(await app.inject({ method: 'PATCH', url: '/api/v1/plans/1/nothing' }), 404, 'not-found')
+  })
+
   it('answers an oversized JSON body with 413 problem+json, at the default and at a route limit', async () => {
     // POST /api/v1/keys has no limit of its own: the app's (here 64 KiB) applies.
     const big = JSON.stringify({ name: 'x'.repeat(100 * 1024), role: 'analyst' })
@@ -122,7 +136,9 @@ describe('body limits, security headers, CORS and back-pressure', () => {
     expect(String(ok.headers['access-control-allow-headers'])).toMatch(/Authorization.*Content-Type/)
     const refused = await app.inject({ method: 'OPTIONS', url: '/api/v1/lookup/batch', headers: { origin: 'https://evil.example.com', ...preflight } })
     expect(refused.headers['access-control-allow-origin']).toBeUndefined()
-    expect(refused.statusCode).toBe(404)
+    // Not a CORS answer: the path exists, but not for OPTIONS outside an allowed preflight.
+    expect(refused.statusCode).toBe(405)
+    expect(String(refused.headers.allow)).toMatch(/POST/)
 
     // Without an allow-list there are no CORS headers at all.
     const closed = await buildApp({ db })

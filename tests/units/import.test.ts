@@ -217,6 +217,8 @@ describeBackends('Unit import', ({ db }) => {
     const text = await app.inject({ method: 'POST', url: '/api/v1/units/import', headers: { 'content-type': 'text/plain', authorization: `Bearer ${adminKey}` }, payload: 'hello' })
     expect(text.statusCode).toBe(415)
     expect(text.headers['content-type']).toMatch(/problem\+json/)
+    // It names what was sent and what the route reads (from the API description).
+    expect(text.json().detail).toMatch(/^POST \/api\/v1\/units\/import does not read a body of type "text\/plain"; send .*application\/(geo\+)?json/)
 
     const notCollection = await post(app, { type: 'Feature', properties: {}, geometry: null })
     expect(notCollection.statusCode).toBe(422)
