@@ -48,7 +48,10 @@ function itemsSql(collection: Collection, { bbox, datetime, filters }: ItemsQuer
 export async function readItem(db: Db, collection: Collection, featureId: string): Promise<string | null> {
   let result
   if (collection.kind === 'unit') {
-    result = await db.query<{ feature: string }>(q.UNIT_ITEM, [collection.level, featureId])
+    // code, or code@generation for an earlier version (as items with a datetime name them).
+    const m = /^([0-9]{6,15})(?:@([1-9][0-9]{0,8}))?$/.exec(featureId)
+    if (!m) return null
+    result = await db.query<{ feature: string }>(q.UNIT_ITEM, [collection.level, m[1], m[2] ? Number(m[2]) : null])
   } else {
     if (!/^[1-9][0-9]{0,15}$/.test(featureId)) return null
     result = await db.query<{ feature: string }>(q.INCIDENT_ITEM, [HIDDEN, featureId])

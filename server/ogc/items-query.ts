@@ -50,7 +50,7 @@ export function readItemsQuery(collection: Collection, query: Record<string, unk
   return {
     limit: Math.min(Number(query.limit ?? DEFAULT_LIMIT), MAX_LIMIT),
     offset: Number(query.offset ?? 0),
-    bbox: typeof query.bbox === 'string' ? parseBbox(query.bbox) : null,
+    bbox: typeof query.bbox === 'string' ? parseBbox(query.bbox, { ogc: true }) : null,
     datetime: typeof query.datetime === 'string' ? parseDatetime(query.datetime) : null,
     filters: Object.fromEntries(Object.keys(collection.filters).map((name) => [name, typeof query[name] === 'string' ? query[name] : null])),
   }

@@ -13,11 +13,11 @@ const ref = (name: string) => ({ $ref: `#/components/parameters/${name}` })
 const PARAMETERS = {
   f: { name: 'f', in: 'query', required: false, description: 'Answer format; json (GeoJSON for features) is the only one and the default.', schema: { type: 'string', enum: ['json'] } },
   collectionId: { name: 'collectionId', in: 'path', required: true, schema: { type: 'string', enum: COLLECTIONS.map((c) => c.id) } },
-  featureId: { name: 'featureId', in: 'path', required: true, description: 'Unit code, or incident id.', schema: { type: 'string' } },
+  featureId: { name: 'featureId', in: 'path', required: true, description: 'Unit code (code@generation for a version of an earlier generation, as items with a datetime name it), or incident id.', schema: { type: 'string' } },
   bbox: {
     name: 'bbox', in: 'query', required: false, style: 'form', explode: false,
-    description: 'minLon,minLat,maxLon,maxLat in CRS84: only features whose geometry intersects the box. Boxes crossing the antimeridian are refused (400).',
-    schema: { type: 'array', minItems: 4, maxItems: 4, items: { type: 'number' } },
+    description: 'minLon,minLat,maxLon,maxLat in CRS84 (or six numbers with heights minLon,minLat,minZ,maxLon,maxLat,maxZ; heights are ignored): only features whose geometry intersects the box. minLon > maxLon is a box across the antimeridian.',
+    schema: { type: 'array', oneOf: [{ minItems: 4, maxItems: 4 }, { minItems: 6, maxItems: 6 }], items: { type: 'number' } },
   },
   limit: {
     name: 'limit', in: 'query', required: false, style: 'form', explode: false,

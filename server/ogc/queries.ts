@@ -7,9 +7,17 @@
 /** A timestamptz as RFC 3339 in UTC (JSON's ISO form keeps the exact fraction of a second). */
 const utc = (column: string) => `((to_json(${column} AT TIME ZONE 'UTC') #>> '{}') || 'Z')`
 
-/** Envelope test of the float8[] bbox parameter `$n` (minLon, minLat, maxLon, maxLat). */
-const inBbox = (geom: string, n: number) => `($${n}::float8[] IS NULL OR (${geom} && ST_MakeEnvelope($${n}[1], $${n}[2], $${n}[3], $${n}[4], 4326)
-    AND ST_Intersects(${geom}, ST_MakeEnvelope($${n}[1], $${n}[2], $${n}[3], $${n}[4], 4326))))`
+/**
+ * Envelope test of the float8[] bbox parameter `$n` (minLon, minLat, maxLon,
+ * maxLat). minLon > maxLon is a box across the antimeridian: the part east of
+ * minLon and the part west of maxLon. A box that does not cross gives the
+ * same envelope twice (each half is indexable; the planner ORs them).
+ */
+const inBbox = (geom: string, n: number) => {
+  const east = `ST_MakeEnvelope($${n}[1], $${n}[2], CASE WHEN $${n}[1] <= $${n}[3] THEN $${n}[3] ELSE 180 END, $${n}[4], 4326)`
+  const west = `ST_MakeEnvelope(CASE WHEN $${n}[1] <= $${n}[3] THEN $${n}[1] ELSE -180 END, $${n}[2], $${n}[3], $${n}[4], 4326)`
+  return `($${n}::float8[] IS NULL OR (${geom} && ${east} AND ST_Intersects(${geom}, ${east})) OR (${geom} && ${west} AND ST_Intersects(${geom}, ${west})))`
+}
 
 /**
  * Units of level $1. $2, $3: the datetime interval (NULL, NULL → the current
@@ -26,9 +34,14 @@ WHERE u.level = $1
   AND ($6::text IS NULL OR u.parent_code = $6)
   AND ($7::text IS NULL OR u.name_zh ILIKE '%' || $7 || '%' OR u.name_en ILIKE '%' || $7 || '%')`
 
+/**
+ * A feature id names one version of a unit: its code for the current
+ * generation's, code@generation for an earlier one (a datetime query spanning
+ * generations lists a unit once per generation, and clients key features by id).
+ */
 const UNIT_FEATURE = `json_build_object(
   'type', 'Feature',
-  'id', u.code,
+  'id', CASE WHEN g.valid_to IS NULL THEN u.code ELSE u.code || '@' || g.id END,
   'geometry', ST_AsGeoJSON(u.geom, 7)::json,
   'properties', json_build_object(
     'code', u.code, 'level', u.level, 'parent_code', u.parent_code, 'name', u.name_zh, 'name_en', u.name_en,
@@ -51,10 +64,10 @@ SELECT ${UNIT_FEATURE}
 FROM page p JOIN unit u ON u.generation_id = p.generation_id AND u.code = p.code JOIN generation g ON g.id = u.generation_id
 ORDER BY p.code, p.valid_from`
 
-/** $1 level, $2 code: a unit of the current generation. */
+/** $1 level, $2 code, $3 generation id: the unit of that generation (NULL: the current one). */
 export const UNIT_ITEM = `SELECT ${UNIT_FEATURE}
 FROM unit u JOIN generation g ON g.id = u.generation_id
-WHERE g.valid_to IS NULL AND u.level = $1 AND u.code = $2`
+WHERE u.level = $1 AND u.code = $2 AND CASE WHEN $3::int IS NULL THEN g.valid_to IS NULL ELSE g.id = $3::int END`
 
 /** $1 level: the current generation's bbox, and when the first generation began. */
 export const UNIT_EXTENT = `
