@@ -27,7 +27,7 @@ const SHARED: Record<string, { code: ProblemCode; description: string; detail: s
   Unauthorized: { code: 'unauthorized', description: 'No key where one is needed, or an unknown or revoked key (also on public routes)', detail: 'The API key "3kQ9…" is not valid: no such key was issued' },
   Forbidden: { code: 'forbidden', description: 'The key\'s role is not admitted here', detail: 'GET /api/v1/audit needs role admin; the key "ops" has role analyst' },
   NotFound: { code: 'not-found', description: 'No such resource', detail: 'No unit with id "441900003001099"' },
-  PayloadTooLarge: { code: 'payload-too-large', description: 'The body is over the route\'s limit', detail: 'Request body is too large; split the request or use the streaming endpoint' },
+  PayloadTooLarge: { code: 'payload-too-large', description: 'The body is over the route\'s limit', detail: 'The body is larger than the 1,048,576-byte limit of POST /api/v1/plans; split it into smaller requests' },
   UnsupportedMediaType: { code: 'unsupported-media-type', description: 'The body\'s media type is not one the route reads', detail: 'Unsupported Media Type: text/plain' },
   TooManyRequests: {
     code: 'too-many-requests',

@@ -94,6 +94,7 @@ export async function applyOp(state: PlanState, op: PlanOp, newGrid: GridFactory
       }
       const k = op.k ?? 2
       const n = blockCount(g)
+      if (n < 2) throw new AppError('invalid-parameter', `Grid ${op.grid} has ${n === 0 ? 'no cells' : 'one cell'}: there is nothing to split`)
       if (!Number.isInteger(k) || k < 2 || k > n) throw new AppError('invalid-parameter', `Unexpected k value: ${k}; grid ${op.grid} has ${n} cells, so k must be between 2 and ${n}`)
       return splitGrid(blocks, assignment, grids, g, k, newGrid, op.seed ?? 1)
     }

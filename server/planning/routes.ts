@@ -128,7 +128,7 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
     async (request, reply) => {
       const { version: _v, ...op } = request.body
       const missing = REQUIRED[op.op].filter((f) => op[f] === undefined)
-      if (missing.length > 0) throw new AppError('invalid-parameter', `The ${op.op} edit needs ${missing.join(', ')}`, { missing })
+      if (missing.length > 0) throw new AppError('invalid-parameter', `The ${op.op} edit needs the field${missing.length === 1 ? '' : 's'} ${missing.map((f) => JSON.stringify(f)).join(', ')}`, { missing })
       return tagged(reply, await editPlan(store, request.params.id, requiredVersion(request, request.body), op as EditOp, request.principal.name))
     },
   )
@@ -253,6 +253,6 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
   )
 
   app.delete<{ Params: { id: number } }>('/api/v1/plans/:id', { schema: { params: Id }, config: { roles: WRITERS } }, async (request, reply) =>
-    tagged(reply, await discardPlan(store, request.params.id, versionOf(request), request.principal.name)),
+    tagged(reply, await discardPlan(store, request.params.id, requiredVersion(request), request.principal.name)),
   )
 }

@@ -19,7 +19,7 @@ function toAppError(err: FastifyError, request: FastifyRequest): AppError {
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('payload-too-large', `${err.message}; split the request or use the streaming endpoint`)
+      return payloadTooLarge(request)
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return unsupportedMediaType(request)
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -41,6 +41,17 @@ function toAppError(err: FastifyError, request: FastifyRequest): AppError {
     return new AppError(code, err.message)
   }
   return new AppError('internal', 'The server failed to answer this request; the failure was logged')
+}
+
+/** Routes that read any size as a stream of rows (NDJSON or CSV) at the same URL. */
+const STREAMING = new Set(['/api/v1/lookup/batch', '/api/v1/incidents/bulk'])
+
+/** A 413 that states the route's limit and the way out. */
+function payloadTooLarge(request: FastifyRequest): AppError {
+  const url = request.routeOptions.url ?? request.url.split('?')[0]!
+  const limit = request.routeOptions.bodyLimit
+  const way = STREAMING.has(url) ? 'send it as NDJSON or CSV to the same URL, which streams any size' : 'split it into smaller requests'
+  return new AppError('payload-too-large', `The body is larger than the ${limit ? `${limit.toLocaleString('en')}-byte ` : ''}limit of ${request.method} ${url}; ${way}`, limit ? { limit } : {})
 }
 
 /** A 415 that names the type sent and, from the API description, the types the route reads. */

@@ -57,12 +57,16 @@ describe('body limits, security headers, CORS and back-pressure', () => {
   it('answers an oversized JSON body with 413 problem+json, at the default and at a route limit', async () => {
     // POST /api/v1/keys has no limit of its own: the app's (here 64 KiB) applies.
     const big = JSON.stringify({ name: 'x'.repeat(100 * 1024), role: 'analyst' })
-    expectProblem(await app.inject({ method: 'POST', url: '/api/v1/keys', headers: { ...admin, 'content-type': 'application/json' }, payload: big }), 413, 'payload-too-large')
+    const tooBig = await app.inject({ method: 'POST', url: '/api/v1/keys', headers: { ...admin, 'content-type': 'application/json' }, payload: big })
+    expectProblem(tooBig, 413, 'payload-too-large')
+    expect(tooBig.json().detail).toBe('The body is larger than the 65,536-byte limit of POST /api/v1/keys; split it into smaller requests')
     const small = await app.inject({ method: 'POST', url: '/api/v1/keys', headers: { ...admin, 'content-type': 'application/json' }, payload: { name: 'fits', role: 'analyst' } })
     expect(small.statusCode).toBe(201)
     // POST /api/v1/incidents (public) sets 256 KiB itself.
     const report = JSON.stringify({ category: 'ENV-01', lon: 113.705, lat: 22.905, channel: 'citizen', description: 'x'.repeat(300 * 1024) })
-    expectProblem(await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { 'content-type': 'application/json' }, payload: report }), 413, 'payload-too-large')
+    const tooLong = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { 'content-type': 'application/json' }, payload: report })
+    expectProblem(tooLong, 413, 'payload-too-large')
+    expect(tooLong.json()).toMatchObject({ limit: 256 * 1024 })
   })
 
   it('documents every body route with a finite limit, unless it streams', async () => {

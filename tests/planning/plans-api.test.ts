@@ -196,6 +196,11 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(again.status).toBe(200)
     expect(again.body).toMatchObject({ unchanged: true, plan: { version: before + 1 } })
     expect((await edit(id, { op: 'paint', grid: G(1), cells: [], version: before + 1 })).body).toMatchObject({ unchanged: true })
+    // Discarding is a change too.
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/plans/${id}`, headers: planner })).statusCode).toBe(428)
+    const discarded = await app.inject({ method: 'DELETE', url: `/api/v1/plans/${id}`, headers: { ...planner, 'if-match': `"${before + 1}"` } })
+    expect(discarded.statusCode, discarded.body).toBe(200)
+    expect(discarded.json().plan.status).toBe('discarded')
   })
 
   it('refuses painting outside the scope and into locked grids, with problem documents', async () => {
