@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
+import { MOMENT_PATTERN, readMoment } from '../analytics/period-scope.ts'
 import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
 import { checkCoverage, coverageFeatureCollection, DEFAULT_MIN_AREA_M2 } from './coverage.ts'
@@ -9,7 +10,7 @@ const Params = Type.Object({
 })
 
 const CoverageQuery = Type.Object({
-  at: Type.Optional(Type.String({ format: 'date-time', description: 'Check the generation valid at this moment (default: current)' })),
+  at: Type.Optional(Type.String({ pattern: MOMENT_PATTERN, description: 'Check the generation valid at this moment (default: current): a date-time with offset, or a date (its midnight in the city, UTC+8)' })),
   minAreaM2: Type.Number({ minimum: 0, maximum: 1e12, default: DEFAULT_MIN_AREA_M2, description: 'Smaller gaps and overlaps are slivers, not reported' }),
   format: Type.Union([Type.Literal('json'), Type.Literal('geojson')], { default: 'json', description: 'geojson: a FeatureCollection for the map' }),
 })
@@ -20,7 +21,7 @@ export default async function coverageRoutes(app: FastifyInstance, opts: { db: D
     { schema: { params: Params, querystring: CoverageQuery }, config: { roles: EVERYONE } },
     async (request, reply) => {
       const { at, minAreaM2, format } = request.query
-      const report = await checkCoverage(opts.db, request.params.code, { at, minAreaM2 })
+      const report = await checkCoverage(opts.db, request.params.code, { at: at ? readMoment('at', at) : undefined, minAreaM2 })
       if (format === 'geojson') {
         reply.type('application/geo+json; charset=utf-8')
         return { ...coverageFeatureCollection(report), format }

@@ -4,9 +4,10 @@
  * instead of JSON.stringify (members left out by `fields` are simply absent).
  */
 import { Type } from 'typebox'
+import { MOMENT_PATTERN } from '../analytics/period-scope.ts'
 
 export const Crs = Type.Unsafe<'wgs84' | 'gcj02'>({ type: 'string', enum: ['wgs84', 'gcj02'], default: 'wgs84', description: 'Input coordinates: WGS84 (default) or GCJ-02 from Chinese map apps' })
-export const At = Type.String({ format: 'date-time', description: 'Answer from the generation valid at this moment' })
+export const At = Type.String({ pattern: MOMENT_PATTERN, description: 'Answer from the generation valid at this moment: a date-time with offset, or a date (its midnight in the city, UTC+8)' })
 export const fieldList = (names: readonly string[]) => Type.String({ pattern: `^(${names.join('|')})(,(${names.join('|')}))*$`, description: `Comma-separated: ${names.join(', ')}` })
 
 const nullableString = Type.Unsafe<string | null>({ type: ['string', 'null'] })

@@ -3,6 +3,7 @@
  * generation is published (requests keep using the old one until the new one
  * is complete), and past generations' built on first use in a small LRU cache.
  */
+import { readMoment } from '../analytics/period-scope.ts'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { GENERATION } from '../units/queries.ts'
@@ -103,14 +104,14 @@ export class LookupService {
     return this.current
   }
 
-  /** The index answering for `at` (ISO date-time), or the current one. */
+  /** The index answering for `at` (ISO date-time, or a date: its midnight in the city), or the current one. */
   async indexFor(at?: string): Promise<IndexedGeneration> {
     if (!at) {
       const current = this.current ?? (await this.refresh())
       if (!current) throw new AppError('not-found', 'No boundary generation has been imported yet')
       return current
     }
-    const gen = (await this.db.query<{ id: number }>(GENERATION, [at])).rows[0]
+    const gen = (await this.db.query<{ id: number }>(GENERATION, [readMoment('at', at)])).rows[0]
     if (!gen) throw new AppError('not-found', `No boundary generation was valid at ${at}`)
     return this.indexById(gen.id)
   }

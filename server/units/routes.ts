@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
+import { MOMENT_PATTERN, readMoment } from '../analytics/period-scope.ts'
 import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
 import { parseBbox } from '../plugins/bbox.ts'
@@ -10,7 +11,7 @@ import * as q from './queries.ts'
 import { likeLiteral, unitFeature, type UnitRow } from './unit-features.ts'
 
 const Code = Type.String({ pattern: '^[0-9]{6}([0-9]{3}){0,3}$', description: 'Hierarchical unit code (6, 9, 12 or 15 digits)' })
-const At = Type.String({ format: 'date-time', description: 'Answer from the generation valid at this moment (default: current)' })
+const At = Type.String({ pattern: MOMENT_PATTERN, description: 'Answer from the generation valid at this moment (default: current): a date-time with offset, or a date (its midnight in the city, UTC+8)' })
 
 const ListQuery = Type.Object({
   level: Type.Optional(Type.Unsafe<'city' | 'town' | 'community' | 'grid'>({ type: 'string', enum: ['city', 'town', 'community', 'grid'] })),
@@ -44,7 +45,7 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
   const { db } = opts
 
   async function generationAt(at: string | undefined) {
-    const gen = (await db.query<{ id: number; label: string; valid_from: Date; valid_to: Date | null }>(q.GENERATION, [at ?? null])).rows[0]
+    const gen = (await db.query<{ id: number; label: string; valid_from: Date; valid_to: Date | null }>(q.GENERATION, [at ? readMoment('at', at) : null])).rows[0]
     if (!gen) throw new AppError('not-found', at ? `No boundary generation was valid at ${at}` : 'No boundary generation has been imported yet')
     return gen
   }

@@ -144,6 +144,14 @@ describeBackends('Lookup API', ({ db }) => {
     expect(past.grid).toEqual(before.grid)
     expect(past.generation).toEqual({ ...before.generation, validTo: '2024-01-01T00:00:00.000Z' })
     expect((await get('/api/v1/lookup?lon=113.715&lat=22.925&at=2019-01-01T00:00:00Z')).status).toBe(404)
+    // An ISO date is that day's midnight in the city (UTC+8): 2024-01-01 is 2023-12-31T16:00Z, still the old generation.
+    expect((await get('/api/v1/lookup?lon=113.715&lat=22.925&fields=grid,generation&at=2021-06-01')).body.generation).toEqual(past.generation)
+    expect((await get('/api/v1/lookup?lon=113.715&lat=22.925&fields=grid,generation&at=2024-01-01')).body.generation.id).toBe(before.generation.id)
+    expect((await get('/api/v1/lookup?lon=113.715&lat=22.925&fields=grid,generation&at=2024-01-02')).body.generation.id).toBe(now.generation.id)
+    for (const at of ['2021-02-30', '2021-06-01T00:00:00', 'yesterday']) {
+      const bad = await get(`/api/v1/lookup?lon=113.715&lat=22.925&at=${at}`)
+      expect(bad.status, at).toBe(400)
+    }
   })
 
   it('stores the index cells of each generation as H3 ids', async () => {
