@@ -89,7 +89,7 @@ export async function createPlan(db: Db, input: NewPlan): Promise<number> {
       from,
       to,
       JSON.stringify(baseGrids),
-      JSON.stringify(input.constraints ?? {}),
+      JSON.stringify(checkedConstraints(input.constraints ?? {})),
       input.actor,
     ])).rows[0]!.id
     await tx.query(q.INSERT_BLOCKS, [id, generation, cells.community, cells.h3, cells.outline, cells.inside, cells.grid])
@@ -119,4 +119,16 @@ function cover(geojson: string, res: number, mode: 'overlapping' | 'full'): stri
   const polygons = (geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates) as number[][][][]
   const flag = mode === 'full' ? POLYGON_TO_CELLS_FLAGS.containmentFull : POLYGON_TO_CELLS_FLAGS.containmentOverlapping
   return polygons.flatMap((polygon) => polygonToCellsExperimental(polygon, res, flag, true))
+}
+
+/** Constraints whose bounds can be met together: a minimum above its maximum is refused. */
+export function checkedConstraints(c: PlanConstraints): PlanConstraints {
+  for (const [min, max] of [['minAreaM2', 'maxAreaM2'], ['minPopulation', 'maxPopulation']] as const) {
+    const lo = c[min]
+    const hi = c[max]
+    if (lo !== undefined && hi !== undefined && lo > hi) {
+      throw new AppError('invalid-parameter', `constraints.${min} (${lo}) is above constraints.${max} (${hi}): no grid could meet both`, { errors: [{ where: `body/constraints/${min}`, message: `must not exceed ${max}` }] })
+    }
+  }
+  return c
 }

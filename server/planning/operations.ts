@@ -6,7 +6,7 @@
  */
 import { AppError } from '../errors.ts'
 import type { RowPlace } from './exchange.ts'
-import type { PlanConstraints } from './create-plan.ts'
+import { checkedConstraints, type PlanConstraints } from './create-plan.ts'
 import type { PlanState } from './plan-state.ts'
 import { paintTargets, type Position } from './paint-targets.ts'
 import type { BalanceMeasure, PlanGrid } from './plan-types.ts'
@@ -164,11 +164,15 @@ export async function applyOp(state: PlanState, op: PlanOp, newGrid: GridFactory
       return { assignment, grids }
     }
     case 'rename': {
-      grids[gridOf(op.grid)]!.name = op.name
+      const g = gridOf(op.grid)
+      // Names tell grids apart on the map and in lists: two grids of one community never share one.
+      const twin = grids.find((x, k) => k !== g && x.community === grids[g]!.community && x.name === op.name)
+      if (twin) throw new AppError('conflict', `Grid ${twin.code} of the same community is already called ${JSON.stringify(op.name)}`, { reason: 'name-taken', grid: twin.code })
+      grids[g]!.name = op.name
       return { assignment, grids }
     }
     case 'constraints':
-      return { assignment, grids, constraints: op.constraints }
+      return { assignment, grids, constraints: checkedConstraints(op.constraints) }
     case 'rebalance': {
       if (op.k !== undefined && op.targetLoadPerAdministrator !== undefined) {
         throw new AppError('invalid-parameter', 'Give either k or targetLoadPerAdministrator, not both')

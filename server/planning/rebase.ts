@@ -49,7 +49,9 @@ export async function rebasePlan(store: PlanStore, id: number, version: number |
   for (const g of old.grids) {
     const target = drawn.get(g.code)
     if (!target) continue
-    if (g.name !== target.name) await editPlan(store, fresh, undefined, { op: 'rename', grid: g.code, name: g.name }, actor)
+    // A name a sibling took meanwhile stays with the sibling.
+    const taken = [...drawn.values()].some((x) => x.code !== g.code && x.community === target.community && x.name === g.name)
+    if (g.name !== target.name && !taken) await editPlan(store, fresh, undefined, { op: 'rename', grid: g.code, name: g.name }, actor)
     if (g.locked && !target.locked) await editPlan(store, fresh, undefined, { op: 'lock', grid: g.code, locked: true }, actor)
   }
   return fresh

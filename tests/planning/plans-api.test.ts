@@ -208,6 +208,15 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     const id = view.plan.id
     const outside = await edit(id, { op: 'paint', grid: G(1), at: [114.5, 23.5], radiusM: 100 })
     expect(outside.status).toBe(400)
+    // Two grids of a community never share a name; a minimum above its maximum is no constraint.
+    const first = (view.grids as unknown as { code: string; name: string }[]).find((g) => g.code === G(1))!
+    const twin = await edit(id, { op: 'rename', grid: G(2), name: first.name })
+    expect(twin.status).toBe(409)
+    expect((twin.body as { detail: string }).detail).toContain(G(1))
+    expect((await edit(id, { op: 'constraints', constraints: { minPopulation: 10, maxPopulation: 5 } })).status).toBe(400)
+    const impossible = await send('POST', '/api/v1/plans', { scope: COMMUNITY, constraints: { minAreaM2: 10, maxAreaM2: 1 } })
+    expect(impossible.status).toBe(400)
+    expect((impossible.body as { detail: string }).detail).toMatch(/minAreaM2 \(10\) is above constraints.maxAreaM2 \(1\)/)
     expect((outside.body as { detail: string }).detail).toMatch(/covers no cell/)
     const unknownCell = await edit(id, { op: 'paint', grid: G(1), cells: ['8a411c2d161ffff'] })
     expect(unknownCell.status).toBe(400)
