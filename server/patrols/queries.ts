@@ -7,6 +7,13 @@ INSERT INTO patrol_track (administrator_id, started_at, ended_at, geom, length_m
 VALUES ($1, $2, $3, ST_SetSRID(ST_MakeLine(ARRAY(SELECT ST_MakePoint(x, y) FROM unnest($4::float8[], $5::float8[]) AS p(x, y))), 4326), $6)
 RETURNING id`
 
+/** The same track stored before: same administrator, times and positions in the same order. */
+export const SAME_TRACK = `
+SELECT id FROM patrol_track
+WHERE administrator_id = $1 AND started_at = $2 AND ended_at = $3
+  AND ST_OrderingEquals(geom, ST_SetSRID(ST_MakeLine(ARRAY(SELECT ST_MakePoint(x, y) FROM unnest($4::float8[], $5::float8[]) AS p(x, y))), 4326))
+LIMIT 1`
+
 export const INSERT_CELLS = `INSERT INTO patrol_cell (track_id, h3, visited_at) SELECT $1, h, to_timestamp(t / 1000.0) FROM unnest($2::text[], $3::float8[]) AS c(h, t)`
 
 export const VISITED = `

@@ -51,13 +51,18 @@ export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db;
       if (!track.ok) throw new AppError('invalid-track', `Patrol track rejected: ${track.problems.join('; ')}`, { errors: track.problems })
       const { cells, lengthM } = trackCells(track.points)
       const pts = track.points
-      const id = await db.transaction(async (tx) => {
-        const row = (await tx.query<{ id: number }>(q.INSERT_TRACK, [admin.id, new Date(pts[0]!.t), new Date(pts.at(-1)!.t), pts.map((p) => p.lon), pts.map((p) => p.lat), lengthM])).rows[0]!
+      const line = [admin.id, new Date(pts[0]!.t), new Date(pts.at(-1)!.t), pts.map((p) => p.lon), pts.map((p) => p.lat)]
+      const stored = await db.transaction(async (tx) => {
+        // A track sent again (a retry after a lost answer, a device syncing twice) is stored once.
+        const same = (await tx.query<{ id: number }>(q.SAME_TRACK, line)).rows[0]
+        if (same) return { id: same.id, created: false }
+        const row = (await tx.query<{ id: number }>(q.INSERT_TRACK, [...line, lengthM])).rows[0]!
         await tx.query(q.INSERT_CELLS, [row.id, [...cells.keys()], [...cells.values()]])
-        return row.id
+        return { id: row.id, created: true }
       })
-      reply.code(201)
-      return { id, employeeNo: request.query.employeeNo, actor: actorOf(request), positions: pts.length, lengthM: Math.round(lengthM), cells: cells.size, startedAt: new Date(pts[0]!.t).toISOString(), endedAt: new Date(pts.at(-1)!.t).toISOString() }
+      const id = stored.id
+      reply.code(stored.created ? 201 : 200)
+      return { id, ...(stored.created ? {} : { duplicate: true }), employeeNo: request.query.employeeNo, actor: actorOf(request), positions: pts.length, lengthM: Math.round(lengthM), cells: cells.size, startedAt: new Date(pts[0]!.t).toISOString(), endedAt: new Date(pts.at(-1)!.t).toISOString() }
     },
   )
 

@@ -32,6 +32,11 @@ describeBackends('Patrols', ({ db }) => {
     expect(res.statusCode).toBe(201)
     expect(res.json()).toMatchObject({ positions: 2, employeeNo: 'P1' })
     expect(res.json().lengthM).toBeGreaterThan(900)
+    // Sent again (a retry after a lost answer): stored once, the same id back.
+    const again = await upload(JSON.stringify(track))
+    expect(again.statusCode).toBe(200)
+    expect(again.json()).toMatchObject({ id: res.json().id, duplicate: true })
+    expect((await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM patrol_track`)).rows[0]!.n).toBe(1)
     const { items } = (await app.inject({ url: `/api/v1/patrols/coverage?community=441900003001`, headers: key })).json()
     const byGrid = Object.fromEntries(items.map((i: { grid: string }) => [i.grid, i]))
     // Independently: resolution-10 cells with centres in grid 1, and those the line passes through.
