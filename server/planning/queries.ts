@@ -140,6 +140,12 @@ WHERE ($1::text IS NULL OR starts_with(p.scope_code, $1) OR starts_with($1, p.sc
 ORDER BY p.updated_at DESC, p.id DESC
 LIMIT $3 OFFSET $4`
 
+/** How many plans LIST_PLANS's filters $1, $2 match. */
+export const COUNT_PLANS = `
+SELECT count(*)::int AS n FROM plan p
+WHERE ($1::text IS NULL OR starts_with(p.scope_code, $1) OR starts_with($1, p.scope_code))
+  AND ($2::text IS NULL OR p.status = $2)`
+
 /** Saves an edit when the plan is still at version $2: no row back means somebody else wrote first. */
 export const SAVE_PLAN = `
 UPDATE plan SET version = version + 1, cursor = $3, grids = $4, assignment = $5, constraints = $6,

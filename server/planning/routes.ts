@@ -96,8 +96,21 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
     },
     async (request) => {
       const { scope, status, limit, offset } = request.query
-      const rows = (await db.query<Record<string, unknown>>(q.LIST_PLANS, [scope ?? null, status ?? null, limit, offset])).rows
+      const filter = [scope ?? null, status ?? null]
+      const [count, page] = await Promise.all([db.query<{ n: number }>(q.COUNT_PLANS, filter), db.query<Record<string, unknown>>(q.LIST_PLANS, [...filter, limit, offset])])
+      const rows = page.rows
+      const numberMatched = count.rows[0]!.n
+      const links = [{ rel: 'self', href: request.url }]
+      if (offset + rows.length < numberMatched) {
+        const next = new URLSearchParams(request.query as unknown as Record<string, string>)
+        next.set('offset', String(offset + limit))
+        next.set('limit', String(limit))
+        links.push({ rel: 'next', href: `/api/v1/plans?${next}` })
+      }
       return {
+        numberMatched,
+        numberReturned: rows.length,
+        links,
         items: rows.map((r) => ({
           id: r.id,
           name: r.name,

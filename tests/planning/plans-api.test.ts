@@ -203,6 +203,23 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(discarded.json().plan.status).toBe('discarded')
   })
 
+  it('lists plans newest first, with numberMatched and a next link', async () => {
+    await newPlan()
+    await newPlan()
+    type Listing = { numberMatched: number; numberReturned: number; links: { rel: string; href: string }[]; items: { id: number; updatedAt: string }[] }
+    const first = (await send('GET', `/api/v1/plans?scope=${COMMUNITY}&limit=1`)).body as Listing
+    expect(first.numberMatched).toBeGreaterThanOrEqual(2)
+    expect(first.numberReturned).toBe(1)
+    const next = first.links.find((l) => l.rel === 'next')!
+    const second = (await send('GET', next.href)).body as Listing
+    expect(second.items).toHaveLength(1)
+    expect(second.items[0]!.id).not.toBe(first.items[0]!.id)
+    expect(second.items[0]!.updatedAt <= first.items[0]!.updatedAt).toBe(true)
+    const all = (await send('GET', `/api/v1/plans?scope=${COMMUNITY}&limit=1000`)).body as Listing
+    expect(all.numberReturned).toBe(all.numberMatched)
+    expect(all.links.some((l) => l.rel === 'next')).toBe(false)
+  })
+
   it('refuses painting outside the scope and into locked grids, with problem documents', async () => {
     const view = await newPlan()
     const id = view.plan.id
