@@ -45,6 +45,8 @@ export function readGeoJsonTrack(body: unknown): TrackResult {
       problems.push(`coordinates[${i}] is not a [lon, lat] pair in WGS84 range`)
     } else if (given === undefined || given === null) problems.push(`position ${i} has no time (properties.times or a third coordinate in epoch seconds)`)
     else if (!Number.isFinite(t)) problems.push(`position ${i}: time ${JSON.stringify(given).slice(0, 40)} is not ISO 8601 (2025-01-01T08:00:00+08:00) or epoch seconds`)
+    // Without an offset the moment is ambiguous (the device's local time? UTC?); GPX fixes UTC, GeoJSON does not.
+    else if (typeof given === 'string' && !/(Z|[+-]\d\d:?\d\d)$/i.test(given.trim())) problems.push(`position ${i}: time ${JSON.stringify(given).slice(0, 40)} has no offset; add Z or one like +08:00`)
     else if (typeof given === 'number' && given > 1e11) problems.push(`position ${i}: time ${given} looks like epoch milliseconds; times are epoch seconds`)
     else points.push({ lon, lat, t })
   })

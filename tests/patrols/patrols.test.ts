@@ -79,6 +79,7 @@ describeBackends('Patrols', ({ db }) => {
     expect((await upload(full.replace('</trkseg>', '</trk>'), 'application/gpx+xml')).json().detail).toMatch(/line 6: <\/trk> closes <trkseg>/)
     const times = (t: unknown) => JSON.stringify({ type: 'Feature', properties: { times: [t, t] }, geometry: { type: 'LineString', coordinates: [[113.7, 22.91], [113.701, 22.91]] } })
     expect((await upload(times('yesterday'))).json().detail).toMatch(/"yesterday" is not ISO 8601/)
+    expect((await upload(times('2025-01-01T08:00:00'))).json().detail).toMatch(/has no offset/)
     expect((await upload(times(Date.now()))).json().detail).toMatch(/epoch milliseconds/)
     expect((await upload(line([[113.7, 22.91], [113.701, 22.91]], [iso(5000), iso(1000)]), 'application/json', 'NOBODY')).json().detail).toMatch(/employee number "NOBODY"/)
     expect((await upload(line([[113.7, 22.91], [113.701, 22.91]], [iso(5000), iso(1000)]), 'application/json', 'NOBODY')).statusCode).toBe(404)
