@@ -144,10 +144,23 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
       throw new AppError('invalid-parameter', `Incident rejected: ${read.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, { errors: read.problems })
     }
     const refusal = channelRefusal(request, read.value.channel)
-    if (refusal !== null) throw new AppError('forbidden', `Incident rejected: ${refusal}`)
+    if (refusal !== null) {
+      // No key where a channel needs one is a missing credential (401), a key of the wrong role a refusal (403).
+      if (roleOf(request) === 'public') {
+        reply.header('www-authenticate', 'Bearer realm="zhiwang"')
+        throw new AppError('unauthorized', `Incident rejected: ${refusal}`)
+      }
+      throw new AppError('forbidden', `Incident rejected: ${refusal}`)
+    }
     const [result] = await intakeIncidents(db, lookup, [read.value], actorOf(request))
     if (result!.refused) throw new AppError('conflict', `Incident rejected: ${result!.refused}`)
     reply.code(result!.created ? 201 : 200)
+    // Which open report a new one duplicates is staff knowledge: to an anonymous caller it would
+    // tell that an incident (perhaps of a class never shown in public) is open near a point.
+    if (roleOf(request) === 'public') {
+      const { duplicateOf: _hidden, ...shown } = result!
+      return shown
+    }
     return result
   })
 

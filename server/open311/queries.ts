@@ -12,17 +12,15 @@ FROM incident_category WHERE active AND code = $1 AND NOT (class = ANY($2::text[
 
 /**
  * A request record's columns. The address is the names of the town, community
- * and grid the report was routed to (the units of its generation); the latest
- * note is the last one any workflow step left.
+ * and grid the report was routed to (the units of its generation). Workflow
+ * notes are staff-internal and not read here.
  */
 const REQUEST = `
 SELECT i.id, i.status, i.category_code, c.name_zh AS service_name, c.sla_hours, i.description,
        COALESCE(i.department, c.department) AS agency, i.reported_at, i.updated_at,
        COALESCE(i.deadline_at, i.reported_at + make_interval(hours => c.sla_hours)) AS expected_at,
        ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, i.media_urls,
-       NULLIF(concat_ws(' ', t.name_zh, m.name_zh, g.name_zh), '') AS address,
-       (SELECT e.note FROM incident_event e WHERE e.incident_id = i.id AND e.note <> ''
-        ORDER BY e.at DESC, e.id DESC LIMIT 1) AS latest_note
+       NULLIF(concat_ws(' ', t.name_zh, m.name_zh, g.name_zh), '') AS address
 FROM incident i
 JOIN incident_category c ON c.code = i.category_code
 LEFT JOIN unit t ON t.generation_id = i.generation_id AND t.code = i.town_code

@@ -18,7 +18,6 @@ export interface RequestRow {
   lat: number
   media_urls: string[]
   address: string | null
-  latest_note: string | null
 }
 
 export function requestRecord(r: RequestRow, utcOffsetMinutes: number) {
@@ -26,8 +25,9 @@ export function requestRecord(r: RequestRow, utcOffsetMinutes: number) {
   return {
     service_request_id: r.id,
     status: open311Status(r.status),
-    // Open311 knows open and closed only; the workflow state says where it stands.
-    status_notes: r.latest_note ? `${r.status}: ${r.latest_note}` : r.status,
+    // Open311 knows open and closed only; the workflow state says where it stands. The staff's
+    // notes stay internal: they may name people, and an old note would read as the current state.
+    status_notes: r.status,
     service_name: r.service_name,
     service_code: r.category_code,
     description: r.description,

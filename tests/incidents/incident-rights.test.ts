@@ -42,9 +42,10 @@ describeBackends('Incident rights', ({ db }) => {
     expect(first.statusCode).toBe(201)
     const { id, token } = first.json()
 
-    // Nobody without a system key speaks for the hotline.
+    // Nobody without a system key speaks for the hotline: no key at all is 401 (a credential is missing), a key of another role 403.
     const posing = await post('/api/v1/incidents', report({ channel: 'hotline', external_id: 'DG12345-2' }))
-    expect(posing.statusCode).toBe(403)
+    expect(posing.statusCode).toBe(401)
+    expect(posing.headers['www-authenticate']).toMatch(/^Bearer/)
     expect(posing.json().detail).toMatch(/channel hotline needs a key of role system/)
     expect((await post('/api/v1/incidents', report({ channel: 'patrol' }), keys.ana)).statusCode).toBe(403)
     expect((await post('/api/v1/incidents', report({ channel: 'patrol' }), keys.ga)).statusCode).toBe(201)

@@ -126,6 +126,16 @@ describeBackends('Probable duplicates at intake', ({ db }) => {
     const [next] = await bulk([{ ...base, lon: 113.7354, reported_at: at(12), external_id: 'o-next' }])
     expect(next!.duplicateOf).toBe(earlier!.id)
   })
+
+  it('tells staff, not an anonymous reporter, which open report a new one duplicates', async () => {
+    const base = { category: 'FAC-01', lat: 22.925, reported_at: new Date(Date.now() - 3600_000).toISOString() }
+    const [open] = await bulk([{ ...base, lon: 113.7451, channel: 'system', external_id: 'staff-first' }])
+    const citizen = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { 'content-type': 'application/json' }, payload: { ...base, lon: 113.7452, channel: 'citizen' } })
+    expect(citizen.statusCode).toBe(201)
+    expect(citizen.json()).not.toHaveProperty('duplicateOf')
+    const stored = await db().query<{ duplicate_of: number | null }>('SELECT duplicate_of FROM incident WHERE id = $1', [citizen.json().id])
+    expect(stored.rows[0]!.duplicate_of).toBe(open!.id)
+  })
 })
 
 it('flags exactly the rows with an earlier row nearby (same category, 72 h, ~60 m)', () => {
