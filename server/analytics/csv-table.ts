@@ -7,6 +7,7 @@
  * header.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { csvText } from '../plugins/csv-line.ts'
 
 export interface Column<T> {
   name: string
@@ -20,8 +21,8 @@ export function wantsCsv(request: FastifyRequest): boolean {
 }
 
 export function toCsv<T>(columns: readonly Column<T>[], rows: readonly T[], options: { bom?: boolean } = {}): string {
-  const lines = [columns.map((c) => quote(c.name)).join(',')]
-  for (const row of rows) lines.push(columns.map((c) => quote(text(c.value(row)))).join(','))
+  const lines = [columns.map((c) => csvText(c.name)).join(',')]
+  for (const row of rows) lines.push(columns.map((c) => csvText(text(c.value(row)))).join(','))
   return (options.bom ? '\uFEFF' : '') + lines.join('\r\n') + '\r\n'
 }
 
@@ -45,8 +46,4 @@ function text(v: unknown): string {
   if (v instanceof Date) return v.toISOString()
   if (typeof v === 'object') return JSON.stringify(v)
   return String(v)
-}
-
-function quote(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v
 }

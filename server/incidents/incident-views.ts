@@ -1,4 +1,5 @@
 /** What an incident looks like to staff, to the public (its reporter by token), as GeoJSON and as CSV. */
+import { csvText } from '../plugins/csv-line.ts'
 
 export type IncidentRow = Record<string, unknown> & { id: number; lon: number; lat: number }
 
@@ -51,10 +52,7 @@ export function incidentFeature(r: IncidentRow) {
 const CSV_COLUMNS = ['id', 'category', 'lon', 'lat', 'reportedAt', 'channel', 'grid', 'community', 'town', 'status', 'department', 'deadlineAt', 'supervisionLevel', 'duplicateOf', 'description'] as const
 
 export function incidentsCsv(rows: IncidentRow[]): string {
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : String(v)
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-  }
+  const cell = (v: unknown) => csvText(v === null || v === undefined ? '' : String(v))
   const lines = rows.map((r) => {
     const v = staffView(r) as Record<string, unknown>
     return CSV_COLUMNS.map((c) => cell(c === 'lon' ? r.lon : c === 'lat' ? r.lat : v[c])).join(',')

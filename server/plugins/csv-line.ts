@@ -26,6 +26,18 @@ export function csvCell(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v
 }
 
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+
+/**
+ * A cell of a CSV export of stored text (what others typed: descriptions,
+ * names). Text a spreadsheet would run as a formula — starting with = + - @,
+ * a tab or a carriage return (OWASP, CSV injection) — gets a leading
+ * apostrophe, which spreadsheets show as text; numbers stay numbers.
+ */
+export function csvText(v: string): string {
+  return csvCell(/^[=+\-@\t\r]/.test(v) && !NUMBER.test(v) ? `'${v}` : v)
+}
+
 /** A record longer than the limit: its text is dropped as it arrives, and it is answered as an error in its place. */
 export const OVERSIZE = Symbol('oversize record')
 export type StreamRecord = string | typeof OVERSIZE

@@ -163,6 +163,12 @@ describeBackends('Incidents', ({ db }) => {
     const csv = await get('/api/v1/incidents?format=csv&limit=3')
     expect(csv.headers['content-type']).toMatch(/text\/csv/)
     expect(csv.body.split('\n')[0]).toBe('id,category,lon,lat,reportedAt,channel,grid,community,town,status,department,deadlineAt,supervisionLevel,duplicateOf,description')
+    // Text a spreadsheet would run as a formula is exported as text (OWASP CSV injection); numbers stay numbers.
+    const formula = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { 'content-type': 'application/json' }, payload: { category: 'ENV-01', lon: 113.7051, lat: 22.9051, channel: 'citizen', description: '=HYPERLINK("http://evil","x")' } })
+    expect(formula.statusCode).toBe(201)
+    const exported = (await get(`/api/v1/incidents?format=csv&limit=1000`)).body.split('\n').find((l) => l.startsWith(`${formula.json().id},`))
+    expect(exported).toMatch(/^\d+,ENV-01,113\.7051,22\.9051,/)
+    expect(exported!.endsWith(`"'=HYPERLINK(""http://evil"",""x"")"`)).toBe(true)
     expect((await get('/api/v1/incidents?sort=id;drop')).statusCode).toBe(400)
   })
 
