@@ -20,7 +20,7 @@ const ANALYSTS = ['admin', 'supervisor', 'planner', 'analyst']
 const MAX_AGGREGATE_CELLS = 500_000
 const Format = Type.Optional(Type.Unsafe<'geojson' | 'json' | 'csv'>({ type: 'string', enum: ['geojson', 'json', 'csv'] }))
 
-const H3Query = Type.Object({ ...FILTER_PROPS, res: Type.Optional(ResQuery), format: Format })
+const H3Query = Type.Object({ ...FILTER_PROPS, res: Type.Optional(ResQuery), format: Format }, { additionalProperties: false })
 const HotspotQuery = Type.Object({
   ...FILTER_PROPS,
     res: Type.Optional(ResQuery),
@@ -32,7 +32,7 @@ const HotspotQuery = Type.Object({
     permutations: Type.Optional(Type.Integer({ minimum: 99, maximum: 9999 })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
     format: Format,
-})
+}, { additionalProperties: false })
 const EmergingQuery = Type.Object({
   ...FILTER_PROPS,
     res: Type.Optional(ResQuery),
@@ -41,7 +41,7 @@ const EmergingQuery = Type.Object({
     timeWindow: Type.Optional(Type.Integer({ minimum: 1, maximum: 12, description: 'previous steps in each neighbourhood' })),
     fdr: Type.Optional(Type.Boolean({ description: 'Benjamini–Hochberg correction of each step (default true)' })),
     format: Format,
-})
+}, { additionalProperties: false })
 
 export default async function analyticsH3Routes(app: FastifyInstance, opts: { db: Db; lookup: LookupService; warm?: boolean }) {
   const { db, lookup } = opts

@@ -18,7 +18,7 @@ const SeriesQuery = Type.Object({
   step: Type.Optional(Type.Unsafe<'day' | 'week' | 'month'>({ type: 'string', enum: ['day', 'week', 'month'] })),
   by: Type.Optional(Type.Unsafe<'category' | 'channel' | 'status'>({ type: 'string', enum: ['category', 'channel', 'status'] })),
   format: Type.Optional(Type.Unsafe<'json' | 'csv'>({ type: 'string', enum: ['json', 'csv'] })),
-})
+}, { additionalProperties: false })
 
 export default async function analyticsSeriesRoutes(app: FastifyInstance, opts: { db: Db }) {
   app.get<{ Querystring: Static<typeof SeriesQuery> }>(

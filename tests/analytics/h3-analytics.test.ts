@@ -266,6 +266,11 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
       ['/api/v1/analytics/hotspots?unit=grid&k=2', 'unit'],
       ['/api/v1/analytics/hotspots?res=10&k=1&distance=-5', 'distance'],
       ['/api/v1/analytics/emerging?from=2024-05-01&to=2024-05-10', 'from'],
+      // A parameter a route does not take is named, never silently ignored (the list's singular spelling, say).
+      ['/api/v1/analytics/h3?category=ENV-01', 'category'],
+      ['/api/v1/analytics/hotspots?grid=441900003001001', 'grid'],
+      ['/api/v1/analytics/emerging?window=3', 'window'],
+      ['/api/v1/analytics/series?channel=citizen', 'channel'],
     ] as const) {
       const res = await get(url)
       expect(res.statusCode, url).toBe(400)
