@@ -53,8 +53,9 @@ export function readIncident(raw: unknown, categories: ReadonlySet<string>, defa
   let reportedAt: Date | null = null
   const when = r.reported_at ?? r.reportedAt
   if (when !== undefined && when !== null && when !== '') {
-    reportedAt = typeof when === 'string' ? new Date(when) : new Date(NaN)
-    if (Number.isNaN(reportedAt.getTime()) || typeof when !== 'string' || !realDate(when)) bad('reported_at', `must be an ISO 8601 date-time, got ${JSON.stringify(when)}`)
+    const text = typeof when === 'string' ? withCityOffset(when) : ''
+    reportedAt = typeof when === 'string' ? new Date(text) : new Date(NaN)
+    if (Number.isNaN(reportedAt.getTime()) || typeof when !== 'string' || !realDate(text)) bad('reported_at', `must be an ISO 8601 date-time, got ${JSON.stringify(when)}`)
     else if (reportedAt.getTime() > Date.now() + 5 * 60_000) bad('reported_at', 'is in the future')
   }
 
@@ -106,4 +107,14 @@ function realDate(text: string): boolean {
   const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number]
   const day = new Date(Date.UTC(y, mo - 1, d))
   return y >= 1000 && day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h <= 23 && mi <= 59
+}
+
+/**
+ * A time without an offset, as hotline and sensor exports write them
+ * (2025-01-01 10:00:00, or a bare date), is the city's local time: UTC+8, the
+ * same clock the analytics' days run on. Read as UTC it would land 8 h off.
+ */
+function withCityOffset(when: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?$/.exec(when.trim())
+  return m ? `${m[1]}T${m[2] ?? '00:00'}+08:00` : when
 }

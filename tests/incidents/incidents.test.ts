@@ -85,6 +85,19 @@ describeBackends('Incidents', ({ db }) => {
     expect(await count()).toBe(before)
   })
 
+  it("reads a reported_at without an offset, as hotline exports write it, as the city's local time (UTC+8)", async () => {
+    const reportedAt = async (when: string) => {
+      const res = await post('/api/v1/incidents', report({ reported_at: when, description: `time ${when}` }))
+      expect(res.statusCode, when).toBe(201)
+      return (await get(`/api/v1/incidents/${res.json().id}`)).json().reportedAt
+    }
+    expect(await reportedAt('2025-01-01T10:00:00')).toBe('2025-01-01T02:00:00.000Z')
+    expect(await reportedAt('2025-01-01 10:00')).toBe('2025-01-01T02:00:00.000Z')
+    expect(await reportedAt('2025-01-02')).toBe('2025-01-01T16:00:00.000Z')
+    expect(await reportedAt('2025-01-01T10:00:00Z')).toBe('2025-01-01T10:00:00.000Z')
+    expect((await post('/api/v1/incidents', report({ reported_at: '2025-02-30 10:00' }))).statusCode).toBe(400)
+  })
+
   it('links a report of the same category within 50 m and 72 h to the open incident as a probable duplicate', async () => {
     const original = (await post('/api/v1/incidents', report({ category: 'CONS-02', lon: 113.7051, lat: 22.9351 }))).json()
     // ~30 m east: a probable duplicate.
