@@ -61,7 +61,8 @@ export default async function analyticsH3Routes(app: FastifyInstance, opts: { db
     const f = readFilters(request.query)
     const res = request.query.res ?? 9
     const ix = await lookup.indexFor(f.at ?? undefined)
-    let rows: { cell: string; grid: string | null; count: number; load: number; value: number }[]
+    // With per1000, a cell without residents on record (one reaching past the parent's edge, or an empty one) has no rate: null, not 0.
+    let rows: { cell: string; grid: string | null; count: number; load: number; value: number | null }[]
     if (f.parent) {
       // The parent's own incidents (those of resolution-10 cells inside it), summed up to `res`: the same
       // total at every resolution, and a cell the sum of its children. Cells reaching past the parent's edge
@@ -71,14 +72,14 @@ export default async function analyticsH3Routes(app: FastifyInstance, opts: { db
         const i = area.indexOf.get(t.cell)
         const base = f.measure === 'load' ? t.load : t.n
         const people = i === undefined ? 0 : area.population[i]!
-        const value = f.per1000 ? (people > 0 ? (1000 * base) / people : 0) : base
-        return { cell: t.cell, grid: i === undefined ? null : area.grid[i]!, count: t.n, load: round(t.load), value: round(value) }
+        const value = f.per1000 ? (people > 0 ? round((1000 * base) / people) : null) : round(base)
+        return { cell: t.cell, grid: i === undefined ? null : area.grid[i]!, count: t.n, load: round(t.load), value }
       })
       rows.sort((a, b) => (a.cell < b.cell ? -1 : 1))
     } else if (f.per1000) {
       const area = await cells.area(ix, res, null)
       const v = await cells.vector(area, f)
-      rows = area.cells.flatMap((cell, i) => (v.counts[i]! > 0 ? [{ cell, grid: area.grid[i]!, count: v.counts[i]!, load: round(v.loads[i]!), value: round(v.values[i]!) }] : []))
+      rows = area.cells.flatMap((cell, i) => (v.counts[i]! > 0 ? [{ cell, grid: area.grid[i]!, count: v.counts[i]!, load: round(v.loads[i]!), value: area.population[i]! > 0 ? round(v.values[i]!) : null }] : []))
     } else {
       rows = (await cells.totals(res, f)).map((t) => ({ cell: t.cell, grid: null, count: t.n, load: round(t.load), value: round(f.measure === 'load' ? t.load : t.n) }))
       rows.sort((a, b) => (a.cell < b.cell ? -1 : 1))

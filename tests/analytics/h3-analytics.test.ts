@@ -159,6 +159,12 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
     const rate = (await get(`/api/v1/analytics/h3?res=9&from=2000-01-01&per1000=true&parent=441900003001&format=json`)).json()
     expect(rate.cells.length).toBeGreaterThan(0)
     for (const c of rate.cells) expect(c.value).toBeGreaterThan(c.count)
+    // A cell reaching past the parent's edge counts the incidents inside it, but has no residents of its own on record: no rate (null), never 0.
+    const edge = (await get(`/api/v1/analytics/h3?res=9&from=2000-01-01&per1000=true&parent=441900003001001&format=json`)).json()
+    const counted = edge.cells.filter((c: { count: number }) => c.count > 0)
+    expect(counted.length).toBeGreaterThan(0)
+    expect(counted.filter((c: { value: number | null }) => c.value === 0)).toEqual([])
+    expect(counted.some((c: { value: number | null }) => c.value === null)).toBe(true)
     const one = (await get(`/api/v1/analytics/h3?res=9&from=2000-01-01&parent=441900003001001&format=json`)).json()
     expect(one.cells.length).toBeGreaterThan(0)
     expect(one.cells.every((c: { grid: string | null }) => c.grid === '441900003001001' || c.grid === null)).toBe(true)
