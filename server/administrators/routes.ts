@@ -37,7 +37,8 @@ export default async function administratorRoutes(app: FastifyInstance, opts: { 
         id: a.id,
         employeeNo: a.employee_no,
         name: a.name,
-        phone: a.phone,
+        // The work phone of someone who no longer serves is nobody's public business.
+        phone: a.active || request.principal.role !== 'public' ? a.phone : null,
         active: a.active,
         grids: a.grids,
       })),

@@ -171,6 +171,9 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
     const list = (v: string | undefined) => (v ? v.split(',') : null)
     const bbox = f.bbox ? parseBbox(f.bbox) : null
     const own = confinement(request)
+    if (f.from && f.to && Date.parse(f.from) >= Date.parse(f.to)) {
+      throw new AppError('invalid-parameter', `from (${f.from}) must be before to (${f.to}): the period [from, to) is empty`, { errors: [{ where: 'querystring/from', message: 'must be before to' }] })
+    }
     const filter = [f.grid ?? null, f.community ?? null, f.town ?? null, list(f.status), list(f.category), list(f.channel), f.from ?? null, f.to ?? null, bbox, f.overdue, own.grids, own.department]
     const page = await listIncidents(db, filter, f.sort, f.limit, f.offset)
     const { numberMatched, numberMatchedIsEstimate } = page

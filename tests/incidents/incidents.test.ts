@@ -183,6 +183,9 @@ describeBackends('Incidents', ({ db }) => {
     expect(exported).toMatch(/^\d+,ENV-01,113\.7051,22\.9051,/)
     expect(exported!.endsWith(`"'=HYPERLINK(""http://evil"",""x"")"`)).toBe(true)
     expect((await get('/api/v1/incidents?sort=id;drop')).statusCode).toBe(400)
+    const backwards = await get('/api/v1/incidents?from=2025-02-01T00:00:00Z&to=2025-01-01T00:00:00Z')
+    expect(backwards.statusCode).toBe(400)
+    expect(backwards.json().detail).toMatch(/must be before to/)
   })
 
   it('takes bulk NDJSON: keeps the good rows, names the bad ones, and a retry stores nothing twice', async () => {

@@ -3,6 +3,7 @@ import { buildApp } from '../../server/app.ts'
 import { wgs84ToGcj02 } from '../../server/lookup/gcj02.ts'
 import { importUnits } from '../../server/units/import-units.ts'
 import { describeBackends } from '../helpers/backends.ts'
+import { keyHeaders } from '../helpers/keys.ts'
 import { squareCity } from '../helpers/square-city.ts'
 
 type App = Awaited<ReturnType<typeof buildApp>>
@@ -25,6 +26,16 @@ describeBackends('Lookup API', ({ db }) => {
     const res = await app.inject(url)
     return { status: res.statusCode, type: res.headers['content-type'], body: res.json() }
   }
+
+  it("lists administrators for citizens without the phone of one who no longer serves", async () => {
+    const list = async (headers: Record<string, string> = {}) =>
+      (await app.inject({ url: '/api/v1/administrators?q=A', headers })).json().items as { employeeNo: string; phone: string | null; active: boolean }[]
+    const anonymous = await list()
+    expect(anonymous.find((a) => a.employeeNo === 'A1')).toMatchObject({ active: true, phone: '13807690001' })
+    expect(anonymous.find((a) => a.employeeNo === 'A2')).toMatchObject({ active: false, phone: null })
+    const staff = await list(await keyHeaders(db(), { name: 'admins-reader', role: 'supervisor' }))
+    expect(staff.find((a) => a.employeeNo === 'A2')!.phone).toBe('13807690002')
+  })
 
   it('answers grid, community, town and the active administrators of a point', async () => {
     const { status, body } = await get('/api/v1/lookup?lon=113.715&lat=22.925')
