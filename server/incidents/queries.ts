@@ -145,7 +145,7 @@ export const LIST_INCIDENTS: Record<string, string> = Object.fromEntries(
 )
 
 export const LOCK_INCIDENT = `
-SELECT i.id, i.status, i.category_code, c.sla_hours, c.department AS default_department
+SELECT i.id, i.status, i.category_code, i.duplicate_of, c.sla_hours, c.department AS default_department
 FROM incident i JOIN incident_category c ON c.code = i.category_code WHERE i.id = $1 FOR UPDATE OF i`
 
 /** The incidents $1 duplicates, following duplicate_of (at most 100 steps: a stored cycle cannot loop forever). */
@@ -162,7 +162,8 @@ export const APPLY_TRANSITION = `
 UPDATE incident SET
   status = $2,
   department = COALESCE($3, department),
-  duplicate_of = COALESCE($4, duplicate_of),
+  -- A reopened report is taken up again as a report of its own: a merge or a probable-duplicate link goes.
+  duplicate_of = CASE WHEN $2 = 'reopened' THEN NULL ELSE COALESCE($4, duplicate_of) END,
   dispatched_at = CASE WHEN $2 = 'dispatched' THEN $5 ELSE dispatched_at END,
   deadline_at = CASE WHEN $2 = 'dispatched' THEN $5 + make_interval(hours => $6::int) ELSE deadline_at END,
   handled_at = CASE WHEN $2 = 'handled' THEN $5 ELSE handled_at END,

@@ -19,7 +19,7 @@ export interface TransitionInput {
 
 export async function transition(db: Db, id: number, input: TransitionInput): Promise<{ id: number; from: Status; status: Status }> {
   return db.transaction(async (tx) => {
-    const row = (await tx.query<{ id: number; status: Status; sla_hours: number; default_department: string }>(q.LOCK_INCIDENT, [id])).rows[0]
+    const row = (await tx.query<{ id: number; status: Status; duplicate_of: number | null; sla_hours: number; default_department: string }>(q.LOCK_INCIDENT, [id])).rows[0]
     if (!row) throw notFound('incident', String(id))
     const to = nextStatus(row.status, input.action)
     if (!to) {
@@ -47,13 +47,21 @@ export async function transition(db: Db, id: number, input: TransitionInput): Pr
     await tx.query(q.APPLY_TRANSITION, [id, to, department, input.action === 'merge' ? input.duplicateOf : null, at, row.sla_hours])
     await tx.query(q.RECORD_EVENT, [
       id, at, input.actor, input.action, row.status, to, input.note ?? null, input.media ?? [],
-      JSON.stringify({ ...(department ? { department } : {}), ...(input.action === 'merge' ? { duplicateOf: input.duplicateOf } : {}) }),
+      JSON.stringify({
+        ...(department ? { department } : {}),
+        ...(input.action === 'merge' ? { duplicateOf: input.duplicateOf } : {}),
+        ...(input.action === 'reopen' && row.duplicate_of !== null ? { unlinkedFrom: Number(row.duplicate_of) } : {}),
+      }),
     ])
     await recordAudit(tx, {
       actor: input.actor,
       action: `incident.${input.action}`,
       subject: `incident:${id}`,
-      detail: { before: { status: row.status }, after: { status: to, ...(department ? { department } : {}) }, note: input.note ?? null },
+      detail: {
+        before: { status: row.status, ...(row.duplicate_of !== null ? { duplicateOf: Number(row.duplicate_of) } : {}) },
+        after: { status: to, ...(department ? { department } : {}), ...(input.action === 'merge' ? { duplicateOf: input.duplicateOf } : {}) },
+        note: input.note ?? null,
+      },
     })
     return { id, from: row.status, status: to }
   })
