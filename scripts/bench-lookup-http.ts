@@ -1,9 +1,13 @@
 /**
  * The HTTP side of the lookup benchmark: the batch endpoint in each of its
- * body formats, and single GETs under autocannon (no pipelining: one request
- * in flight per connection, as real clients send them).
+ * body formats, and single GETs under wrk or autocannon (no pipelining: one
+ * request in flight per connection, as real clients send them).
  */
 import autocannon from 'autocannon'
+import { execFile, execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { decodeBinaryAnswer, encodeBinaryPoints } from '../server/lookup/batch-binary.ts'
 
 /** Interleaved lon/lat. */
@@ -65,10 +69,78 @@ export async function httpBatch(url: string, pts: Points, codeIndex: Map<string,
   return { answers, ms: performance.now() - started, clientMs }
 }
 
-/** `paths` round-robin at 50 connections, one request in flight on each. */
-export function load(url: string, paths: string[], seconds: number) {
-  return autocannon({ url, connections: 50, pipelining: 1, duration: seconds, requests: paths.map((path) => ({ method: 'GET' as const, path })) })
+export interface LoadResult {
+  tool: string
+  /** Answers a second over the whole run. */
+  rate: number
+  total: number
+  p99Ms: number
+  /** Socket errors, timeouts and answers other than 2xx. */
+  failed: number
 }
+
+/**
+ * `paths` round-robin at 50 connections, one request in flight on each, for
+ * `seconds`. With wrk (C, epoll; Debian's package) when the machine has it,
+ * else with autocannon. On a 2-core machine the load generator shares the
+ * cores with the server: autocannon, itself on Node, spends more CPU a request
+ * than the server it measures, wrk a fraction of it.
+ */
+export async function load(url: string, paths: string[], seconds: number, tool: 'wrk' | 'autocannon' = wrkPath() ? 'wrk' : 'autocannon'): Promise<LoadResult> {
+  if (tool === 'wrk') return wrkLoad(url, paths, seconds)
+  const r = await autocannon({ url, connections: 50, pipelining: 1, duration: seconds, requests: paths.map((path) => ({ method: 'GET' as const, path })) })
+  return { tool: 'autocannon', rate: r.requests.average, total: r.requests.total, p99Ms: r.latency.p99, failed: r.errors + r.timeouts + r.non2xx }
+}
+
+const WRK = '/usr/bin/wrk'
+/** wrk's path, installing Debian's package when running as root on a Debian machine without it; null when it cannot be had. */
+export function wrkPath(): string | null {
+  if (existsSync(WRK)) return WRK
+  if (process.platform !== 'linux' || !existsSync('/usr/bin/apt-get') || process.getuid?.() !== 0) return null
+  console.log('  installing wrk (Debian package) for the single-request load, once per machine')
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  try {
+    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-q', '--no-install-recommends', 'wrk'], { env, stdio: 'ignore' })
+  } catch {
+    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update', '-q'], { env, stdio: 'ignore' })
+    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '-q', '--no-install-recommends', 'wrk'], { env, stdio: 'ignore' })
+  }
+  return existsSync(WRK) ? WRK : null
+}
+
+/** wrk's Lua side: the paths in turn, and one JSON line of totals at the end. */
+const WRK_SCRIPT = `local paths = {}
+for line in io.lines(os.getenv("WRK_PATHS")) do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRK {"requests":%d,"durationUs":%d,"socketErrors":%d,"non2xx":%d,"timeouts":%d,"p99Us":%d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write, e.status, e.timeout, latency:percentile(99)))
+end
+`
+
+async function wrkLoad(url: string, paths: string[], seconds: number): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'zhiwang-wrk-'))
+  try {
+    writeFileSync(join(dir, 'paths.txt'), paths.join('\n') + '\n')
+    writeFileSync(join(dir, 'paths.lua'), WRK_SCRIPT)
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(WRK_PATH(), ['-t1', '-c50', `-d${seconds}s`, '--timeout', '10s', '-s', join(dir, 'paths.lua'), url], { env: { ...process.env, WRK_PATHS: join(dir, 'paths.txt') } },
+        (err, stdout) => (err ? reject(err) : resolve(stdout)))
+    })
+    const line = out.split('\n').find((l) => l.startsWith('WRK '))
+    if (!line) throw new Error(`wrk printed no totals:\n${out}`)
+    const r = JSON.parse(line.slice(4)) as { requests: number; durationUs: number; socketErrors: number; non2xx: number; timeouts: number; p99Us: number }
+    return { tool: 'wrk', rate: r.requests / (r.durationUs / 1e6), total: r.requests, p99Ms: r.p99Us / 1000, failed: r.socketErrors + r.non2xx + r.timeouts }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+const WRK_PATH = () => wrkPath() ?? WRK
 
 /** GET /api/v1/lookup (all fields) paths for the first 10,000 points. */
 export const lookupPaths = (pts: Points) => Array.from({ length: Math.min(10_000, pts.length / 2) }, (_, i) => `/api/v1/lookup?lon=${pts[2 * i]}&lat=${pts[2 * i + 1]}`)

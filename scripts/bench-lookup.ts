@@ -148,7 +148,13 @@ function timeBest(pts: Points, runs: number, pass: Pass) {
 
 const indexPass = (index: PointIndex): Pass => (pts, out) => index.lookupMany(pts, out.grid, out.boundary)
 
-/** The plain-JS baseline: flatbush over grid bboxes, then the exact test of each candidate; the lowest index wins. */
+/**
+ * The plain-JS baseline: flatbush over grid bboxes, then the exact test of each
+ * candidate; the lowest index wins. Its onBoundary is the winner's own edge only
+ * (the lookup's also holds where a second grid covers the point, which would
+ * cost the baseline an exact test of every candidate), so only its grid is
+ * compared with PostGIS.
+ */
 function flatbushPass(polygons: GridPolygons): Pass {
   const tree = new Flatbush(polygons.size)
   for (let g = 0; g < polygons.size; g++) tree.add(polygons.bbox[4 * g]!, polygons.bbox[4 * g + 1]!, polygons.bbox[4 * g + 2]!, polygons.bbox[4 * g + 3]!)
@@ -166,12 +172,12 @@ function flatbushPass(polygons: GridPolygons): Pass {
   }
 }
 
-function countDisagreements(label: string, got: Answers, want: Answers, pts: Points, codes: string[]): number {
+function countDisagreements(label: string, got: Answers, want: Answers, pts: Points, codes: string[], gridOnly = false): number {
   const name = (a: Answers, i: number) => `${a.grid[i]! >= 0 ? codes[a.grid[i]!] : a.grid[i] === -1 ? 'none' : '?'}${a.boundary[i] ? ' (boundary)' : ''}`
   const examples: string[] = []
   let count = 0
   for (let i = 0; i < want.grid.length; i++) {
-    if (got.grid[i] === want.grid[i] && got.boundary[i] === want.boundary[i]) continue
+    if (got.grid[i] === want.grid[i] && (gridOnly || got.boundary[i] === want.boundary[i])) continue
     if (count++ < 3) examples.push(`[${pts[2 * i]}, ${pts[2 * i + 1]}]: ${name(got, i)}, PostGIS ${name(want, i)}`)
   }
   if (count > 0) console.log(`  ${label}: ${count} disagreements with PostGIS, e.g.\n    ${examples.join('\n    ')}`)
@@ -189,7 +195,7 @@ function printTable(rows: Row[], postgisRate: number) {
 
 const { db, serverEnv, cleanup } = await openBench()
 let server: ChildProcess | undefined
-let ceiling: { url: string; child: ChildProcess } | undefined
+const ceilings: { url: string; child: ChildProcess }[] = []
 try {
   console.log(`Lookup benchmark: ${N.toLocaleString('en-US')} points, seed ${SEED}, ${db.backend}, node ${process.version}, ` +
     `${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}`)
@@ -212,9 +218,9 @@ try {
   // In process: PostGIS gives the expected answers, then the two JavaScript indexes run on the same points.
   const postgis = await postgisAnswers(db, generationId, pts, codeIndex)
   const postgisEdges = await postgisAnswers(db, generationId, edgePts, codeIndex)
-  const check = (label: string, got: Answers, edges: Answers): [number, number] => [
-    countDisagreements(label, got, postgis.answers, pts, codes),
-    countDisagreements(`${label}, vertices and midpoints`, edges, postgisEdges.answers, edgePts, codes),
+  const check = (label: string, got: Answers, edges: Answers, gridOnly = false): [number, number] => [
+    countDisagreements(label, got, postgis.answers, pts, codes, gridOnly),
+    countDisagreements(`${label}, vertices and midpoints`, edges, postgisEdges.answers, edgePts, codes, gridOnly),
   ]
   const inProcess = timeBest(pts, 5, indexPass(index))
   const flat = timeBest(pts, 5, flatbushPass(index.polygons))
@@ -222,8 +228,8 @@ try {
   const rows: Row[] = [
     { approach: 'Zhiwang index, in-process', rate: perSecond(N, inProcess.ms), unit: 'points/s', notes: `${index.kind} index; one core, best of 5`,
       disagree: check('in-process', inProcess.answers, timeBest(edgePts, 1, indexPass(index)).answers) },
-    { approach: 'flatbush + robust PIP', rate: perSecond(N, flat.ms), unit: 'points/s', notes: 'one core, best of 5',
-      disagree: check('flatbush', flat.answers, timeBest(edgePts, 1, flatbushPass(index.polygons)).answers) },
+    { approach: 'flatbush + robust PIP', rate: perSecond(N, flat.ms), unit: 'points/s', notes: 'one core, best of 5; grid compared, not onBoundary (see flatbushPass)',
+      disagree: check('flatbush', flat.answers, timeBest(edgePts, 1, flatbushPass(index.polygons)).answers, true) },
     { approach: 'PostGIS ST_Covers join', rate: perSecond(N, postgis.ms), unit: 'points/s', notes: postgisNotes, disagree: [0, 0] },
   ]
 
@@ -244,20 +250,25 @@ try {
   // Each side's CPU per request as well: on shared cores it moves far less than the rate does.
   const underLoad = async (target: { url: string; child: ChildProcess }) => {
     await load(target.url, paths, 1) // warm-up
-    const [server0, own0] = [processCpu(target.child.pid), process.cpuUsage()]
+    const server0 = processCpu(target.child.pid)
     const result = await load(target.url, paths, DURATION)
-    const own = process.cpuUsage(own0)
-    const perRequest = (seconds: number) => `${fmt((seconds * 1e6) / result.requests.total)} µs`
-    return { result, cpu: `server CPU ${perRequest(processCpu(target.child.pid) - server0)}, autocannon ${perRequest((own.user + own.system) / 1e6)} a request` }
+    return { result, cpu: `server CPU ${fmt(((processCpu(target.child.pid) - server0) * 1e6) / result.total)} µs a request` }
   }
   const single = await underLoad(started)
-  const failed = single.result.errors + single.result.timeouts + single.result.non2xx
-  const p99 = single.result.latency.p99
-  rows.push({ approach: 'Zhiwang HTTP single GET', rate: single.result.requests.average, unit: 'req/s', notes: `50 connections, pipelining 1, ${DURATION} s, p99 ${p99} ms${failed ? `, ${failed} failed` : ''}; ${single.cpu}` })
-  // The ceiling: the same load against a bare Fastify sending the same bytes, on the same cores, in the same run.
-  ceiling = await startCeilingServer(await (await fetch(started.url + paths[0])).text())
-  const bare = await underLoad(ceiling)
-  rows.push({ approach: 'bare Fastify, constant', rate: bare.result.requests.average, unit: 'req/s', notes: `the ceiling: same answer bytes, no plugins; p99 ${bare.result.latency.p99} ms; ${bare.cpu}` })
+  const failed = single.result.failed
+  const p99 = single.result.p99Ms
+  rows.push({ approach: 'Zhiwang HTTP single GET', rate: single.result.rate, unit: 'req/s', notes: `${single.result.tool}, 50 connections, pipelining 1, ${DURATION} s, p99 ${fmt(p99)} ms${failed ? `, ${failed} failed` : ''}; ${single.cpu}` })
+  // The ceilings: the same load against bare servers sending the same bytes, on the same cores, in the same run.
+  const answerBytes = await (await fetch(started.url + paths[0])).text()
+  const bare: Record<'fastify' | 'node', Awaited<ReturnType<typeof underLoad>>> = {} as never
+  for (const kind of ['fastify', 'node'] as const) {
+    const ceiling = await startCeilingServer(answerBytes, kind)
+    ceilings.push(ceiling)
+    bare[kind] = await underLoad(ceiling)
+    await stopChild(ceiling.child)
+    rows.push({ approach: kind === 'fastify' ? 'bare Fastify, constant' : 'bare node:http, constant', rate: bare[kind].result.rate, unit: 'req/s',
+      notes: `a ceiling: same answer bytes, ${kind === 'fastify' ? 'no plugins' : 'no framework'}; p99 ${fmt(bare[kind].result.p99Ms)} ms; ${bare[kind].cpu}` })
+  }
 
   const rate = (approach: string) => rows.find((r) => r.approach === approach)!.rate
   const [ip, fb, pg, get] = ['Zhiwang index, in-process', 'flatbush + robust PIP', 'PostGIS ST_Covers join', 'Zhiwang HTTP single GET'].map(rate) as [number, number, number, number]
@@ -267,8 +278,8 @@ try {
   const goals: [string, string, boolean][] = [
     ['in-process ≥ 4,000,000 points/s', `${fmt(ip)} (${fmt(ip / fb)}× flatbush, ${fmt(ip / pg)}× PostGIS; aim ≈2× and ≈50×)`, ip >= 4e6],
     ['HTTP batch ≥ 1,000,000 points/s', `${fmt(hb)} binary (the fastest form); JSON ${fmt(batchRate.columns!)} columns, ${fmt(batchRate.rows!)} rows`, hb >= 1e6],
-    ['single GET ≥ 15,000 req/s', `${fmt(get)}${failed ? ` (${failed} failed)` : ''}; ${fmt((100 * get) / bare.result.requests.average)} % of the bare-Fastify ceiling (${fmt(bare.result.requests.average)})`, get >= 15_000 && failed === 0],
-    ['single GET p99 < 5 ms', `${p99} ms (ceiling ${bare.result.latency.p99} ms)`, p99 < 5],
+    ['single GET ≥ 15,000 req/s', `${fmt(get)}${failed ? ` (${failed} failed)` : ''}; ${fmt((100 * get) / bare.node.result.rate)} % of bare node:http (${fmt(bare.node.result.rate)}), ${fmt((100 * get) / bare.fastify.result.rate)} % of bare Fastify (${fmt(bare.fastify.result.rate)})`, get >= 15_000 && failed === 0],
+    ['single GET p99 < 5 ms', `${fmt(p99)} ms (bare node:http ${fmt(bare.node.result.p99Ms)} ms, bare Fastify ${fmt(bare.fastify.result.p99Ms)} ms)`, p99 < 5],
     ['index build < 5 s', `${fmt(buildMs / 1000)} s`, buildMs < 5000],
     ['index memory < 64 MB', `${fmt(buildMb)} MB`, buildMb < 64],
     ['0 disagreements with PostGIS', String(disagreements), disagreements === 0],
@@ -277,7 +288,7 @@ try {
   for (const [goal, got, ok] of goals) console.log(`  ${ok ? 'PASS' : 'MISS'}  ${goal.padEnd(34)} ${got}`)
   if (disagreements > 0) process.exitCode = 1
 } finally {
-  await stopChild(ceiling?.child)
+  for (const ceiling of ceilings) await stopChild(ceiling.child)
   await stopChild(server)
   await cleanup()
 }

@@ -1,7 +1,7 @@
 /**
  * Child processes for the benchmarks: the real server (`server/main.ts`), so
- * that it runs beside the load generator rather than inside it, and a bare
- * Fastify answering a constant, the ceiling of what this machine's HTTP stack
+ * that it runs beside the load generator rather than inside it, and bare
+ * servers answering a constant, the ceilings of what this machine's HTTP stack
  * allows under the same load.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -25,14 +25,23 @@ export async function startChildServer(env: Record<string, string>, timeoutMs = 
   return { url, child }
 }
 
-/** A bare Fastify (no plugins, hooks or validation) answering every GET with `body`. */
-export async function startCeilingServer(body: string): Promise<ChildServer> {
+/**
+ * A server answering every GET with `body` and nothing else: a bare Fastify (no
+ * plugins, hooks or validation), or Node's own HTTP server, the ceiling of what
+ * this machine's HTTP stack allows under the same load.
+ */
+export async function startCeilingServer(body: string, kind: 'fastify' | 'node' = 'fastify'): Promise<ChildServer> {
   const port = await freePort()
-  const code = `import Fastify from 'fastify'
+  const code = kind === 'fastify'
+    ? `import Fastify from 'fastify'
 const app = Fastify()
 const body = process.env.ANSWER
 app.get('/*', (_request, reply) => { reply.type('application/json; charset=utf-8').send(body) })
 await app.listen({ port: ${port}, host: '127.0.0.1' })`
+    : `import { createServer } from 'node:http'
+const body = process.env.ANSWER
+const length = Buffer.byteLength(body)
+createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': length }); res.end(body) }).listen(${port}, '127.0.0.1')`
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ANSWER: body } })
   const url = `http://127.0.0.1:${port}`
   await waitFor(`${url}/ready`, child, 'Ceiling server', 60_000)

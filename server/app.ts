@@ -1,3 +1,4 @@
+import { createServer, type ServerOptions } from 'node:http'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import administratorRoutes from './administrators/routes.ts'
 import auditRoutes from './audit/routes.ts'
@@ -26,6 +27,7 @@ import unitRoutes from './units/routes.ts'
 import lookupRoutes from './lookup/routes.ts'
 import open311Routes from './open311/routes.ts'
 import { LookupService } from './lookup/lookup-service.ts'
+import { fastLookup, type FastHandler } from './lookup/fast-lookup.ts'
 import tileRoutes from './tiles/routes.ts'
 import ogcRoutes from './ogc/routes.ts'
 import planRoutes from './planning/routes.ts'
@@ -58,12 +60,36 @@ export interface AppOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     lookup: LookupService
+    /** Single lookups answered before Fastify (server/lookup/fast-lookup.ts); null until the app is built. */
+    fastLookup: FastHandler | null
   }
 }
 
 /** Builds the API around an open database; `listen()` is the caller's business (tests use `inject`). */
 export async function buildApp(options: AppOptions) {
+  // The plainest single lookups are answered before Fastify sees them (server/lookup/fast-lookup.ts);
+  // set once the app is built. The server is otherwise the one Fastify would make itself.
+  let fast: FastHandler | null = null
   const app = Fastify({
+    serverFactory: (handler, fastifyOptions) => {
+      const opts = fastifyOptions as unknown as { http?: ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number }
+      const server = createServer(opts.http ?? {}, (req, res) => {
+        if (fast !== null) {
+          try {
+            if (fast(req, res)) return
+          } catch (err) {
+            app.log.error({ err }, 'fast lookup failed')
+            if (res.headersSent) return void res.destroy()
+          }
+        }
+        handler(req, res)
+      })
+      server.keepAliveTimeout = opts.keepAliveTimeout
+      server.requestTimeout = opts.requestTimeout
+      server.setTimeout(opts.connectionTimeout)
+      if (opts.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = opts.maxRequestsPerSocket
+      return server
+    },
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
@@ -122,5 +148,15 @@ export async function buildApp(options: AppOptions) {
   await app.register(tileRoutes, { db: options.db })
   await app.register(planRoutes, { db: options.db, lookup })
   await app.register(ogcRoutes, { db: options.db })
+  app.decorate('fastLookup', null)
+  app.fastLookup = fast = fastLookup({
+    lookup,
+    accessLog: () => (app.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info') ?? false,
+    draining: () => app.lifecycle.draining,
+    underPressure: options.backPressure ? () => app.isUnderPressure() : () => false,
+    rateLimit: options.rateLimit,
+    trustProxy: options.trustProxy ?? false,
+    corsConfigured: (options.corsOrigins ?? []).length > 0,
+  })
   return app
 }

@@ -1,0 +1,101 @@
+/**
+ * The plainest single lookup, `GET /api/v1/lookup?lon=…&lat=…` from a caller
+ * that no per-request policy applies to, answered straight from Node's HTTP
+ * server, before Fastify's routing, hooks and validation. It is the request
+ * other systems send all day; Fastify's per-request machinery cost more CPU
+ * than the lookup itself (bench:lookup, single GET).
+ *
+ * The short path answers with exactly what the Fastify route would send (the
+ * same body bytes and headers, tests/lookup/fast-lookup.test.ts compares them)
+ * and takes a request only when nothing else could change that answer:
+ * - GET, path exactly /api/v1/lookup, a query of exactly `lon` and `lat`, each
+ *   a plain decimal (no sign other than '-', no exponent, no escapes) in range;
+ *   any other parameter (at, crs, nearest, fields), any malformed value → Fastify;
+ * - no key presented (Authorization, X-API-Key: the key would be checked);
+ * - not rate limited: limits off, or the peer address on the allow-list, and
+ *   no proxy trusted (the client address would come from X-Forwarded-For);
+ * - no Origin header when CORS is configured (Vary: Origin is still added);
+ * - not draining (Connection: close), not shedding load (503), and the access
+ *   log off (LOG_LEVEL above info; Fastify logs every request at info);
+ * - the current index is ready.
+ * Everything else goes to Fastify unchanged.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { normalizeIP } from '@fastify/rate-limit'
+import { API_CSP } from '../plugins/security-headers.ts'
+import { singleJson } from './answers.ts'
+import type { LookupService } from './lookup-service.ts'
+
+export interface FastLookupOptions {
+  lookup: LookupService
+  /** Whether Fastify would log this request (its access log runs at info). */
+  accessLog: () => boolean
+  draining: () => boolean
+  /** True while the back-pressure plugin refuses requests. */
+  underPressure: () => boolean
+  /** Keyless callers' limit; absent or max 0: none. */
+  rateLimit?: { max: number; allowList?: readonly string[] }
+  trustProxy: boolean | string
+  corsConfigured: boolean
+}
+
+/** True when it answered the request; `served` counts those answers. */
+export type FastHandler = ((req: IncomingMessage, res: ServerResponse) => boolean) & { served: number }
+
+const PATH = '/api/v1/lookup?'
+/** A plain decimal as clients write coordinates: what Number() reads exactly as Ajv's coercion would. */
+const PLAIN_DECIMAL = /^-?\d{1,3}(\.\d{1,20})?$/
+
+export function fastLookup(opts: FastLookupOptions): FastHandler {
+  const limited = opts.rateLimit !== undefined && opts.rateLimit.max > 0
+  const allowed = new Set((opts.rateLimit?.allowList ?? []).map((ip) => normalizeIP(ip)))
+  // Whether a connection's peer is exempt from the keyless limit: decided once per socket.
+  const exempt = new WeakMap<Socket, boolean>()
+  const peerExempt = (socket: Socket) => {
+    let yes = exempt.get(socket)
+    if (yes === undefined) exempt.set(socket, (yes = socket.remoteAddress !== undefined && allowed.has(normalizeIP(socket.remoteAddress))))
+    return yes
+  }
+  if (opts.trustProxy !== false && limited) return Object.assign(() => false, { served: 0 })
+
+  const headers = (length: number): Record<string, string | number> => ({
+    'content-type': 'application/json; charset=utf-8',
+    ...(opts.corsConfigured ? { vary: 'Origin' } : {}),
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'content-security-policy': API_CSP,
+    'referrer-policy': 'no-referrer',
+    'content-length': length,
+  })
+
+  const handler: FastHandler = Object.assign((req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url
+    if (req.method !== 'GET' || url === undefined || !url.startsWith(PATH)) return false
+    const h = req.headers
+    if (h.authorization !== undefined || h['x-api-key'] !== undefined || (opts.corsConfigured && h.origin !== undefined)) return false
+    const amp = url.indexOf('&', PATH.length)
+    if (amp < 0 || url.indexOf('&', amp + 1) >= 0) return false
+    const first = url.slice(PATH.length, amp)
+    const second = url.slice(amp + 1)
+    const [lonPart, latPart] = first.startsWith('lon=') ? [first, second] : [second, first]
+    if (!lonPart.startsWith('lon=') || !latPart.startsWith('lat=')) return false
+    const lonText = lonPart.slice(4)
+    const latText = latPart.slice(4)
+    if (!PLAIN_DECIMAL.test(lonText) || !PLAIN_DECIMAL.test(latText)) return false
+    const lon = Number(lonText)
+    const lat = Number(latText)
+    if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) return false
+    if (limited && !peerExempt(req.socket)) return false
+    if (opts.draining() || opts.underPressure() || opts.accessLog()) return false
+    const ix = opts.lookup.ready
+    if (ix === null) return false
+    const g = ix.index.lookup(lon, lat)
+    const body = singleJson(ix, g, lon, lat, ix.index.onBoundary)
+    res.writeHead(200, headers(Buffer.byteLength(body)))
+    res.end(body)
+    handler.served++
+    return true
+  }, { served: 0 })
+  return handler
+}
