@@ -26,6 +26,13 @@ FROM patrol_cell WHERE h3 = ANY($1::text[]) AND visited_at >= now() - interval '
  * [$3, $4) (or any time), at most $5; $6 limits them to one administrator id
  * (a grid administrator's own tracks).
  */
+/** One track, with the administrator it belongs to. */
+export const TRACK = `
+SELECT t.id, t.administrator_id, a.employee_no, t.started_at, t.ended_at, t.length_m, ST_AsGeoJSON(t.geom, 7) AS geometry,
+       (SELECT count(*)::int FROM patrol_cell c WHERE c.track_id = t.id) AS cells
+FROM patrol_track t JOIN administrator a ON a.id = t.administrator_id
+WHERE t.id = $1`
+
 export const TRACKS = `
 SELECT t.id, a.employee_no, t.started_at, t.ended_at, t.length_m, ST_AsGeoJSON(t.geom, 7) AS geometry,
        (SELECT count(*)::int FROM patrol_cell c WHERE c.track_id = t.id) AS cells

@@ -32,6 +32,16 @@ const CoverageQuery = Type.Object(
   { additionalProperties: false },
 )
 
+interface TrackRow { id: number; employee_no: string; started_at: Date; ended_at: Date; length_m: number; geometry: string; cells: number }
+
+/** A stored track as a GeoJSON Feature. */
+const trackFeature = (r: TrackRow) => ({
+  type: 'Feature',
+  id: r.id,
+  geometry: JSON.parse(r.geometry) as unknown,
+  properties: { employeeNo: r.employee_no, startedAt: r.started_at.toISOString(), endedAt: r.ended_at.toISOString(), lengthM: Math.round(r.length_m), cells: r.cells },
+})
+
 export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db; lookup: LookupService }) {
   const { db, lookup } = opts
   app.addContentTypeParser(['application/gpx+xml', 'application/xml', 'text/xml'], { parseAs: 'string', bodyLimit: 32 * 1024 * 1024 }, (_r, body, done) => done(null, body))
@@ -61,7 +71,7 @@ export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db;
         return { id: row.id, created: true }
       })
       const id = stored.id
-      reply.code(stored.created ? 201 : 200)
+      reply.code(stored.created ? 201 : 200).header('location', `/api/v1/patrols/${id}`)
       return { id, ...(stored.created ? {} : { duplicate: true }), employeeNo: request.query.employeeNo, actor: actorOf(request), positions: pts.length, lengthM: Math.round(lengthM), cells: cells.size, startedAt: new Date(pts[0]!.t).toISOString(), endedAt: new Date(pts.at(-1)!.t).toISOString() }
     },
   )
@@ -76,20 +86,26 @@ export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db;
       // A grid administrator sees their own tracks only.
       const principal = request.principal
       const own = principal.role === 'grid_admin' ? (principal.administratorId ?? -1) : null
-      const { rows } = await db.query<{ id: number; employee_no: string; started_at: Date; ended_at: Date; length_m: number; geometry: string; cells: number }>(
+      const { rows } = await db.query<TrackRow>(
         q.TRACKS, [employeeNo ?? null, grid ?? null, since, until, limit, own],
       )
       reply.type('application/geo+json')
-      return {
-        type: 'FeatureCollection',
-        numberReturned: rows.length,
-        features: rows.map((r) => ({
-          type: 'Feature',
-          id: r.id,
-          geometry: JSON.parse(r.geometry) as unknown,
-          properties: { employeeNo: r.employee_no, startedAt: r.started_at.toISOString(), endedAt: r.ended_at.toISOString(), lengthM: Math.round(r.length_m), cells: r.cells },
-        })),
+      return { type: 'FeatureCollection', numberReturned: rows.length, features: rows.map(trackFeature) }
+    },
+  )
+
+  app.get<{ Params: { id: number } }>(
+    '/api/v1/patrols/:id',
+    { config: { roles: ['admin', 'supervisor', 'planner', 'analyst', 'grid_admin'] }, schema: { params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } },
+    async (request, reply) => {
+      const row = (await db.query<TrackRow & { administrator_id: number }>(q.TRACK, [request.params.id])).rows[0]
+      if (!row) throw notFound('patrol track', String(request.params.id))
+      const principal = request.principal
+      if (principal.role === 'grid_admin' && principal.administratorId !== row.administrator_id) {
+        throw new AppError('forbidden', `Patrol track ${row.id} is not one of your own; the key ${JSON.stringify(principal.name)} reads its own administrator's tracks only`)
       }
+      reply.type('application/geo+json')
+      return trackFeature(row)
     },
   )
 

@@ -250,7 +250,7 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
       await lookup.refresh({ untilSwap: true })
       app.tiles?.invalidate()
       void app.tiles?.warm()
-      reply.code(201)
+      reply.code(201).header('location', `/api/v1/generations/${published.generation.id}`)
       return { ...published, indexMs: Math.round(performance.now() - started) }
     },
   )

@@ -11,6 +11,11 @@ SELECT g.id, g.label, g.valid_from, g.valid_to, g.created_at, g.created_by, g.so
        (SELECT count(*)::int FROM unit u WHERE u.generation_id = g.id) AS units
 FROM generation g ORDER BY g.valid_from DESC`
 
+export const GENERATION_BY_ID = `
+SELECT g.id, g.label, g.valid_from, g.valid_to, g.created_at, g.created_by, g.source, g.note,
+       (SELECT count(*)::int FROM unit u WHERE u.generation_id = g.id) AS units
+FROM generation g WHERE g.id = $1`
+
 // Shared filter of the unit list: level, parent, bbox, q (code prefix or name).
 const FILTER = `
 FROM unit u

@@ -56,22 +56,27 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
     validTo: g.valid_to?.toISOString() ?? null,
   })
 
+  type GenerationRow = Record<string, unknown> & { valid_from: Date; valid_to: Date | null }
+  const describeGeneration = (g: GenerationRow) => ({
+    id: g.id,
+    label: g.label,
+    validFrom: g.valid_from.toISOString(),
+    validTo: g.valid_to?.toISOString() ?? null,
+    current: g.valid_to === null,
+    createdAt: (g.created_at as Date).toISOString(),
+    createdBy: g.created_by,
+    source: g.source,
+    note: g.note,
+    units: g.units,
+  })
   app.get('/api/v1/generations', { config: { roles: EVERYONE } }, async () => {
-    const { rows } = await db.query<Record<string, unknown> & { valid_from: Date; valid_to: Date | null }>(q.GENERATIONS)
-    return {
-      items: rows.map((g) => ({
-        id: g.id,
-        label: g.label,
-        validFrom: g.valid_from.toISOString(),
-        validTo: g.valid_to?.toISOString() ?? null,
-        current: g.valid_to === null,
-        createdAt: (g.created_at as Date).toISOString(),
-        createdBy: g.created_by,
-        source: g.source,
-        note: g.note,
-        units: g.units,
-      })),
-    }
+    const { rows } = await db.query<GenerationRow>(q.GENERATIONS)
+    return { items: rows.map(describeGeneration) }
+  })
+  app.get<{ Params: { id: number } }>('/api/v1/generations/:id', { config: { roles: EVERYONE }, schema: { params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) } }, async (request) => {
+    const row = (await db.query<GenerationRow>(q.GENERATION_BY_ID, [request.params.id])).rows[0]
+    if (!row) throw notFound('generation', String(request.params.id))
+    return describeGeneration(row)
   })
 
   app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/units', { schema: { querystring: ListQuery }, config: { roles: EVERYONE } }, async (request) => {

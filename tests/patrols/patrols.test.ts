@@ -32,6 +32,13 @@ describeBackends('Patrols', ({ db }) => {
     expect(res.statusCode).toBe(201)
     expect(res.json()).toMatchObject({ positions: 2, employeeNo: 'P1' })
     expect(res.json().lengthM).toBeGreaterThan(900)
+    // The stored track is where Location says, as the upload gave it.
+    expect(res.headers.location).toBe(`/api/v1/patrols/${res.json().id}`)
+    const stored = await app.inject({ url: res.headers.location as string, headers: key })
+    expect(stored.statusCode).toBe(200)
+    expect(stored.headers['content-type']).toContain('application/geo+json')
+    expect(stored.json()).toMatchObject({ type: 'Feature', id: res.json().id, geometry: { type: 'LineString', coordinates: track.geometry.coordinates },
+      properties: { employeeNo: 'P1', startedAt: track.properties.times[0], endedAt: track.properties.times[1], lengthM: res.json().lengthM, cells: res.json().cells } })
     // Sent again (a retry after a lost answer): stored once, the same id back.
     const again = await upload(JSON.stringify(track))
     expect(again.statusCode).toBe(200)
@@ -146,6 +153,10 @@ describeBackends('Patrols', ({ db }) => {
     const p2 = await keyHeaders(db(), { name: 'patrol-p2-reader', role: 'grid_admin', administratorEmployeeNo: 'P2' })
     expect((await list('', p2)).map((t) => t.properties.employeeNo)).toEqual(['P2'])
     expect(await list('?employeeNo=P1', p2)).toEqual([])
+    expect((await app.inject({ url: `/api/v1/patrols/${first.id}`, headers: p2 })).statusCode).toBe(403)
+    const missing = await app.inject({ url: '/api/v1/patrols/987654', headers: key })
+    expect(missing.statusCode).toBe(404)
+    expect(missing.headers['content-type']).toContain('application/problem+json')
     // Coverage too: a grid administrator sees their own grids only.
     const coverage = (query: string, headers = key) => app.inject({ url: `/api/v1/patrols/coverage?${query}`, headers })
     expect((await coverage('community=441900003001', p2)).statusCode).toBe(403)

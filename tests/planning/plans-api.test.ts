@@ -75,7 +75,7 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     const body = String(res.headers['content-type']).startsWith('text/csv') ? res.body : res.json()
     const id = (body as { plan?: { id?: number } })?.plan?.id ?? planId
     if (typeof res.headers.etag === 'string' && Number.isInteger(id)) seen.set(id, res.headers.etag)
-    return { status: res.statusCode, type: res.headers['content-type'], etag: res.headers.etag, body }
+    return { status: res.statusCode, type: res.headers['content-type'], etag: res.headers.etag, location: res.headers.location, body }
   }
   const edit = (id: number, body: Record<string, unknown>) => send('POST', `/api/v1/plans/${id}/edits`, body)
   const blocksOf = async (id: number) => ((await send('GET', `/api/v1/plans/${id}/blocks`)).body as { features: Block[] }).features
@@ -371,6 +371,12 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(pub.removed).toEqual([G(4)])
     expect(pub.changed.sort()).toEqual(expect.arrayContaining([G(1), G(2), G(3)]))
     const gen2 = pub.generation.id
+    // Location names the new generation, now the current one.
+    expect(published.location).toBe(`/api/v1/generations/${gen2}`)
+    const described = (await app.inject(published.location as string)).json()
+    expect(described).toMatchObject({ id: gen2, current: true, validFrom: '2026-01-01T00:00:00.000Z', validTo: null })
+    expect((await app.inject(`/api/v1/generations/${generation1}`)).json()).toMatchObject({ id: generation1, current: false, validTo: '2026-01-01T00:00:00.000Z' })
+    expect((await app.inject('/api/v1/generations/999999')).statusCode).toBe(404)
     // (The embedded database runs on the server's own thread, so there lookups wait while a statement runs.)
     expect(answers.length).toBeGreaterThan(backend === 'postgres' ? 4 : 3)
     expect(answers.every((a) => a.status === 200 && (a.generation === generation1 || a.generation === gen2))).toBe(true)
