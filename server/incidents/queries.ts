@@ -162,8 +162,9 @@ export const APPLY_TRANSITION = `
 UPDATE incident SET
   status = $2,
   department = COALESCE($3, department),
-  -- A reopened report is taken up again as a report of its own: a merge or a probable-duplicate link goes.
-  duplicate_of = CASE WHEN $2 = 'reopened' THEN NULL ELSE COALESCE($4, duplicate_of) END,
+  -- A reopened report is taken up again as a report of its own: a merge or a probable-duplicate link goes;
+  -- unlink ($7) removes a probable-duplicate link and keeps the state.
+  duplicate_of = CASE WHEN $2 = 'reopened' OR $7::boolean THEN NULL ELSE COALESCE($4, duplicate_of) END,
   dispatched_at = CASE WHEN $2 = 'dispatched' THEN $5 ELSE dispatched_at END,
   deadline_at = CASE WHEN $2 = 'dispatched' THEN $5 + make_interval(hours => $6::int) ELSE deadline_at END,
   handled_at = CASE WHEN $2 = 'handled' THEN $5 ELSE handled_at END,

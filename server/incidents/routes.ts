@@ -104,7 +104,7 @@ function assertMayTouch(request: FastifyRequest, row: IncidentRow) {
 const GRID_STAFF = ['grid_admin', 'supervisor', 'admin']
 const ACTION_ROLES: Record<Action, readonly string[]> = {
   accept: GRID_STAFF, dispatch: GRID_STAFF, handle: ['department', 'supervisor', 'admin'], verify: GRID_STAFF,
-  close: GRID_STAFF, reject: GRID_STAFF, merge: GRID_STAFF, reopen: GRID_STAFF,
+  close: GRID_STAFF, reject: GRID_STAFF, merge: GRID_STAFF, reopen: GRID_STAFF, unlink: GRID_STAFF,
 }
 
 /** Roles that may see a reporter's contact: those who act on the case. Nobody but the reporter sees the receipt token. */

@@ -21,12 +21,14 @@ export async function transition(db: Db, id: number, input: TransitionInput): Pr
   return db.transaction(async (tx) => {
     const row = (await tx.query<{ id: number; status: Status; duplicate_of: number | null; sla_hours: number; default_department: string }>(q.LOCK_INCIDENT, [id])).rows[0]
     if (!row) throw notFound('incident', String(id))
-    const to = nextStatus(row.status, input.action)
+    const linked = row.duplicate_of !== null
+    const to = nextStatus(row.status, input.action, linked)
     if (!to) {
-      throw new AppError('conflict', `Incident ${id} is ${row.status}; "${input.action}" is not allowed from there (allowed: ${allowedActions(row.status).join(', ') || 'none'})`, {
-        status_now: row.status,
-        allowed: allowedActions(row.status),
-      })
+      const allowed = allowedActions(row.status, linked)
+      const why = input.action === 'unlink' && row.status !== 'rejected'
+        ? `Incident ${id} is not marked as a duplicate of another; there is nothing to unlink`
+        : `Incident ${id} is ${row.status}; "${input.action}" is not allowed from there`
+      throw new AppError('conflict', `${why} (allowed: ${allowed.join(', ') || 'none'})`, { status_now: row.status, allowed })
     }
     if ((input.action === 'reject' || input.action === 'reopen') && !input.note?.trim()) {
       throw new AppError('bad-request', `"${input.action}" needs a note saying why`)
@@ -44,13 +46,13 @@ export async function transition(db: Db, id: number, input: TransitionInput): Pr
     const at = new Date()
     const department = input.action === 'dispatch' ? input.department ?? row.default_department : null
     if (input.action === 'dispatch' && input.department !== undefined) await assertKnownDepartment(tx, input.department)
-    await tx.query(q.APPLY_TRANSITION, [id, to, department, input.action === 'merge' ? input.duplicateOf : null, at, row.sla_hours])
+    await tx.query(q.APPLY_TRANSITION, [id, to, department, input.action === 'merge' ? input.duplicateOf : null, at, row.sla_hours, input.action === 'unlink'])
     await tx.query(q.RECORD_EVENT, [
       id, at, input.actor, input.action, row.status, to, input.note ?? null, input.media ?? [],
       JSON.stringify({
         ...(department ? { department } : {}),
         ...(input.action === 'merge' ? { duplicateOf: input.duplicateOf } : {}),
-        ...(input.action === 'reopen' && row.duplicate_of !== null ? { unlinkedFrom: Number(row.duplicate_of) } : {}),
+        ...((input.action === 'reopen' || input.action === 'unlink') && row.duplicate_of !== null ? { unlinkedFrom: Number(row.duplicate_of) } : {}),
       }),
     ])
     await recordAudit(tx, {

@@ -7,13 +7,17 @@
  *   grid administrator re-checks) → closed
  *   reported/accepted/reopened → rejected (not real, or a duplicate: `merge`)
  *   handled/verified/closed/rejected → reopened → dispatched again
+ *
+ * And one action that keeps the state: `unlink` says a report flagged as a
+ * probable duplicate at intake is not one (any state but rejected, where a
+ * merged report is taken up again by `reopen`).
  */
 export const STATUSES = ['reported', 'accepted', 'dispatched', 'handled', 'verified', 'closed', 'rejected', 'reopened'] as const
 export type Status = (typeof STATUSES)[number]
-export const ACTIONS = ['accept', 'dispatch', 'handle', 'verify', 'close', 'reject', 'merge', 'reopen'] as const
+export const ACTIONS = ['accept', 'dispatch', 'handle', 'verify', 'close', 'reject', 'merge', 'reopen', 'unlink'] as const
 export type Action = (typeof ACTIONS)[number]
 
-const MOVES: Record<Status, Partial<Record<Action, Status>>> = {
+const MOVES: Record<Status, Partial<Record<Exclude<Action, 'unlink'>, Status>>> = {
   reported: { accept: 'accepted', reject: 'rejected', merge: 'rejected' },
   accepted: { dispatch: 'dispatched', reject: 'rejected', merge: 'rejected' },
   dispatched: { handle: 'handled' },
@@ -24,13 +28,14 @@ const MOVES: Record<Status, Partial<Record<Action, Status>>> = {
   reopened: { dispatch: 'dispatched', reject: 'rejected', merge: 'rejected' },
 }
 
-/** The state `action` leads to from `from`, or null when the workflow does not allow it. */
-export function nextStatus(from: Status, action: Action): Status | null {
+/** The state `action` leads to from `from` (`linked`: the report is marked as a duplicate of another), or null when the workflow does not allow it. */
+export function nextStatus(from: Status, action: Action, linked = false): Status | null {
+  if (action === 'unlink') return linked && from !== 'rejected' ? from : null
   return MOVES[from][action] ?? null
 }
 
-export function allowedActions(from: Status): Action[] {
-  return Object.keys(MOVES[from]) as Action[]
+export function allowedActions(from: Status, linked = false): Action[] {
+  return [...(Object.keys(MOVES[from]) as Action[]), ...(linked && from !== 'rejected' ? (['unlink'] as const) : [])]
 }
 
 /** Open311 has two states; the detailed one goes to status_notes. */

@@ -113,6 +113,39 @@ describeBackends('Incidents', ({ db }) => {
     expect(merged.json()).toMatchObject({ status: 'rejected' })
   })
 
+  it('unlinks a report flagged as a probable duplicate that is not one, keeping its state and its step times', async () => {
+    const first = (await post('/api/v1/incidents', report({ category: 'FIRE-01', lon: 113.7251, lat: 22.9151 }))).json()
+    const second = (await post('/api/v1/incidents', report({ category: 'FIRE-01', lon: 113.7253, lat: 22.9151 }))).json()
+    expect(second.duplicateOf).toBe(first.id)
+    const step = (id: number, action: string, more: Record<string, unknown> = {}) => post(`/api/v1/incidents/${id}/transitions`, { action, ...more })
+    const notLinked = await step(first.id, 'unlink')
+    expect(notLinked.statusCode).toBe(409)
+    expect(notLinked.json().allowed).toEqual(['accept', 'reject', 'merge'])
+    expect((await step(second.id, 'close')).json().allowed).toEqual(['accept', 'reject', 'merge', 'unlink'])
+    const unlinked = await step(second.id, 'unlink', { note: '两处不同的隐患' })
+    expect(unlinked.statusCode, unlinked.body).toBe(200)
+    expect(unlinked.json()).toMatchObject({ from: 'reported', status: 'reported' })
+    const detail = (await get(`/api/v1/incidents/${second.id}`)).json()
+    expect(detail).toMatchObject({ status: 'reported', duplicateOf: null })
+    expect(detail.history.at(-1)).toMatchObject({ action: 'unlink', from_status: 'reported', to_status: 'reported', note: '两处不同的隐患' })
+    expect((await get(`/api/v1/incidents/${first.id}`)).json().probableDuplicates).toEqual([])
+    expect((await step(second.id, 'unlink')).statusCode).toBe(409)
+    const audit = (await db().query<{ detail: { before: { duplicateOf?: number }; after: { status: string; duplicateOf?: number } } }>(
+      `SELECT detail FROM audit_log WHERE action = 'incident.unlink' AND subject = $1`, [`incident:${second.id}`])).rows
+    expect(audit).toHaveLength(1)
+    expect(audit[0]!.detail.before.duplicateOf).toBe(first.id)
+    expect(audit[0]!.detail.after).toEqual({ status: 'reported' })
+    // The time to accept still runs from the report, not from the unlink.
+    await new Promise((r) => setTimeout(r, 20))
+    expect((await step(second.id, 'accept')).json().status).toBe('accepted')
+    const events = (await db().query<{ action: string; at: Date; from_at: Date | null }>(`SELECT action, at, from_at FROM incident_event WHERE incident_id = $1 ORDER BY at, id`, [second.id])).rows
+    expect(events.map((e) => e.action)).toEqual(['report', 'unlink', 'accept'])
+    expect(events[2]!.from_at!.getTime()).toBe(events[0]!.at.getTime())
+    // Merged reports are taken up again by reopen, not unlink.
+    expect((await step(second.id, 'merge', { duplicateOf: first.id })).json().status).toBe('rejected')
+    expect((await step(second.id, 'unlink')).json()).toMatchObject({ status: 409, allowed: ['reopen'] })
+  })
+
   it('moves an incident through the workflow, refusing steps it does not allow', async () => {
     const { id, token } = (await post('/api/v1/incidents', report({ category: 'SAFE-03', reporter: { name: '张三', phone: '13800000000' } }))).json()
     const step = (action: string, more: Record<string, unknown> = {}) => post(`/api/v1/incidents/${id}/transitions`, { action, ...more })
