@@ -49,7 +49,16 @@ describe('plan publish killed with SIGKILL [postgres]', () => {
     await c?.drop()
   })
 
-  const api = <T = any>(method: string, path: string, json?: unknown) => call<T>(`${server!.url}${path}`, { method, headers: planner, json })
+  /** A planner's request; when it fails (a timeout, say), the error holds what the server and its sessions were doing. */
+  const api = async <T = any>(method: string, path: string, json?: unknown) => {
+    const s = server!
+    try {
+      return await call<T>(`${s.url}${path}`, { method, headers: planner, json })
+    } catch (err) {
+      const sessions = await serverSessions(c).catch((e) => String(e))
+      throw new Error(`${method} ${path}: ${String(err)}\nserver sessions: ${JSON.stringify(sessions)}\nserver output, last lines:\n${s.output().slice(-6000)}`)
+    }
+  }
 
   /** A draft of `community` on the current generation, rebalanced on population so that most of its grids change. */
   async function rebalancedDraft(community: string): Promise<Draft> {
