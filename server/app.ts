@@ -134,7 +134,7 @@ export async function buildApp(options: AppOptions) {
     onPublished: () => void lookup.refresh().catch((err) => app.log.error({ err }, 'lookup index rebuild failed')),
   })
   await app.register(lookupRoutes, { db: options.db, lookup })
-  await app.register(administratorRoutes, { db: options.db })
+  await app.register(administratorRoutes, { db: options.db, lookup })
   await app.register(coverageRoutes, { db: options.db })
   await app.register(keyRoutes, { db: options.db })
   await app.register(auditRoutes, { db: options.db })

@@ -2,8 +2,11 @@ import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
+import { notFound } from '../errors.ts'
+import type { LookupService } from '../lookup/lookup-service.ts'
 import { likeLiteral } from '../units/unit-features.ts'
 import * as q from './queries.ts'
+import { patchAdministrator, putAdministrators, type StoreResult } from './write.ts'
 
 const ListQuery = Type.Object({
   grid: Type.Optional(Type.String({ pattern: '^[0-9]{6}([0-9]{3}){0,3}$', description: 'A grid code, or a town/community code for all grids under it' })),
@@ -13,7 +16,99 @@ const ListQuery = Type.Object({
   offset: Type.Integer({ minimum: 0, default: 0 }),
 })
 
-export default async function administratorRoutes(app: FastifyInstance, opts: { db: Db }) {
+const EmployeeNo = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^/?#\\s]+$', description: 'The administrator\'s stable employee number' })
+const Fields = {
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  phone: Type.Union([Type.String({ minLength: 1, maxLength: 50 }), Type.Null()], { description: 'Work phone, public contact for citizens while active' }),
+  active: Type.Boolean({ description: 'false: no longer serves (kept for the history); the grids are kept but nobody is told to call them' }),
+  grids: Type.Array(Type.String({ pattern: '^[0-9]{15}$' }), { maxItems: 1000, description: 'Codes of grids of the current generation the administrator serves' }),
+}
+const WholeAdministrator = Type.Object(
+  { name: Fields.name, phone: Type.Optional(Fields.phone), active: Type.Optional(Fields.active), grids: Fields.grids },
+  { additionalProperties: false },
+)
+const AdministratorList = Type.Object(
+  {
+    administrators: Type.Array(
+      Type.Object({ employeeNo: EmployeeNo, name: Fields.name, phone: Type.Optional(Fields.phone), active: Type.Optional(Fields.active), grids: Fields.grids }, { additionalProperties: false }),
+      { minItems: 1, maxItems: 50_000 },
+    ),
+  },
+  { additionalProperties: false },
+)
+const AdministratorPatch = Type.Object(
+  { name: Type.Optional(Fields.name), phone: Type.Optional(Fields.phone), active: Type.Optional(Fields.active), grids: Type.Optional(Fields.grids) },
+  { additionalProperties: false, minProperties: 1 },
+)
+const ByEmployeeNo = Type.Object({ employeeNo: EmployeeNo })
+
+export default async function administratorRoutes(app: FastifyInstance, opts: { db: Db; lookup: LookupService }) {
+  const path = (employeeNo: string) => `/api/v1/administrators/${encodeURIComponent(employeeNo)}`
+  /** After a change: lookups name the new administrators and grid_admin keys see their new grids at once on this server (other servers within their polling interval). */
+  const changed = async (result: StoreResult) => {
+    if (result.created.length + result.updated.length === 0) return
+    app.keyCache.clear()
+    await opts.lookup.administratorsChanged()
+  }
+  /** One administrator as GET shows it; null when unknown. */
+  const view = async (employeeNo: string, role: string) => {
+    const a = (await opts.db.query<{ id: number; employee_no: string; name: string; phone: string | null; active: boolean; grids: string[] }>(q.ADMINISTRATOR_BY_EMPLOYEE_NO, [employeeNo])).rows[0]
+    if (!a) return null
+    const history = (await opts.db.query<{ grid_code: string; valid_from: Date | null; valid_to: Date | null }>(q.ASSIGNMENT_HISTORY, [a.id])).rows
+    return {
+      id: a.id,
+      employeeNo: a.employee_no,
+      name: a.name,
+      phone: a.active || role !== 'public' ? a.phone : null,
+      active: a.active,
+      grids: a.grids,
+      // Periods served while active; from null: since before records were kept.
+      assignments: history.map((h) => ({ grid: h.grid_code, from: h.valid_from?.toISOString() ?? null, to: h.valid_to?.toISOString() ?? null })),
+    }
+  }
+
+  app.get<{ Params: Static<typeof ByEmployeeNo> }>('/api/v1/administrators/:employeeNo', { schema: { params: ByEmployeeNo }, config: { roles: EVERYONE } }, async (request) => {
+    const a = await view(request.params.employeeNo, request.principal.role)
+    if (!a) throw notFound('administrator', request.params.employeeNo)
+    return a
+  })
+
+  app.put<{ Params: Static<typeof ByEmployeeNo>; Body: Static<typeof WholeAdministrator> }>(
+    '/api/v1/administrators/:employeeNo',
+    { schema: { params: ByEmployeeNo, body: WholeAdministrator }, config: { roles: ['admin'] } },
+    async (request, reply) => {
+      const { employeeNo } = request.params
+      const b = request.body
+      const result = await putAdministrators(opts.db, [{ employeeNo, name: b.name, phone: b.phone ?? null, active: b.active ?? true, grids: b.grids }], request.principal.name, () => 'body')
+      await changed(result)
+      if (result.created.length > 0) reply.code(201).header('location', path(employeeNo))
+      return view(employeeNo, request.principal.role)
+    },
+  )
+
+  app.patch<{ Params: Static<typeof ByEmployeeNo>; Body: Static<typeof AdministratorPatch> }>(
+    '/api/v1/administrators/:employeeNo',
+    { schema: { params: ByEmployeeNo, body: AdministratorPatch }, config: { roles: ['admin'] } },
+    async (request) => {
+      const done = await patchAdministrator(opts.db, request.params.employeeNo, request.body, request.principal.name)
+      if (!done) throw notFound('administrator', request.params.employeeNo)
+      await changed(done.result)
+      return view(request.params.employeeNo, request.principal.role)
+    },
+  )
+
+  // A city's list at once (each entry whole): one transaction, all or nothing.
+  app.post<{ Body: Static<typeof AdministratorList> }>(
+    '/api/v1/administrators',
+    { schema: { body: AdministratorList }, config: { roles: ['admin'] }, bodyLimit: 32 * 1024 * 1024 },
+    async (request) => {
+      const entries = request.body.administrators.map((a) => ({ employeeNo: a.employeeNo, name: a.name, phone: a.phone ?? null, active: a.active ?? true, grids: a.grids }))
+      const result = await putAdministrators(opts.db, entries, request.principal.name, (i) => `body/administrators/${i}`)
+      await changed(result)
+      return { created: result.created.length, updated: result.updated.length, unchanged: result.unchanged.length }
+    },
+  )
+
   app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/administrators', { schema: { querystring: ListQuery }, config: { roles: EVERYONE } }, async (request) => {
     const query = request.query
     const filter = [query.grid ?? null, query.active ?? null, query.q ? likeLiteral(query.q) : null]

@@ -74,6 +74,8 @@ async function seedCityIfEmpty(db: Db, log: (msg: string) => void, options: Demo
   if (administrators === 0) {
     await db.transaction(async (tx) => {
       const a = city.administrators
+      // Nobody recorded when the demo city's administrators started: their history says "since before records".
+      await tx.query(`SELECT set_config('zhiwang.assignment_from', 'unknown', true)`)
       await tx.query(INSERT_ADMINISTRATORS, [a.map((x) => x.employee_no), a.map((x) => x.name), a.map((x) => x.phone), a.map((x) => x.active)])
       const pairs = a.flatMap((x) => x.grids.map((g) => [x.employee_no, g] as const))
       await tx.query(INSERT_ASSIGNMENTS, [pairs.map((p) => p[0]), pairs.map((p) => p[1])])

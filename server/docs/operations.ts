@@ -79,6 +79,23 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   'GET /api/v1/generations': { summary: 'The boundary generations with their validity' },
   'GET /api/v1/administrators': { summary: 'Grid administrators with the grids they serve' },
+  'POST /api/v1/administrators': {
+    summary: "Create or replace a city's list of administrators at once",
+    description: 'Each entry is the whole new state of one administrator (phone omitted: none; active omitted: true). One transaction: an unknown grid or a repeated employee number refuses the whole list and nothing is stored. Answers how many were created, updated and left unchanged.',
+  },
+  'GET /api/v1/administrators/{employeeNo}': {
+    summary: 'One administrator, with the periods they served each grid',
+    description: '`assignments` lists every period the administrator served a grid while active (`from` null: since before records were kept; `to` null: still serving). Lookups with `at` name the administrators of that moment from these periods.',
+  },
+  'PUT /api/v1/administrators/{employeeNo}': {
+    summary: 'Create (201) or replace (200) one administrator',
+    description: 'The body is the whole new state: grids are exactly the ones given (codes of grids of the current generation). Lookups on this server name the new administrators when the answer arrives; grid_admin keys see their new grids at once.',
+    ok: { status: 201, description: 'Created, with Location; replacing an existing administrator answers 200 with the same body' },
+  },
+  'PATCH /api/v1/administrators/{employeeNo}': {
+    summary: "Change some of an administrator's fields (name, phone, active, grids)",
+    description: '`active: false` records that the administrator no longer serves: lookups stop naming them and their assignment periods end, the history stays.',
+  },
 
   'GET /api/v1/incident-categories': { summary: 'The incident category catalogue' },
   'PUT /api/v1/incident-categories/{code}': { summary: 'Create or change an incident category' },

@@ -42,6 +42,28 @@ export class IndexedGeneration {
   get codes(): string[] {
     return this.index.polygons.codes
   }
+
+  /** The same generation and index naming other administrators (after they changed): a new object, so nothing cached per index is stale. */
+  withAdministrators(rows: AdministratorRow[]): IndexedGeneration {
+    return new IndexedGeneration(this.generation, this.index, this.grids, this.communities, this.towns, administratorsByGrid(rows, this.codes))
+  }
+}
+
+export interface AdministratorRow { grid_code: string; name: string; phone: string | null; employee_no: string }
+
+/** Today's active administrators of each grid, in the order of `codes`. */
+export async function loadAdministrators(db: Queryable): Promise<AdministratorRow[]> {
+  return (await db.query<AdministratorRow>(q.ACTIVE_ADMINISTRATORS)).rows
+}
+
+function administratorsByGrid(rows: AdministratorRow[], codes: string[]): AdministratorRef[][] {
+  const byGrid = new Map<string, AdministratorRef[]>()
+  for (const a of rows) {
+    const list = byGrid.get(a.grid_code) ?? []
+    list.push({ name: a.name, phone: a.phone, employeeNo: a.employee_no })
+    byGrid.set(a.grid_code, list)
+  }
+  return codes.map((c) => byGrid.get(c) ?? [])
 }
 
 /** A previous generation's index is patched instead of rebuilt when at most this share of the grids changed. */
@@ -66,7 +88,7 @@ export async function loadIndexedGeneration(
       patching ? [generationId, [...changed!]] : [generationId],
     ),
     db.query<{ code: string; level: string; name_zh: string; name_en: string | null }>(q.PARENTS, [generationId]),
-    db.query<{ grid_code: string; name: string; phone: string | null; employee_no: string }>(q.ACTIVE_ADMINISTRATORS),
+    loadAdministrators(db),
   ])
   // No grid added, removed or redrawn (a plan that only renamed grids): the previous index answers as it is.
   const same = changed !== null && changed.size === 0 && grids.rows.length === previous!.codes.length && grids.rows.every((g, i) => g.code === previous!.codes[i])
@@ -91,18 +113,12 @@ export async function loadIndexedGeneration(
   }
   index ??= buildPointIndex(polygons, log)
   const parentRef = new Map(parents.rows.map((p) => [p.code, { code: p.code, name: p.name_zh, name_en: p.name_en }]))
-  const byGrid = new Map<string, AdministratorRef[]>()
-  for (const a of admins.rows) {
-    const list = byGrid.get(a.grid_code) ?? []
-    list.push({ name: a.name, phone: a.phone, employeeNo: a.employee_no })
-    byGrid.set(a.grid_code, list)
-  }
   return new IndexedGeneration(
     { id: gen.id, label: gen.label, validFrom: gen.valid_from.toISOString(), validTo: gen.valid_to?.toISOString() ?? null },
     index,
     grids.rows.map((g) => ({ code: g.code, name: g.name_zh, name_en: g.name_en })),
     grids.rows.map((g) => parentRef.get(g.parent_code) ?? null),
     grids.rows.map((g) => parentRef.get(g.code.slice(0, 9)) ?? null),
-    grids.rows.map((g) => byGrid.get(g.code) ?? []),
+    administratorsByGrid(admins, grids.rows.map((g) => g.code)),
   )
 }

@@ -9,7 +9,8 @@ import { AppError } from '../errors.ts'
 import { GENERATION } from '../units/queries.ts'
 import type { PointIndex } from './build-index.ts'
 import { COARSE_RES, type GridIndex } from './grid-index.ts'
-import { loadIndexedGeneration, type IndexedGeneration } from './indexed-generation.ts'
+import { ADMINISTRATORS_AT } from '../administrators/queries.ts'
+import { loadAdministrators, loadIndexedGeneration, type AdministratorRef, type IndexedGeneration } from './indexed-generation.ts'
 import * as q from './queries.ts'
 
 const PAST_CACHE_SIZE = 4
@@ -18,6 +19,8 @@ const POLL_MS = 5000
 
 export class LookupService {
   private current: IndexedGeneration | null = null
+  /** administrator_version when the current index's administrators were read. */
+  private administratorsVersion: string | null = null
   private building: Promise<IndexedGeneration | null> | null = null
   private swapped: Promise<IndexedGeneration | null> | null = null
   private readonly past = new Map<number, Promise<IndexedGeneration>>()
@@ -53,12 +56,22 @@ export class LookupService {
       this.swapped.catch(() => {})
       this.building = (async () => {
         try {
-          const id = (await this.db.query<{ id: number | null }>(q.CURRENT_GENERATION)).rows[0]?.id ?? null
+          const state = (await this.db.query<{ id: number | null; administrators: string }>(q.CURRENT_STATE)).rows[0]
+          const id = state?.id ?? null
           if (id === null) return (this.current = null)
-          if (this.current?.generation.id === id) return this.current
+          if (this.current?.generation.id === id) {
+            // Same boundaries, other administrators: the index stays, what answers name changes.
+            if (this.administratorsVersion !== state!.administrators) {
+              this.current = this.current.withAdministrators(await loadAdministrators(this.db))
+              this.administratorsVersion = state!.administrators
+              swapped(this.current)
+            }
+            return this.current
+          }
           const started = Date.now()
           const next = await loadIndexedGeneration(this.db, id, this.log, this.current)
           this.current = next // the swap: one assignment, so no request sees a half-built index
+          this.administratorsVersion = state!.administrators
           swapped(next)
           this.log(`lookup index for generation ${id} ready in ${Date.now() - started} ms (${next.index.kind} index, ${JSON.stringify(next.index.stats)})`)
           await this.storeCells(next)
@@ -97,6 +110,21 @@ export class LookupService {
       await tx.query(q.REPLACE_CELLS, [id])
       await tx.query(q.INSERT_CELLS, [id, h3, res, grid])
     })
+  }
+
+  /**
+   * After administrators or their grids changed on this server: resolves once
+   * lookups name the new ones. (Other servers see the change at their next poll.)
+   */
+  async administratorsChanged(): Promise<void> {
+    await this.building?.catch(() => {})
+    await this.refresh({ untilSwap: true })
+  }
+
+  /** The administrators who served grid `code` at `at`, from the assignment history. */
+  async administratorsAt(code: string, at: Date): Promise<AdministratorRef[]> {
+    const { rows } = await this.db.query<{ name: string; phone: string | null; employee_no: string }>(ADMINISTRATORS_AT, [code, at])
+    return rows.map((r) => ({ name: r.name, phone: r.phone, employeeNo: r.employee_no }))
   }
 
   /** The current generation's index when it is built, without waiting: the hot path's way in. */

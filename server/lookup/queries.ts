@@ -2,6 +2,9 @@
 
 export const CURRENT_GENERATION = `SELECT current_generation() AS id`
 
+/** What the current index depends on: the generation, and the version of the administrators (migration 019). */
+export const CURRENT_STATE = `SELECT current_generation() AS id, (SELECT version::text FROM administrator_version) AS administrators`
+
 export const GENERATION_INFO = `SELECT id, label, valid_from, valid_to FROM generation WHERE id = $1`
 
 /** Grids of generation $1, ordered by code (the index relies on it for its boundary rule); exact doubles as WKB. */

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
+import { readMoment } from '../analytics/period-scope.ts'
 import { AppError } from '../errors.ts'
 import { pickFields, singleAnswer, singleJson, SINGLE_FIELDS } from './answers.ts'
 import batchRoute from './batch-route.ts'
@@ -47,9 +48,21 @@ export default async function lookupRoutes(app: FastifyInstance, opts: LookupRou
     reply.type('application/json; charset=utf-8')
     return singleJson(ix, g, p[0]!, p[1]!, ix.index.onBoundary)
   }
+  // "As of" a past moment: the generation valid then, and the administrators who served the grid then (their history).
+  const answerAt = async (query: Query) => {
+    const { lon, lat, at, crs, nearest, fields } = query
+    const ix = await opts.lookup.indexFor(at)
+    const p = toWgs84(lon, lat, crs)
+    const g = ix.index.lookup(p[0]!, p[1]!)
+    const a = singleAnswer(ix, g, p[0]!, p[1]!, ix.index.onBoundary, nearest)
+    const wanted = fields === undefined || fields.split(',').some((f) => f.trim() === 'administrators')
+    if (g >= 0 && wanted) a.administrators = await opts.lookup.administratorsAt(ix.grids[g]!.code, readMoment('at', at!))
+    return pickFields(a, fields)
+  }
   app.get<{ Querystring: Query }>('/api/v1/lookup', { schema: { querystring: LookupQuery, response: { 200: SingleAnswer } }, config: { roles: EVERYONE } }, (request, reply) => {
-    const ready = request.query.at ? null : opts.lookup.ready
-    return ready ? answer(ready, request.query, reply) : opts.lookup.indexFor(request.query.at).then((ix) => answer(ix, request.query, reply))
+    if (request.query.at) return answerAt(request.query)
+    const ready = opts.lookup.ready
+    return ready ? answer(ready, request.query, reply) : opts.lookup.indexFor().then((ix) => answer(ix, request.query, reply))
   })
 
   // Citizens: my grid, its community and town, and how to reach its administrators.

@@ -214,6 +214,8 @@ export async function publishPlan(store: PlanStore, db: Db, id: number, options:
       lap('carryOver')
       await tx.query(WRITE_CHANGED, [current.id, gen.id])
       lap('writeChanged')
+      // The administrators' history dates the moves from the generation's start.
+      if (removed.length > 0) await tx.query(`SELECT set_config('zhiwang.assignment_from', $1, true)`, [validFrom.toISOString()])
       const moves = removed.length === 0 ? [] : (await tx.query<{ administrator_id: number; removed: string; heir: string }>(MOVE_ADMINISTRATORS, [removed, heirs])).rows
       const marked = (await tx.query(MARK_PUBLISHED, [id, row.version, gen.id, options.actor])).rows[0]
       if (!marked) throw new AppError('conflict', `Plan ${id} changed while it was being published; reload it`, { reason: 'version' })

@@ -250,6 +250,8 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
       await lookup.refresh({ untilSwap: true })
       app.tiles?.invalidate()
       void app.tiles?.warm()
+      // Administrators of removed grids moved to the heirs: grid_admin keys see their new grids now.
+      if (published.administratorsMoved.length > 0) app.keyCache.clear()
       reply.code(201).header('location', `/api/v1/generations/${published.generation.id}`)
       return { ...published, indexMs: Math.round(performance.now() - started) }
     },

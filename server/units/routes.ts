@@ -5,7 +5,7 @@ import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
 import { parseBbox } from '../plugins/bbox.ts'
 import { AppError, notFound } from '../errors.ts'
-import { ADMINISTRATORS_OF_GRID } from '../administrators/queries.ts'
+import { ADMINISTRATORS_OF_GRID, ADMINISTRATORS_OF_GRID_AT } from '../administrators/queries.ts'
 import { importUnits } from './import-units.ts'
 import * as q from './queries.ts'
 import { likeLiteral, unitFeature, type UnitRow } from './unit-features.ts'
@@ -117,7 +117,10 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
       const [ancestors, children, administrators] = await Promise.all([
         db.query<{ code: string; level: string; name_zh: string; name_en: string | null }>(q.ANCESTORS, [gen.id, code]),
         db.query<{ code: string }>(q.CHILD_CODES, [gen.id, code]),
-        row.level === 'grid' ? db.query(ADMINISTRATORS_OF_GRID, [code]) : Promise.resolve({ rows: [] }),
+        // With `at`: who served the grid then (their assignment history); otherwise everyone assigned today.
+        row.level !== 'grid' ? Promise.resolve({ rows: [] })
+          : request.query.at ? db.query(ADMINISTRATORS_OF_GRID_AT, [code, readMoment('at', request.query.at)])
+          : db.query(ADMINISTRATORS_OF_GRID, [code]),
       ])
       return unitFeature(row, {
         generation: generationInfo(gen),

@@ -38,6 +38,8 @@ const CAPTURES: Capture[] = [
   { key: 'GET /api/v1/point/4326/{point}', url: '/api/v1/point/4326/113.715,22.925' },
   { key: 'POST /api/v1/lookup/batch', url: '/api/v1/lookup/batch', body: { points: [[113.715, 22.925], [113.71, 22.935], [0, 0]] } },
   { key: 'GET /api/v1/administrators', url: '/api/v1/administrators?limit=2' },
+  { key: 'PUT /api/v1/administrators/{employeeNo}', url: '/api/v1/administrators/DG00300042', who: 'admin', method: 'PUT', body: { name: '周婷', phone: '13807690042', grids: ['441900003001006'] } },
+  { key: 'GET /api/v1/administrators/{employeeNo}', url: '/api/v1/administrators/DG00300042' },
   { key: 'GET /api/v1/me', url: '/api/v1/me', who: 'supervisor' },
   { key: 'GET /api/v1/incident-categories', url: '/api/v1/incident-categories' },
   { key: 'POST /api/v1/incidents', url: '/api/v1/incidents', body: { category: 'ENV-01', lon: 113.715, lat: 22.925, channel: 'citizen', description: '垃圾堆积' } },
