@@ -155,6 +155,20 @@ describeBackends('Grid administrators: writing, history and lookups', ({ db }) =
     expect((await call('GET', '/api/v1/administrators/DG-7003')).body).toMatchObject({ active: true })
   })
 
+  it('lets another server on the same database name the new administrators at its next poll', async () => {
+    const other = await buildApp({ db: db() })
+    try {
+      const before = await other.inject(`/api/v1/lookup?lon=${IN_G2.lon}&lat=${IN_G2.lat}`)
+      expect(before.json().administrators.map((a: { name: string }) => a.name)).not.toContain('吴昊')
+      expect((await call('PUT', '/api/v1/administrators/DG-7006', { name: '吴昊', grids: [G2] })).status).toBe(201)
+      await other.lookup.refresh() // what its poll does every few seconds
+      const after = await other.inject(`/api/v1/lookup?lon=${IN_G2.lon}&lat=${IN_G2.lat}`)
+      expect(after.json().administrators.map((a: { name: string }) => a.name)).toContain('吴昊')
+    } finally {
+      await other.close()
+    }
+  })
+
   it("gives a grid administrator's key the new grids at once", async () => {
     expect((await call('PUT', '/api/v1/administrators/DG-7005', { name: '郑洁', grids: [G1] })).status).toBe(201)
     const own = await keyHeaders(db(), { name: '郑洁的钥匙', role: 'grid_admin', administratorEmployeeNo: 'DG-7005' })
