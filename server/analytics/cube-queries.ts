@@ -37,16 +37,10 @@ WHERE i.grid_code IS NOT NULL AND i.duplicate_of IS NULL
   AND ($5::text[] IS NULL OR i.status = ANY($5::text[]))
 GROUP BY 1`
 
-/** Grids of generation $1 with residents and outline, and queen contiguity (shared edge or vertex; 1e-7° ≈ 1 cm tolerance for float seams). */
+/** Grids of generation $1 with residents and outline (their queen contiguity comes from ./grid-neighbours.ts). */
 export const GRIDS = `
 SELECT code, name_zh, coalesce(population, 0)::float8 AS population, ST_AsGeoJSON(geom, 7) AS geometry
 FROM unit WHERE generation_id = $1 AND level = 'grid' ORDER BY code`
-
-export const GRID_NEIGHBOURS = `
-SELECT a.code AS a, b.code AS b
-FROM unit a JOIN unit b ON b.generation_id = a.generation_id AND b.level = 'grid' AND b.code > a.code
-  AND ST_DWithin(a.geom, b.geom, 1e-7)
-WHERE a.generation_id = $1 AND a.level = 'grid'`
 
 /**
  * Incidents over time from the cube: per step ($7 'day', 'week' = 7-day steps

@@ -1,10 +1,13 @@
 /**
  * Grid outlines, residents and queen contiguity (neighbours share an edge or a
- * vertex) of a generation. A generation's boundaries never change after it is
- * published, so each is computed once per server, in a small cache.
+ * vertex; see ./grid-neighbours.ts) of a generation. A generation's boundaries
+ * never change after it is published, so each is computed once per server, in
+ * a small cache.
  */
 import type { Db } from '../db/client.ts'
+import type { IndexedGeneration } from '../lookup/indexed-generation.ts'
 import * as q from './cube-queries.ts'
+import { queenNeighbours } from './grid-neighbours.ts'
 
 export interface GridLayout {
   grids: { code: string; name: string; population: number; geometry: string }[]
@@ -18,10 +21,12 @@ export class GridLayouts {
 
   constructor(private readonly db: Db) {}
 
-  get(generationId: number): Promise<GridLayout> {
+  /** The layout of `ix`'s generation; its neighbours come from the index's polygons. */
+  get(ix: IndexedGeneration): Promise<GridLayout> {
+    const generationId = ix.generation.id
     let entry = this.cache.get(generationId)
     if (!entry) {
-      entry = this.load(generationId)
+      entry = this.load(ix)
       entry.catch(() => this.cache.delete(generationId))
       this.cache.set(generationId, entry)
       while (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!)
@@ -29,12 +34,12 @@ export class GridLayouts {
     return entry
   }
 
-  private async load(generationId: number): Promise<GridLayout> {
-    const grids = (await this.db.query<{ code: string; name_zh: string; population: number; geometry: string }>(q.GRIDS, [generationId])).rows
-    const pairs = (await this.db.query<{ a: string; b: string }>(q.GRID_NEIGHBOURS, [generationId])).rows
+  private async load(ix: IndexedGeneration): Promise<GridLayout> {
+    const grids = (await this.db.query<{ code: string; name_zh: string; population: number; geometry: string }>(q.GRIDS, [ix.generation.id])).rows
+    const codes = ix.codes
     return {
       grids: grids.map((g) => ({ code: g.code, name: g.name_zh, population: g.population, geometry: g.geometry })),
-      neighbours: pairs.map((p) => [p.a, p.b]),
+      neighbours: queenNeighbours(ix.index.polygons).map(([a, b]) => [codes[a]!, codes[b]!]),
     }
   }
 }

@@ -122,7 +122,7 @@ export default async function analyticsH3Routes(app: FastifyInstance, opts: { db
     if (wantsCsv(request)) return sendCsv(reply, `hotspots-${method}-${unit}`, params, columns, result.rows)
     if (query.format === 'json') return { params, summary: result.summary, rows: result.rows }
     if (unit === 'h3') return featureCollection(params, result.summary, result.rows, (r) => r.id)
-    const outlines = new Map((await layouts.get(ix.generation.id)).grids.map((g) => [g.code, g]))
+    const outlines = new Map((await layouts.get(ix)).grids.map((g) => [g.code, g]))
     return {
       type: 'FeatureCollection',
       params,

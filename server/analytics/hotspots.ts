@@ -62,7 +62,7 @@ export async function h3Hotspots(cells: CellValues, ix: IndexedGeneration, res: 
 }
 
 export async function gridHotspots(db: Db, layouts: GridLayouts, ix: IndexedGeneration, f: Filters, o: HotspotOptions): Promise<HotspotResult> {
-  const { grids, neighbours } = await layouts.get(ix.generation.id)
+  const { grids, neighbours } = await layouts.get(ix)
   const keep = grids.map((g, i) => (f.parent === null || g.code.startsWith(f.parent) ? i : -1)).filter((i) => i >= 0)
   const pos = new Map(keep.map((i, j) => [grids[i]!.code, j]))
   const counts = new Float64Array(keep.length)
