@@ -103,6 +103,15 @@ export async function createPlan(db: Db, input: NewPlan): Promise<number> {
     const gridIndex = new Map(baseGrids.map((g, i) => [g.code, i]))
     const blocks = (await tx.query<{ init_grid: string }>(`SELECT init_grid FROM plan_block WHERE plan_id = $1 ORDER BY idx`, [id])).rows
     await tx.query(q.SET_START, [id, blocks.map((b) => gridIndex.get(b.init_grid)!), uncovered])
+    // A grid smaller than the cells would start the plan with none and vanish from it: refuse the resolution instead.
+    const started = new Set(blocks.map((b) => b.init_grid))
+    const lost = baseGrids.filter((g) => !started.has(g.code)).map((g) => g.code)
+    if (lost.length > 0) {
+      const finer = res < 10 ? `; choose a finer resolution (res ${res + 1}${res + 1 < 10 ? '–10' : ''})` : ''
+      throw new AppError('invalid-parameter', `At resolution ${res}, ${lost.length} grid(s) of ${input.scope} get no cell of their own and would vanish from the plan: ${lost.slice(0, 5).join(', ')}${lost.length > 5 ? ', …' : ''}${finer}`, {
+        errors: [{ where: 'body/res', message: `too coarse for grid(s) ${lost.slice(0, 5).join(', ')}${lost.length > 5 ? ', …' : ''}` }],
+      })
+    }
     await recordAudit(tx, {
       actor: input.actor,
       action: 'plan.create',

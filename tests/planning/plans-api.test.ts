@@ -93,6 +93,17 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     return blocks.filter((b) => b.properties.grid === from && gridDisk(b.properties.cell, 1).some((n) => gridOfCell.get(n) === to))
   }
 
+  it('refuses a resolution too coarse for the grids (one would start with no cell and vanish), saying which, and stores no plan', async () => {
+    const before = (await send('GET', '/api/v1/plans')).body as { numberMatched: number }
+    // 400 m grids and res-7 cells of ~5 km²: most grids hold no cell of their own.
+    const coarse = await send('POST', '/api/v1/plans', { scope: COMMUNITY, res: 7 })
+    expect(coarse.status).toBe(400)
+    expect(coarse.type).toMatch(/^application\/problem\+json/)
+    expect(coarse.body.detail).toMatch(/resolution 7.*would vanish.*finer resolution \(res 8–10\)/)
+    expect(coarse.body.errors[0]).toMatchObject({ where: 'body/res' })
+    expect(((await send('GET', '/api/v1/plans')).body as { numberMatched: number }).numberMatched).toBe(before.numberMatched)
+  })
+
   it('cuts a plan from the current generation: blocks tile the community, each starts in the grid holding most of it', async () => {
     const view = await newPlan()
     expect(view.plan).toMatchObject({ version: 1, status: 'draft', baseGeneration: generation1, canUndo: false })
