@@ -83,7 +83,7 @@ WHERE administrator_id = $1 ORDER BY valid_from NULLS FIRST, grid_code, id`
 
 /** The administrators serving grid $1 at moment $2. */
 export const ADMINISTRATORS_AT = `
-SELECT a.name, a.phone, a.employee_no
+SELECT a.name, a.phone, a.employee_no, a.active
 FROM administrator_assignment h JOIN administrator a ON a.id = h.administrator_id
 WHERE h.grid_code = $1 AND (h.valid_from IS NULL OR h.valid_from <= $2) AND (h.valid_to IS NULL OR h.valid_to > $2)
 ORDER BY a.employee_no`

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
-import { notFound } from '../errors.ts'
+import { AppError } from '../errors.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
 import { likeLiteral } from '../units/unit-features.ts'
 import * as q from './queries.ts'
@@ -18,7 +18,7 @@ const ListQuery = Type.Object({
 
 const EmployeeNo = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^/?#\\s]+$', description: 'The administrator\'s stable employee number' })
 const Fields = {
-  name: Type.String({ minLength: 1, maxLength: 200 }),
+  name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'Not blank' }),
   phone: Type.Union([Type.String({ minLength: 1, maxLength: 50 }), Type.Null()], { description: 'Work phone, public contact for citizens while active' }),
   active: Type.Boolean({ description: 'false: no longer serves (kept for the history); the grids are kept but nobody is told to call them' }),
   grids: Type.Array(Type.String({ pattern: '^[0-9]{15}$' }), { maxItems: 1000, description: 'Codes of grids of the current generation the administrator serves' }),
@@ -41,6 +41,8 @@ const AdministratorPatch = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 )
 const ByEmployeeNo = Type.Object({ employeeNo: EmployeeNo })
+
+const unknown = (employeeNo: string) => new AppError('not-found', `No administrator with employee number ${JSON.stringify(employeeNo)}`)
 
 export default async function administratorRoutes(app: FastifyInstance, opts: { db: Db; lookup: LookupService }) {
   const path = (employeeNo: string) => `/api/v1/administrators/${encodeURIComponent(employeeNo)}`
@@ -69,7 +71,7 @@ export default async function administratorRoutes(app: FastifyInstance, opts: { 
 
   app.get<{ Params: Static<typeof ByEmployeeNo> }>('/api/v1/administrators/:employeeNo', { schema: { params: ByEmployeeNo }, config: { roles: EVERYONE } }, async (request) => {
     const a = await view(request.params.employeeNo, request.principal.role)
-    if (!a) throw notFound('administrator', request.params.employeeNo)
+    if (!a) throw unknown(request.params.employeeNo)
     return a
   })
 
@@ -91,7 +93,7 @@ export default async function administratorRoutes(app: FastifyInstance, opts: { 
     { schema: { params: ByEmployeeNo, body: AdministratorPatch }, config: { roles: ['admin'] } },
     async (request) => {
       const done = await patchAdministrator(opts.db, request.params.employeeNo, request.body, request.principal.name)
-      if (!done) throw notFound('administrator', request.params.employeeNo)
+      if (!done) throw unknown(request.params.employeeNo)
       await changed(done.result)
       return view(request.params.employeeNo, request.principal.role)
     },

@@ -47,7 +47,8 @@ async function checkGrids(tx: Queryable, wanted: AdministratorState[], where: (i
   const known = new Set(rows.map((r) => r.code))
   const errors = wanted.flatMap((w, i) => w.grids.flatMap((g, j) => (known.has(g) ? [] : [{ where: where(i, j), message: `${g} is not a grid of the current generation` }])))
   if (errors.length > 0) {
-    throw new AppError('invalid-parameter', `Unknown grid${errors.length > 1 ? 's' : ''}: ${errors.slice(0, 5).map((e) => e.message).join('; ')}${errors.length > 5 ? ` (and ${errors.length - 5} more)` : ''}; nothing was stored`, { errors })
+    const unknownCodes = [...new Set(wanted.flatMap((w) => w.grids.filter((g) => !known.has(g))))]
+    throw new AppError('invalid-parameter', `${unknownCodes.length === 1 ? 'Grid' : 'Grids'} ${unknownCodes.slice(0, 5).join(', ')}${unknownCodes.length > 5 ? ` (and ${unknownCodes.length - 5} more)` : ''} ${unknownCodes.length === 1 ? 'is not a grid' : 'are not grids'} of the current generation (${errors.length} place(s) in the body, listed in errors); nothing was stored`, { errors })
   }
 }
 

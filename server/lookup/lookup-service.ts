@@ -123,8 +123,9 @@ export class LookupService {
 
   /** The administrators who served grid `code` at `at`, from the assignment history. */
   async administratorsAt(code: string, at: Date): Promise<AdministratorRef[]> {
-    const { rows } = await this.db.query<{ name: string; phone: string | null; employee_no: string }>(ADMINISTRATORS_AT, [code, at])
-    return rows.map((r) => ({ name: r.name, phone: r.phone, employeeNo: r.employee_no }))
+    const { rows } = await this.db.query<{ name: string; phone: string | null; employee_no: string; active: boolean }>(ADMINISTRATORS_AT, [code, at])
+    // The phone is today's: of someone who no longer serves, nobody is told to call it.
+    return rows.map((r) => ({ name: r.name, phone: r.active ? r.phone : null, employeeNo: r.employee_no }))
   }
 
   /** The current generation's index when it is built, without waiting: the hot path's way in. */

@@ -127,3 +127,12 @@ FROM import_staging
 ORDER BY length(code), code`
 
 export const LEVEL_COUNTS = `SELECT level, count(*)::int AS n FROM import_staging GROUP BY level`
+
+/** Ends the assignments to grids generation $1 does not have; answers whose and which, by grid. */
+export const UNASSIGN_REMOVED_GRIDS = `
+WITH gone AS (
+  DELETE FROM administrator_grid ag
+  WHERE NOT EXISTS (SELECT 1 FROM unit u WHERE u.generation_id = $1 AND u.level = 'grid' AND u.code = ag.grid_code)
+  RETURNING ag.administrator_id, ag.grid_code
+)
+SELECT a.employee_no, g.grid_code FROM gone g JOIN administrator a ON a.id = g.administrator_id ORDER BY g.grid_code, a.employee_no`

@@ -36,6 +36,8 @@ export interface ImportReport {
   fixed: ImportIssue[]
   clipped: ImportIssue[]
   generation: { id: number; label: string; validFrom: string } | null
+  /** Administrators whose grid the new generation no longer has: their assignment to it ended at validFrom. */
+  administratorsUnassigned?: { employeeNo: string; grid: string }[]
 }
 
 const MAX_REPORTED = 1000
@@ -240,6 +242,13 @@ async function writeGeneration(tx: Queryable, options: ImportOptions, report: Im
     options.note ?? null,
   ])).rows[0]!
   await tx.query(q.WRITE_UNITS, [gen.id])
+  // Administrators of grids the new generation no longer has stop serving them
+  // when it starts (a plan publish hands them to an heir; an import knows none).
+  if (current) {
+    await tx.query(`SELECT set_config('zhiwang.assignment_from', $1, true)`, [validFrom.toISOString()])
+    report.administratorsUnassigned = (await tx.query<{ employee_no: string; grid_code: string }>(q.UNASSIGN_REMOVED_GRIDS, [gen.id])).rows
+      .map((r) => ({ employeeNo: r.employee_no, grid: r.grid_code }))
+  }
   await recordAudit(tx, {
     actor: options.actor ?? null,
     action: 'units.import',
@@ -254,6 +263,7 @@ async function writeGeneration(tx: Queryable, options: ImportOptions, report: Im
       fixed: report.fixed.length,
       clipped: report.clipped.length,
       previous: current?.id ?? null,
+      ...(report.administratorsUnassigned?.length ? { administratorsUnassigned: report.administratorsUnassigned } : {}),
     },
   })
   return { id: gen.id, label: gen.label, validFrom: gen.valid_from.toISOString() }

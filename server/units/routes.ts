@@ -126,7 +126,7 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
         generation: generationInfo(gen),
         ancestors: ancestors.rows.map((a) => ({ code: a.code, level: a.level, name: a.name_zh, name_en: a.name_en })),
         children: children.rows.map((c) => c.code),
-        ...(row.level === 'grid' ? { administrators: administrators.rows.map(adminSummary) } : {}),
+        ...(row.level === 'grid' ? { administrators: administrators.rows.map((a) => adminSummary(a, request.principal.role)) } : {}),
       })
     },
   )
@@ -143,12 +143,15 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
         source: 'api',
       })
       if (!report.dryRun) opts.onPublished?.()
+      // Grid administrators' keys of removed grids see their remaining grids at once.
+      if (report.administratorsUnassigned?.length) app.keyCache.clear()
       reply.code(report.dryRun ? 200 : 201)
       return report
     },
   )
 }
 
-export function adminSummary(a: Record<string, unknown>) {
-  return { id: a.id, employeeNo: a.employee_no, name: a.name, phone: a.phone, active: a.active }
+/** An administrator as a unit lists it; the work phone of someone who no longer serves is nobody's public business. */
+export function adminSummary(a: Record<string, unknown>, role: string) {
+  return { id: a.id, employeeNo: a.employee_no, name: a.name, phone: a.active || role !== 'public' ? a.phone : null, active: a.active }
 }

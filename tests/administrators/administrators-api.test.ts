@@ -3,7 +3,7 @@ import { buildApp } from '../../server/app.ts'
 import { importUnits } from '../../server/units/import-units.ts'
 import { describeBackends } from '../helpers/backends.ts'
 import { keyHeaders } from '../helpers/keys.ts'
-import { squareCity } from '../helpers/square-city.ts'
+import { rectangle, squareCity } from '../helpers/square-city.ts'
 
 type App = Awaited<ReturnType<typeof buildApp>>
 
@@ -175,5 +175,40 @@ describeBackends('Grid administrators: writing, history and lookups', ({ db }) =
     expect((await call('GET', '/api/v1/me', undefined, own)).body.grids).toEqual([G1])
     expect((await call('PATCH', '/api/v1/administrators/DG-7005', { grids: [G1, G2] })).status).toBe(200)
     expect((await call('GET', '/api/v1/me', undefined, own)).body.grids).toEqual([G1, G2])
+  })
+  it('ends the assignments to grids a new boundary generation no longer has, and says whose', async () => {
+    const G119 = '441900003001119'
+    const G120 = '441900003001120' // the south-east corner; 119 is west of it
+    expect((await call('PUT', '/api/v1/administrators/DG-7010', { name: '钱琳', phone: '13807697010', grids: [G1, G120] })).status).toBe(201)
+    const city = squareCity({ nx: 12, ny: 10 })
+    city.features = city.features.filter((f) => f.properties.code !== G120)
+    city.features.find((f) => f.properties.code === G119)!.geometry.coordinates = [rectangle(113.8, 22.9, 113.82, 22.91)]
+    const imported = await call('POST', '/api/v1/units/import', city)
+    expect(imported.status, JSON.stringify(imported.body).slice(0, 300)).toBe(201)
+    expect(imported.body.administratorsUnassigned).toEqual([{ employeeNo: 'DG-7010', grid: G120 }])
+    const validFrom = imported.body.generation.validFrom as string
+
+    const view = (await call('GET', '/api/v1/administrators/DG-7010')).body
+    expect(view.grids).toEqual([G1])
+    expect(view.assignments.find((a: { grid: string }) => a.grid === G120)).toMatchObject({ to: validFrom })
+    // Before the new generation, the old grid and its administrator are still the answer.
+    const before = new Date(Date.parse(validFrom) - 1)
+    const unit = (await call('GET', `/api/v1/units/${G120}?at=${encodeURIComponent(before.toISOString())}`, undefined, {})).body
+    expect(unit.properties.administrators.map((a: { name: string }) => a.name)).toContain('钱琳')
+    const audit = (await db().query<{ detail: { administratorsUnassigned?: unknown } }>(`SELECT detail FROM audit_log WHERE action = 'units.import' ORDER BY id DESC LIMIT 1`)).rows[0]!
+    expect(audit.detail.administratorsUnassigned).toEqual([{ employeeNo: 'DG-7010', grid: G120 }])
+  })
+
+  it("does not give a deactivated administrator's phone to the public, today or as of a past moment", async () => {
+    expect((await call('PUT', '/api/v1/administrators/DG-7011', { name: '孙悦', phone: '13807697011', grids: [G1] })).status).toBe(201)
+    const serving = new Date()
+    await pause(20)
+    expect((await call('PATCH', '/api/v1/administrators/DG-7011', { active: false })).status).toBe(200)
+    const unit = (await call('GET', `/api/v1/units/${G1}`, undefined, {})).body.properties.administrators.find((a: { employeeNo: string }) => a.employeeNo === 'DG-7011')
+    expect(unit).toMatchObject({ active: false, phone: null })
+    const keyed = (await call('GET', `/api/v1/units/${G1}`)).body.properties.administrators.find((a: { employeeNo: string }) => a.employeeNo === 'DG-7011')
+    expect(keyed.phone).toBe('13807697011') // staff still reach them
+    const then = (await lookup(IN_G1, serving)).administrators.find((a: { employeeNo: string }) => a.employeeNo === 'DG-7011')
+    expect(then).toMatchObject({ name: '孙悦', phone: null })
   })
 })

@@ -40,6 +40,7 @@ const CAPTURES: Capture[] = [
   { key: 'GET /api/v1/administrators', url: '/api/v1/administrators?limit=2' },
   { key: 'PUT /api/v1/administrators/{employeeNo}', url: '/api/v1/administrators/DG00300042', who: 'admin', method: 'PUT', body: { name: '周婷', phone: '13807690042', grids: ['441900003001006'] } },
   { key: 'GET /api/v1/administrators/{employeeNo}', url: '/api/v1/administrators/DG00300042' },
+  { key: 'POST /api/v1/administrators', url: '/api/v1/administrators', who: 'admin', body: { administrators: [{ employeeNo: 'DG00300042', name: '周婷', phone: '13807690042', grids: ['441900003001006'] }, { employeeNo: 'DG00300043', name: '黄磊', grids: ['441900003001007'] }] } },
   { key: 'GET /api/v1/me', url: '/api/v1/me', who: 'supervisor' },
   { key: 'GET /api/v1/incident-categories', url: '/api/v1/incident-categories' },
   { key: 'POST /api/v1/incidents', url: '/api/v1/incidents', body: { category: 'ENV-01', lon: 113.715, lat: 22.925, channel: 'citizen', description: '垃圾堆积' } },
