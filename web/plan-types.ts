@@ -124,7 +124,7 @@ export interface PublishAnswer {
   changed: string[]
   added: string[]
   removed: string[]
-  administratorsMoved: { administrator: number; from: string; to: string }[]
+  administratorsMoved: { administrator: number; employeeNo: string; from: string; to: string }[]
   disruption: Disruption
   transactionMs: number
   indexMs: number

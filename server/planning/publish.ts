@@ -15,6 +15,7 @@
  * households, buildings, rented rooms and businesses of a changed grid are
  * shared out by area from the old grids it overlaps.
  */
+import { INSERT_ADMINISTRATOR_AUDITS } from '../administrators/queries.ts'
 import { recordAudit } from '../audit/audit-log.ts'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
@@ -122,7 +123,8 @@ WITH moved AS (
   INSERT INTO administrator_grid (administrator_id, grid_code)
   SELECT administrator_id, heir FROM moved ON CONFLICT DO NOTHING
 )
-SELECT administrator_id, removed, heir FROM moved`
+SELECT m.administrator_id, a.employee_no, m.removed, m.heir
+FROM moved m JOIN administrator a ON a.id = m.administrator_id ORDER BY a.employee_no, m.removed`
 
 const MARK_PUBLISHED = `
 UPDATE plan SET status = 'published', published_generation_id = $3, version = version + 1, updated_by = $4, updated_at = now()
@@ -216,7 +218,7 @@ export async function publishPlan(store: PlanStore, db: Db, id: number, options:
       lap('writeChanged')
       // The administrators' history dates the moves from the generation's start.
       if (removed.length > 0) await tx.query(`SELECT set_config('zhiwang.assignment_from', $1, true)`, [validFrom.toISOString()])
-      const moves = removed.length === 0 ? [] : (await tx.query<{ administrator_id: number; removed: string; heir: string }>(MOVE_ADMINISTRATORS, [removed, heirs])).rows
+      const moves = removed.length === 0 ? [] : (await tx.query<{ administrator_id: number; employee_no: string; removed: string; heir: string }>(MOVE_ADMINISTRATORS, [removed, heirs])).rows
       const marked = (await tx.query(MARK_PUBLISHED, [id, row.version, gen.id, options.actor])).rows[0]
       if (!marked) throw new AppError('conflict', `Plan ${id} changed while it was being published; reload it`, { reason: 'version' })
       const summary = {
@@ -224,7 +226,15 @@ export async function publishPlan(store: PlanStore, db: Db, id: number, options:
         renamed: renamed.map((g) => g.code),
         added: alive.filter((g) => g.added).map((g) => g.code),
         removed,
-        administratorsMoved: moves.map((m) => ({ administrator: m.administrator_id, from: m.removed, to: m.heir })),
+        administratorsMoved: moves.map((m) => ({ administrator: m.administrator_id, employeeNo: m.employee_no, from: m.removed, to: m.heir })),
+      }
+      // Each moved administrator's own audit trail says so too.
+      if (moves.length > 0) {
+        await tx.query(INSERT_ADMINISTRATOR_AUDITS, [options.actor, JSON.stringify(moves.map((m) => ({
+          action: 'administrator.update',
+          subject: `administrator:${m.employee_no}`,
+          detail: { before: { grid: m.removed }, after: { grid: m.heir }, reason: `plan:${id} published as generation ${gen.id}: grid ${m.removed} removed, ${m.heir} took most of it` },
+        })))])
       }
       await recordAudit(tx, {
         actor: options.actor,

@@ -52,7 +52,9 @@ describeBackends('Planning studio API', ({ db, backend }) => {
       ) p(g, x, y);
       UPDATE incident i SET grid_code = u.code FROM unit u
       WHERE u.generation_id = current_generation() AND u.level = 'grid' AND ST_Covers(u.geom, i.geom);
-      INSERT INTO administrator (employee_no, name) VALUES ('PA1', '甲'), ('PA2', '乙');
+      INSERT INTO administrator (employee_no, name) VALUES ('PA1', '甲'), ('PA2', '乙'), ('PA4', '丁');
+      BEGIN; SELECT set_config('zhiwang.assignment_from', 'unknown', true); -- serving grid 4 since before records
+      INSERT INTO administrator_grid SELECT id, '${G(4)}' FROM administrator WHERE employee_no = 'PA4'; COMMIT;
       INSERT INTO administrator_grid SELECT id, '${G(1)}' FROM administrator WHERE employee_no = 'PA1';
       INSERT INTO administrator_grid SELECT id, '${G(2)}' FROM administrator WHERE employee_no = 'PA2';`)
     planner = await keyHeaders(db(), { name: 'planner', role: 'planner' })
@@ -378,8 +380,15 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     publishing = false
     await Promise.all(load)
     expect(published.status, JSON.stringify(published.body)).toBe(201)
-    const pub = published.body as { generation: { id: number }; changed: string[]; removed: string[] }
+    const pub = published.body as { generation: { id: number }; changed: string[]; removed: string[]; administratorsMoved: { employeeNo: string; from: string; to: string }[] }
     expect(pub.removed).toEqual([G(4)])
+    // Grid 4's administrator now serves grid 3, from the new generation's start: their own audit trail and history say so.
+    expect(pub.administratorsMoved).toEqual([expect.objectContaining({ employeeNo: 'PA4', from: G(4), to: G(3) })])
+    const trail = (await db().query<{ detail: { before: unknown; after: unknown } }>(`SELECT detail FROM audit_log WHERE subject = 'administrator:PA4' ORDER BY id`)).rows
+    expect(trail.map((t) => [t.detail.before, t.detail.after])).toEqual([[{ grid: G(4) }, { grid: G(3) }]])
+    const pa4 = (await app.inject('/api/v1/administrators/PA4')).json()
+    expect(pa4.grids).toEqual([G(3)])
+    expect(pa4.assignments).toEqual([{ grid: G(4), from: null, to: '2026-01-01T00:00:00.000Z' }, { grid: G(3), from: '2026-01-01T00:00:00.000Z', to: null }])
     expect(pub.changed.sort()).toEqual(expect.arrayContaining([G(1), G(2), G(3)]))
     const gen2 = pub.generation.id
     // Location names the new generation, now the current one.
