@@ -81,16 +81,12 @@ export const ASSIGNMENT_HISTORY = `
 SELECT grid_code, valid_from, valid_to FROM administrator_assignment
 WHERE administrator_id = $1 ORDER BY valid_from NULLS FIRST, grid_code, id`
 
-/** The administrators serving grid $1 at moment $2. */
-export const ADMINISTRATORS_AT = `
-SELECT a.name, a.phone, a.employee_no, a.active
-FROM administrator_assignment h JOIN administrator a ON a.id = h.administrator_id
-WHERE h.grid_code = $1 AND (h.valid_from IS NULL OR h.valid_from <= $2) AND (h.valid_to IS NULL OR h.valid_to > $2)
-ORDER BY a.employee_no`
-
 /** Like ADMINISTRATORS_OF_GRID, for those who served grid $1 at moment $2. */
 export const ADMINISTRATORS_OF_GRID_AT = `
 SELECT a.id, a.employee_no, a.name, a.phone, a.active
 FROM administrator_assignment h JOIN administrator a ON a.id = h.administrator_id
 WHERE h.grid_code = $1 AND (h.valid_from IS NULL OR h.valid_from <= $2) AND (h.valid_to IS NULL OR h.valid_to > $2)
 ORDER BY a.employee_no`
+
+/** The work phone as `role` may see it: of someone who no longer serves, only staff with a key. */
+export const visiblePhone = (a: { active?: unknown; phone?: unknown }, role: string) => (a.active || role !== 'public' ? a.phone : null)

@@ -61,7 +61,7 @@ export default async function administratorRoutes(app: FastifyInstance, opts: { 
       id: a.id,
       employeeNo: a.employee_no,
       name: a.name,
-      phone: a.active || role !== 'public' ? a.phone : null,
+      phone: q.visiblePhone(a, role),
       active: a.active,
       grids: a.grids,
       // Periods served while active; from null: since before records were kept.
@@ -134,8 +134,7 @@ export default async function administratorRoutes(app: FastifyInstance, opts: { 
         id: a.id,
         employeeNo: a.employee_no,
         name: a.name,
-        // The work phone of someone who no longer serves is nobody's public business.
-        phone: a.active || request.principal.role !== 'public' ? a.phone : null,
+        phone: q.visiblePhone(a, request.principal.role),
         active: a.active,
         grids: a.grids,
       })),

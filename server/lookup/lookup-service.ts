@@ -9,7 +9,7 @@ import { AppError } from '../errors.ts'
 import { GENERATION } from '../units/queries.ts'
 import type { PointIndex } from './build-index.ts'
 import { COARSE_RES, type GridIndex } from './grid-index.ts'
-import { ADMINISTRATORS_AT } from '../administrators/queries.ts'
+import { ADMINISTRATORS_OF_GRID_AT } from '../administrators/queries.ts'
 import { loadAdministrators, loadIndexedGeneration, type AdministratorRef, type IndexedGeneration } from './indexed-generation.ts'
 import * as q from './queries.ts'
 
@@ -123,7 +123,7 @@ export class LookupService {
 
   /** The administrators who served grid `code` at `at`, from the assignment history. */
   async administratorsAt(code: string, at: Date): Promise<AdministratorRef[]> {
-    const { rows } = await this.db.query<{ name: string; phone: string | null; employee_no: string; active: boolean }>(ADMINISTRATORS_AT, [code, at])
+    const { rows } = await this.db.query<{ name: string; phone: string | null; employee_no: string; active: boolean }>(ADMINISTRATORS_OF_GRID_AT, [code, at])
     // The phone is today's: of someone who no longer serves, nobody is told to call it.
     return rows.map((r) => ({ name: r.name, phone: r.active ? r.phone : null, employeeNo: r.employee_no }))
   }

@@ -5,7 +5,7 @@ import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
 import { parseBbox } from '../plugins/bbox.ts'
 import { AppError, notFound } from '../errors.ts'
-import { ADMINISTRATORS_OF_GRID, ADMINISTRATORS_OF_GRID_AT } from '../administrators/queries.ts'
+import { ADMINISTRATORS_OF_GRID, ADMINISTRATORS_OF_GRID_AT, visiblePhone } from '../administrators/queries.ts'
 import { importUnits } from './import-units.ts'
 import * as q from './queries.ts'
 import { likeLiteral, unitFeature, type UnitRow } from './unit-features.ts'
@@ -151,7 +151,7 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
   )
 }
 
-/** An administrator as a unit lists it; the work phone of someone who no longer serves is nobody's public business. */
+/** An administrator as a unit lists it. */
 export function adminSummary(a: Record<string, unknown>, role: string) {
-  return { id: a.id, employeeNo: a.employee_no, name: a.name, phone: a.active || role !== 'public' ? a.phone : null, active: a.active }
+  return { id: a.id, employeeNo: a.employee_no, name: a.name, phone: visiblePhone(a, role), active: a.active }
 }
