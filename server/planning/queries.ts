@@ -41,10 +41,15 @@ CROSS JOIN LATERAL (
 -- Blocks are at most a few hundred metres across: great-circle and lon/lat edges enclose the same area there.
 CROSS JOIN LATERAL (SELECT cut.geom, ST_Area(cut.geom::geography) AS area) b`
 
-/** Blocks on grid boundaries start in the base grid holding most of them; residents and households are shared out by area. */
+/**
+ * Blocks on grid boundaries start in the base grid holding most of them;
+ * residents and households are shared out by area. The shares are computed
+ * once (MATERIALIZED): the blocks were inserted in this transaction, so the
+ * statistics may still call plan_block empty, and a plan that re-ran the
+ * aggregation per block once held a plan create for over two minutes in CI.
+ */
 export const SETTLE_BLOCKS = `
-UPDATE plan_block b SET init_grid = s.init_grid, population = s.population, households = s.households
-FROM (
+WITH s AS MATERIALIZED (
   SELECT idx, (array_agg(code ORDER BY a DESC, code))[1] AS init_grid,
          sum(coalesce(population, 0) * a / nullif(g_area, 0)) AS population,
          sum(coalesce(households, 0) * a / nullif(g_area, 0)) AS households
@@ -57,7 +62,9 @@ FROM (
   ) pieces
   WHERE a > 0
   GROUP BY idx
-) s
+)
+UPDATE plan_block b SET init_grid = s.init_grid, population = s.population, households = s.households
+FROM s
 WHERE b.plan_id = $1 AND b.idx = s.idx`
 
 /** Drops blocks with no area or in no grid, and numbers the rest 0..n-1 again. */
