@@ -90,3 +90,6 @@ ORDER BY a.employee_no`
 
 /** The work phone as `role` may see it: of someone who no longer serves, only staff with a key. */
 export const visiblePhone = (a: { active?: unknown; phone?: unknown }, role: string) => (a.active || role !== 'public' ? a.phone : null)
+
+/** Statistics after many administrators changed at once (the embedded database has no autovacuum to take them). */
+export const ANALYZE_ADMINISTRATORS = `ANALYZE administrator, administrator_grid, administrator_assignment`

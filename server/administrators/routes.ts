@@ -6,7 +6,7 @@ import { AppError } from '../errors.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
 import { likeLiteral } from '../units/unit-features.ts'
 import * as q from './queries.ts'
-import { patchAdministrator, putAdministrators, type StoreResult } from './write.ts'
+import { patchAdministrator, putAdministrators, type Since, type StoreResult } from './write.ts'
 
 const ListQuery = Type.Object({
   grid: Type.Optional(Type.String({ pattern: '^[0-9]{6}([0-9]{3}){0,3}$', description: 'A grid code, or a town/community code for all grids under it' })),
@@ -41,6 +41,12 @@ const AdministratorPatch = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 )
 const ByEmployeeNo = Type.Object({ employeeNo: EmployeeNo })
+const SinceQuery = Type.Object({
+  since: Type.Unsafe<Since>({
+    type: 'string', enum: ['now', 'unknown'], default: 'now',
+    description: 'When the grid assignments this request adds began: now, or unknown (served since before records: a city loading the list it already had, so past incidents count for them)',
+  }),
+}, { additionalProperties: false })
 
 const unknown = (employeeNo: string) => new AppError('not-found', `No administrator with employee number ${JSON.stringify(employeeNo)}`)
 
@@ -75,24 +81,24 @@ export default async function administratorRoutes(app: FastifyInstance, opts: { 
     return a
   })
 
-  app.put<{ Params: Static<typeof ByEmployeeNo>; Body: Static<typeof WholeAdministrator> }>(
+  app.put<{ Params: Static<typeof ByEmployeeNo>; Body: Static<typeof WholeAdministrator>; Querystring: Static<typeof SinceQuery> }>(
     '/api/v1/administrators/:employeeNo',
-    { schema: { params: ByEmployeeNo, body: WholeAdministrator }, config: { roles: ['admin'] } },
+    { schema: { params: ByEmployeeNo, body: WholeAdministrator, querystring: SinceQuery }, config: { roles: ['admin'] } },
     async (request, reply) => {
       const { employeeNo } = request.params
       const b = request.body
-      const result = await putAdministrators(opts.db, [{ employeeNo, name: b.name, phone: b.phone ?? null, active: b.active ?? true, grids: b.grids }], request.principal.name, () => 'body')
+      const result = await putAdministrators(opts.db, [{ employeeNo, name: b.name, phone: b.phone ?? null, active: b.active ?? true, grids: b.grids }], request.principal.name, () => 'body', request.query.since)
       await changed(result)
       if (result.created.length > 0) reply.code(201).header('location', path(employeeNo))
       return view(employeeNo, request.principal.role)
     },
   )
 
-  app.patch<{ Params: Static<typeof ByEmployeeNo>; Body: Static<typeof AdministratorPatch> }>(
+  app.patch<{ Params: Static<typeof ByEmployeeNo>; Body: Static<typeof AdministratorPatch>; Querystring: Static<typeof SinceQuery> }>(
     '/api/v1/administrators/:employeeNo',
-    { schema: { params: ByEmployeeNo, body: AdministratorPatch }, config: { roles: ['admin'] } },
+    { schema: { params: ByEmployeeNo, body: AdministratorPatch, querystring: SinceQuery }, config: { roles: ['admin'] } },
     async (request) => {
-      const done = await patchAdministrator(opts.db, request.params.employeeNo, request.body, request.principal.name)
+      const done = await patchAdministrator(opts.db, request.params.employeeNo, request.body, request.principal.name, request.query.since)
       if (!done) throw unknown(request.params.employeeNo)
       await changed(done.result)
       return view(request.params.employeeNo, request.principal.role)
@@ -100,13 +106,14 @@ export default async function administratorRoutes(app: FastifyInstance, opts: { 
   )
 
   // A city's list at once (each entry whole): one transaction, all or nothing.
-  app.post<{ Body: Static<typeof AdministratorList> }>(
+  app.post<{ Body: Static<typeof AdministratorList>; Querystring: Static<typeof SinceQuery> }>(
     '/api/v1/administrators',
-    { schema: { body: AdministratorList }, config: { roles: ['admin'] }, bodyLimit: 32 * 1024 * 1024 },
+    { schema: { body: AdministratorList, querystring: SinceQuery }, config: { roles: ['admin'] }, bodyLimit: 32 * 1024 * 1024 },
     async (request) => {
       const entries = request.body.administrators.map((a) => ({ employeeNo: a.employeeNo, name: a.name, phone: a.phone ?? null, active: a.active ?? true, grids: a.grids }))
-      const result = await putAdministrators(opts.db, entries, request.principal.name, (i) => `body/administrators/${i}`)
+      const result = await putAdministrators(opts.db, entries, request.principal.name, (i) => `body/administrators/${i}`, request.query.since)
       await changed(result)
+      if (result.created.length + result.updated.length >= 1000) await opts.db.exec(q.ANALYZE_ADMINISTRATORS)
       return { created: result.created.length, updated: result.updated.length, unchanged: result.unchanged.length }
     },
   )

@@ -81,10 +81,22 @@ async function store(tx: Queryable, wanted: AdministratorState[], before: Map<st
 const normalised = (s: AdministratorState): AdministratorState => ({ ...s, phone: s.phone ?? null, grids: [...new Set(s.grids)].sort() })
 
 /**
+ * When the assignments a write opens began: 'now', or 'unknown' — served since
+ * before records, for a city loading the list it already had (so incidents of
+ * the past count for them in supervision scores and at= lookups). Either way,
+ * an assignment the write ends ends now.
+ */
+export type Since = 'now' | 'unknown'
+
+async function startAssignments(tx: Queryable, since: Since) {
+  if (since === 'unknown') await tx.query(`SELECT set_config('zhiwang.assignment_from', 'unknown', true)`)
+}
+
+/**
  * Creates or replaces a list of administrators, each given whole. `where(i)`
  * names entry i in error messages (a body pointer).
  */
-export async function putAdministrators(db: Db, entries: AdministratorState[], actor: string | null, where: (i: number) => string): Promise<StoreResult> {
+export async function putAdministrators(db: Db, entries: AdministratorState[], actor: string | null, where: (i: number) => string, since: Since = 'now'): Promise<StoreResult> {
   const seen = new Map<string, number>()
   entries.forEach((e, i) => {
     const first = seen.get(e.employeeNo)
@@ -97,14 +109,16 @@ export async function putAdministrators(db: Db, entries: AdministratorState[], a
   })
   const wanted = entries.map(normalised)
   return db.transaction(async (tx) => {
+    await startAssignments(tx, since)
     await checkGrids(tx, entries, (i, j) => `${where(i)}/grids/${j}`)
     return store(tx, wanted, await current(tx, wanted.map((w) => w.employeeNo)), actor)
   })
 }
 
 /** Changes the given fields of one administrator; null when there is none with that employee number. */
-export async function patchAdministrator(db: Db, employeeNo: string, change: AdministratorChange, actor: string | null): Promise<{ result: StoreResult; state: AdministratorState } | null> {
+export async function patchAdministrator(db: Db, employeeNo: string, change: AdministratorChange, actor: string | null, since: Since = 'now'): Promise<{ result: StoreResult; state: AdministratorState } | null> {
   return db.transaction(async (tx) => {
+    await startAssignments(tx, since)
     const before = await current(tx, [employeeNo])
     const was = before.get(employeeNo)
     if (!was) return null

@@ -35,6 +35,8 @@ export interface Score {
   ratings: number
   medianHours: Record<StepName, number | null>
   patrolCoverage: number | null
+  /** by=administrator: whether the administrator is active today (one who left or was deactivated is scored for the time served). */
+  active?: boolean
 }
 
 const SORTS: Record<string, (s: Score) => number | string | null> = {
@@ -63,6 +65,8 @@ const COLUMNS: Column<Score>[] = [
   { name: 'patrolCoverage', value: (s) => s.patrolCoverage },
 ]
 
+const ADMINISTRATOR_COLUMNS: Column<Score>[] = [...COLUMNS, { name: 'active', value: (s) => s.active ?? null }]
+
 type Row = { key: string; incidents: number; closed: number; due: number; on_time: number; overdue: number; handled: number; reopened: number; satisfaction: number | null; ratings: number } & Record<string, number | string | null>
 
 export default async function supervisionRoutes(app: FastifyInstance, opts: { db: Db; lookup: LookupService }) {
@@ -86,12 +90,12 @@ export default async function supervisionRoutes(app: FastifyInstance, opts: { db
       ])
       const rowOf = new Map(scores.rows.map((r) => [r.key, r]))
       const all = entitiesOf(by, scope, visits ?? new Set(), admins ?? [], [...new Set([...(departments?.rows ?? []).map((d) => d.key), ...rowOf.keys()])].sort()).map((e) =>
-        score(e.key, e.name, rowOf.get(e.id), e.coverage),
+        score(e.key, e.name, rowOf.get(e.id), e.coverage, e.active),
       )
       rank(all, SORTS[sort]!, order)
       const items = all.slice(0, limit)
       const params = { ...echoPeriod(period, scope, at), by, sort, order, limit }
-      if (wantsCsv(request)) return sendCsv(reply, `supervision-${by}`, params, COLUMNS, items, request.query.bom)
+      if (wantsCsv(request)) return sendCsv(reply, `supervision-${by}`, params, by === 'administrator' ? ADMINISTRATOR_COLUMNS : COLUMNS, items, request.query.bom)
       return { params, asOf: asOf.toISOString(), generation: { id: scope.ix.generation.id, label: scope.ix.generation.label }, parent: { code: scope.parent.code, level: scope.parent.level, name: scope.parent.name_zh }, total: all.length, items }
     },
   )
@@ -103,18 +107,19 @@ interface Entity {
   key: string
   name: string
   coverage: number | null
+  active?: boolean
 }
 
-/** Everything that gets a score, with or without incidents: the grids, towns or active administrators under the parent, or the departments. */
-type Administrator = { key: string; employee_no: string; name: string; grids: string[]; visited: ReadonlySet<string> }
+type Administrator = { key: string; employee_no: string; name: string; active: boolean; grids: string[]; visited: ReadonlySet<string> }
 
-/** The active administrators of the grids under the parent, each with the cells of those grids their patrols passed through. */
+/** The administrators who served grids under the parent in the period, each with the cells of those grids their patrols passed through. */
 async function administratorsWithVisits(db: Db, scope: Scope, period: Period, prefix: string): Promise<Administrator[]> {
-  const admins = (await db.query<Omit<Administrator, 'visited'>>(ADMINISTRATORS_IN_SCOPE, [prefix])).rows
+  const admins = (await db.query<Omit<Administrator, 'visited'>>(ADMINISTRATORS_IN_SCOPE, [period.from, period.to, prefix])).rows
   const visits = await visitedByAdministrator(db, scope.ix, period, admins.map((a) => ({ id: Number(a.key), grids: a.grids })))
   return admins.map((a) => ({ ...a, visited: visits.get(Number(a.key)) ?? new Set() }))
 }
 
+/** Everything that gets a score, with or without incidents: the grids, towns or administrators under the parent, or the departments. */
 function entitiesOf(by: By, scope: Scope, visits: ReadonlySet<string>, admins: Administrator[], departments: string[]): Entity[] {
   const cover = (grids: string[], visited: ReadonlySet<string>) => coverageOf(scope.ix, grids, visited).share
   switch (by) {
@@ -125,13 +130,13 @@ function entitiesOf(by: By, scope: Scope, visits: ReadonlySet<string>, admins: A
         .filter((u) => u.level === 'town')
         .map((t) => ({ id: t.code, key: t.code, name: t.name_zh, coverage: cover(scope.grids.filter((g) => g.code.startsWith(t.code)).map((g) => g.code), visits) }))
     case 'administrator':
-      return admins.map((a) => ({ id: a.key, key: a.employee_no, name: a.name, coverage: cover(a.grids, a.visited) }))
+      return admins.map((a) => ({ id: a.key, key: a.employee_no, name: a.name, coverage: cover(a.grids, a.visited), active: a.active }))
     case 'department':
       return departments.map((d) => ({ id: d, key: d, name: d, coverage: null }))
   }
 }
 
-function score(key: string, name: string, r: Row | undefined, patrolCoverage: number | null): Score {
+function score(key: string, name: string, r: Row | undefined, patrolCoverage: number | null, active: boolean | undefined): Score {
   const ratio = (n: number, of: number) => (of === 0 ? null : n / of)
   const n = (v: number | undefined) => v ?? 0
   return {
@@ -151,6 +156,7 @@ function score(key: string, name: string, r: Row | undefined, patrolCoverage: nu
     ratings: n(r?.ratings),
     medianHours: Object.fromEntries(STEPS.map(([f, t], k) => [STEP_NAMES[k]!, (r?.[`${f}_${t}`] as number | null | undefined) ?? null])) as Record<StepName, number | null>,
     patrolCoverage,
+    ...(active === undefined ? {} : { active }),
   }
 }
 

@@ -6,7 +6,7 @@
  * Does nothing for what is already there, so a restart reuses the data.
  */
 import type { Db } from '../db/client.ts'
-import { INSERT_ADMINISTRATORS, INSERT_ASSIGNMENTS } from '../administrators/queries.ts'
+import { ANALYZE_ADMINISTRATORS, INSERT_ADMINISTRATORS, INSERT_ASSIGNMENTS } from '../administrators/queries.ts'
 import { loadIndexedGeneration, type IndexedGeneration } from '../lookup/indexed-generation.ts'
 import { importUnits } from '../units/import-units.ts'
 import { generateDongguan, type DemoOptions } from './dongguan.ts'
@@ -80,6 +80,8 @@ async function seedCityIfEmpty(db: Db, log: (msg: string) => void, options: Demo
       const pairs = a.flatMap((x) => x.grids.map((g) => [x.employee_no, g] as const))
       await tx.query(INSERT_ASSIGNMENTS, [pairs.map((p) => p[0]), pairs.map((p) => p[1])])
     })
+    // The embedded database has no autovacuum: without statistics the planner takes these tables for a few rows.
+    await db.exec(ANALYZE_ADMINISTRATORS)
     log(`Loaded ${city.administrators.length} grid administrators`)
   }
   log(`Demo city ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)

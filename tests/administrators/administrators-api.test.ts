@@ -105,6 +105,31 @@ describeBackends('Grid administrators: writing, history and lookups', ({ db }) =
     expect(await namesAt(IN_G1, new Date('2021-06-01T00:00:00Z'))).toEqual(['老陈'])
     expect(await namesAt(IN_G1)).toContain('老陈')
     expect((await call('GET', '/api/v1/administrators/DG-OLD', undefined, {})).body.assignments).toEqual([{ grid: G1, from: null, to: null }])
+
+    // Through the API: since=unknown, for a city loading the list it already had.
+    const past = new Date('2021-06-01T00:00:00Z')
+    const loaded = await call('POST', '/api/v1/administrators?since=unknown', { administrators: [{ employeeNo: 'DG-OLD2', name: '老李', grids: [G2, G1] }] })
+    expect(loaded.status, JSON.stringify(loaded.body)).toBe(200)
+    expect(await namesAt(IN_G2, past)).toEqual(['老李'])
+    expect((await call('PUT', '/api/v1/administrators/DG-OLD3?since=unknown', { name: '老王', grids: [G2] })).status).toBe(201)
+    expect(await namesAt(IN_G2, past)).toEqual(['老李', '老王'])
+    const view = async (no: string) => (await call('GET', `/api/v1/administrators/${no}`, undefined, {})).body.assignments as { grid: string; from: string | null; to: string | null }[]
+    expect(await view('DG-OLD2')).toEqual([{ grid: G1, from: null, to: null }, { grid: G2, from: null, to: null }])
+    // Once an administrator's history holds a dated moment, what they take on begins now, whatever since says:
+    // a null start would claim they had served it all along.
+    const t0 = Date.now()
+    expect((await call('PATCH', '/api/v1/administrators/DG-OLD3?since=unknown', { active: false })).status).toBe(200)
+    expect((await call('PATCH', '/api/v1/administrators/DG-OLD3?since=unknown', { active: true, grids: [G1] })).status).toBe(200)
+    const back = await view('DG-OLD3')
+    expect(back.map((a) => [a.grid, a.from === null, a.to === null])).toEqual([[G2, true, false], [G1, false, true]])
+    expect(Date.parse(back[1]!.from!)).toBeGreaterThanOrEqual(t0 - 1000)
+    expect(await namesAt(IN_G1, past)).not.toContain('老王')
+
+    const bad = await call('PUT', '/api/v1/administrators/DG-OLD4?since=2020-01-01', { name: '老赵', grids: [G2] })
+    expect(bad.status).toBe(400)
+    expect(bad.type).toMatch(/^application\/problem\+json/)
+    expect(JSON.stringify(bad.body)).toContain('since')
+    expect((await call('GET', '/api/v1/administrators/DG-OLD4', undefined, {})).status).toBe(404)
   })
 
   it('loads a city list in one transaction: all of it, or nothing when one grid is unknown', async () => {

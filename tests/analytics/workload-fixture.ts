@@ -105,10 +105,14 @@ export function patrolledCells() {
 
 export async function seedWorkloadCity(db: Db) {
   await importUnits(db, city(), { validFrom: new Date('2020-01-01T00:00:00Z') })
-  for (const [no, a] of Object.entries(ADMINISTRATORS)) {
-    const id = (await db.query<{ id: number }>(`INSERT INTO administrator (employee_no, name, active) VALUES ($1, $2, $3) RETURNING id`, [no, `员${no}`, a.active])).rows[0]!.id
-    for (const g of a.grids) await db.query(`INSERT INTO administrator_grid (administrator_id, grid_code) VALUES ($1, $2)`, [id, GRID[g]])
-  }
+  // Serving their grids since before records (as a city's list loaded once), so they answer for the whole period.
+  await db.transaction(async (tx) => {
+    await tx.query(`SELECT set_config('zhiwang.assignment_from', 'unknown', true)`)
+    for (const [no, a] of Object.entries(ADMINISTRATORS)) {
+      const id = (await tx.query<{ id: number }>(`INSERT INTO administrator (employee_no, name, active) VALUES ($1, $2, $3) RETURNING id`, [no, `员${no}`, a.active])).rows[0]!.id
+      for (const g of a.grids) await tx.query(`INSERT INTO administrator_grid (administrator_id, grid_code) VALUES ($1, $2)`, [id, GRID[g]])
+    }
+  })
   const ids = new Map<string, number>()
   for (const r of REPORTS) ids.set(r.name, await insertReport(db, r, ids))
   const { visited } = patrolledCells()

@@ -206,6 +206,30 @@ describeBackends('Workload, balance and supervision analytics', ({ db }) => {
     expect(dept.water_affairs).toMatchObject({ incidents: 0, onTimeRate: null })
   })
 
+  it('scores an administrator only for the grids and times served, also one who has left', async () => {
+    // P9 served A until noon of 2 March (A1 and A2 reported, not A3), then E for 2 May only (E2), and left.
+    const { id } = (await db().query<{ id: number }>(`INSERT INTO administrator (employee_no, name, active) VALUES ('P9', '员P9', false) RETURNING id`)).rows[0]!
+    await db().query(`INSERT INTO administrator_assignment (administrator_id, grid_code, valid_from, valid_to) VALUES
+      ($1, $2, NULL, '2025-03-02T12:00:00+08:00'), ($1, $3, '2025-05-02T00:00:00+08:00', '2025-05-03T00:00:00+08:00')`, [id, GRID.A, GRID.E])
+    try {
+      const admins = await json(`/api/v1/analytics/supervision?${PERIOD}&by=administrator&sort=key&order=asc`)
+      const byKey = Object.fromEntries(admins.items.map((a: Row) => [a.key, a]))
+      expect(Object.keys(byKey)).toEqual(['P1', 'P2', 'P3', 'P5', 'P9'])
+      const served = REPORTS.filter((r) => ['A1', 'A2', 'E2'].includes(r.name))
+      expect(byKey.P9).toMatchObject({ name: '员P9', active: false, incidents: served.length, closed: 1, handled: 2, reopened: 1, patrolCoverage: 0 })
+      expect(byKey.P9.medianHours).toMatchObject({ reportedToAccepted: 1.5, acceptedToDispatched: 2 })
+      // The others keep their scores: P5 still has E2, P1 still all of A.
+      expect([byKey.P1.incidents, byKey.P5.incidents, byKey.P1.active]).toEqual([3, 3, true])
+      // A period outside P9's service leaves P9 out; CSV says who is active.
+      const later = await json(`/api/v1/analytics/supervision?from=2025-06-01&to=${TO}&by=administrator&sort=key&order=asc`)
+      expect(later.items.map((a: Row) => a.key)).toEqual(['P1', 'P2', 'P3', 'P5'])
+      const csv = parseCsv((await get(`/api/v1/analytics/supervision?${PERIOD}&by=administrator&sort=key&order=asc&format=csv`)).body)
+      expect(csv.map((r) => [r.key, r.incidents, r.active])).toEqual([['P1', '3', 'true'], ['P2', '5', 'true'], ['P3', '1', 'true'], ['P5', '3', 'true'], ['P9', '3', 'false']])
+    } finally {
+      await db().query(`DELETE FROM administrator WHERE id = $1`, [id])
+    }
+  })
+
   it('answers CSV with the same numbers as JSON, by format=csv or Accept: text/csv', async () => {
     const fromJson = (await json(`/api/v1/analytics/workload?${PERIOD}`)).items
     const res = await get(`/api/v1/analytics/workload?${PERIOD}&format=csv`)
