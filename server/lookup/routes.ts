@@ -8,7 +8,7 @@ import { pickFields, singleAnswer, singleJson, SINGLE_FIELDS } from './answers.t
 import batchRoute from './batch-route.ts'
 import { gcj02ToWgs84 } from './gcj02.ts'
 import { At, Crs, fieldList, SingleAnswer } from './lookup-schemas.ts'
-import type { IndexedGeneration } from './indexed-generation.ts'
+import type { IndexedGeneration, UnitRef } from './indexed-generation.ts'
 import type { LookupService } from './lookup-service.ts'
 import * as q from './queries.ts'
 
@@ -72,10 +72,18 @@ export default async function lookupRoutes(app: FastifyInstance, opts: LookupRou
     const p = toWgs84(lon, lat, crs)
     const g = ix.index.lookup(p[0]!, p[1]!)
     const a = singleAnswer(ix, g, p[0]!, p[1]!, ix.index.onBoundary, true)
+    // Outside every grid (a gap a boundary import left): the community and town
+    // that cover the point still say whom to ask, from their own polygons.
+    const covering = g >= 0 ? [] : (await opts.db.query<{ code: string; level: string; name_zh: string; name_en: string | null }>(q.UNITS_COVERING, [ix.generation.id, p[0], p[1]])).rows
+    const unit = (level: string, fromGrid: unknown): unknown => {
+      if (g >= 0) return fromGrid
+      const u = covering.find((c) => c.level === level)
+      return u ? ({ code: u.code, name: u.name_zh, name_en: u.name_en } satisfies UnitRef) : null
+    }
     return {
       grid: a.grid,
-      community: a.community,
-      town: a.town,
+      community: unit('community', a.community),
+      town: unit('town', a.town),
       administrators: (a.administrators as { name: string; phone: string | null }[]).map((x) => ({ name: x.name, phone: x.phone })),
       ...(g < 0 ? { nearest: a.nearest } : {}),
     }

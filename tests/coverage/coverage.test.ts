@@ -129,6 +129,23 @@ describeBackends('Coverage check of a broken fixture', ({ db }) => {
     console.log(`[coverage] fixture gap ${gap.areaM2.toFixed(1)} m² (expected ${gapM2.toFixed(1)}), overlap ${overlap.areaM2.toFixed(1)} m² (expected ${overlapM2.toFixed(1)})`)
   })
 
+  it("tells a citizen in the gap their community and town, and the nearest grid, although no grid covers them", async () => {
+    const lon = (GAP[0] + GAP[2]) / 2
+    const lat = (GAP[1] + GAP[3]) / 2
+    const mine = (await app.inject(`/api/v1/my-grid?lon=${lon}&lat=${lat}`)).json()
+    const units = (await app.inject(`/api/v1/point/4326/${lon},${lat}`)).json().units
+    expect(units.map((u: { level: string }) => u.level)).toEqual(['city', 'town', 'community'])
+    expect(mine.grid).toBeNull()
+    expect(mine.community).toMatchObject({ code: COMMUNITY, name: units[2].name })
+    expect(mine.town).toMatchObject({ code: units[1].code, name: units[1].name })
+    expect(mine.administrators).toEqual([])
+    expect(mine.nearest.code.startsWith(COMMUNITY)).toBe(true)
+    expect(mine.nearest.distanceM).toBeGreaterThan(0)
+    // Outside the city altogether: nothing covers the point.
+    const far = (await app.inject('/api/v1/my-grid?lon=100&lat=30')).json()
+    expect([far.grid, far.community, far.town]).toEqual([null, null, null])
+  })
+
   it('leaves out what is smaller than minAreaM2, counting it, and echoes the parameters', async () => {
     // The gap is ~227,000 m², the overlap ~341,000 m².
     const at = '2100-01-01T00:00:00.000Z'
