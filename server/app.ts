@@ -99,6 +99,9 @@ export async function buildApp(options: AppOptions) {
     // Connection: close) rather than refused with Fastify's own non-problem 503.
     return503OnClosing: false,
     frameworkErrors,
+    // Path parameters up to 1,000 characters reach the route's schema, which names the parameter
+    // and its limit (an employee number of 150 characters is a 400 about employeeNo, not the router's 414).
+    routerOptions: { maxParamLength: 1000 },
     // A request Node's HTTP parser cannot read (raw bytes outside ASCII in the URL, say) gets a problem too.
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return socket.destroy(err)

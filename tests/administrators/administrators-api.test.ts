@@ -173,6 +173,11 @@ describeBackends('Grid administrators: writing, history and lookups', ({ db }) =
     expect((await call('PUT', '/api/v1/administrators/DG-7004', { name: '缺网格' })).status).toBe(400)
     expect((await call('PATCH', '/api/v1/administrators/NOBODY', { active: false })).status).toBe(404)
     expect((await call('GET', '/api/v1/administrators/NOBODY')).status).toBe(404)
+    // An employee number over its 100 characters is named as such by the schema.
+    const long = await call('PUT', `/api/v1/administrators/${'E'.repeat(150)}`, { name: '长号', grids: [G1] })
+    expect(long.status).toBe(400)
+    expect(long.body.detail).toMatch(/employeeNo/)
+    expect(long.body.detail).toMatch(/100/)
 
     const planner = await keyHeaders(db(), { name: 'a planner', role: 'planner' })
     expect((await call('PATCH', '/api/v1/administrators/DG-7003', { active: false }, planner)).status).toBe(403)
