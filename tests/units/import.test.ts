@@ -229,6 +229,39 @@ describeBackends('Unit import', ({ db }) => {
     expect(badOption.json().detail).toContain('mode')
     expect(await registryChecksum(db())).toBe(before)
   })
+
+  it('exports units that re-import as they are, corners on a slanted edge included', async () => {
+    // One community under a 22 km slanted edge A→B, cut into three grids at 4/7 and 5/7 of it:
+    // those corners have no short decimal form; rounded to 7 decimals they leave the edge
+    // outwards, and the grids came back as reaching 16–41 m² outside their community.
+    const A: [number, number] = [113.7, 22.9]
+    const B: [number, number] = [113.9, 23.0]
+    const at = (k: number): [number, number] => [A[0] + ((B[0] - A[0]) * k) / 7, A[1] + ((B[1] - A[1]) * k) / 7]
+    const [X, Y] = [at(4), at(5)]
+    const whole = [A, [113.7, 22.8], [113.9, 22.8], B, A]
+    const city = {
+      type: 'FeatureCollection',
+      features: [
+        feature('city', '441900', '东莞市', [whole]),
+        feature('town', '441900003', '东城街道', [whole]),
+        feature('community', '441900003001', '斜边社区', [whole]),
+        feature('grid', '441900003001001', '西', [[A, [113.7, 22.8], [X[0], 22.8], X, A]]),
+        feature('grid', '441900003001002', '中', [[X, [X[0], 22.8], [Y[0], 22.8], Y, X]]),
+        feature('grid', '441900003001003', '东', [[Y, [Y[0], 22.8], [113.9, 22.8], B, Y]]),
+      ],
+    }
+    expect((await post(app, city)).statusCode).toBe(201)
+    const exported = (await app.inject('/api/v1/units?limit=10000')).json()
+    expect(exported.numberMatched).toBe(6)
+    const again = await post(app, exported, '?dryRun=true')
+    expect(again.statusCode, JSON.stringify(again.json().errors)).toBe(200)
+    expect(again.json()).toMatchObject({ valid: true, errors: [] })
+    // The corner comes back as it was stored; one unit alone and the OGC feature too.
+    const middle = (await app.inject('/api/v1/units/441900003001002')).json()
+    expect(middle.geometry.coordinates[0][0]).toContainEqual(X)
+    const ogc = (await app.inject('/ogc/collections/grids/items/441900003001002')).json()
+    expect(ogc.geometry).toEqual(middle.geometry)
+  })
 })
 
 function bounds(ring: [number, number][]) {
