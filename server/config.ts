@@ -9,6 +9,8 @@ export interface Config {
   dataDir: string
   /** Load the Dongguan demo city into an empty database at start. */
   seedDemo: boolean
+  /** The demo's "now" (a local midnight, UTC+8): its incident history ends there (ZHIWANG_DEMO_END, a date; default today). */
+  demoEnd: string
   /** Largest accepted body of a boundary import, in bytes. */
   importBodyLimit: number
   logLevel: string
@@ -35,6 +37,19 @@ export interface Config {
 
 /** Loopback callers are not rate limited by default: benchmarks, tests and local tools (see README, Configuration). */
 export const DEFAULT_RATE_LIMIT_ALLOW = ['127.0.0.1', '::1']
+
+/**
+ * The local midnight (UTC+8, the city's time) starting ZHIWANG_DEMO_END, a
+ * YYYY-MM-DD date, or today: a demo created today has the two years up to today.
+ */
+export function demoEndFrom(env: NodeJS.ProcessEnv, now = new Date()): string {
+  const raw = env.ZHIWANG_DEMO_END
+  const day = raw ? raw : new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10)
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00+08:00`)) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
+    throw new Error(`Unexpected ZHIWANG_DEMO_END value: ${raw} (a date, YYYY-MM-DD)`)
+  }
+  return `${day}T00:00:00+08:00`
+}
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name]
@@ -65,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: resolve(env.ZHIWANG_DATA_DIR || '.zhiwang/pgdata'),
     seedDemo: env.ZHIWANG_DEMO !== '0',
+    demoEnd: demoEndFrom(env),
     importBodyLimit: intFrom(env, 'ZHIWANG_IMPORT_BODY_LIMIT', 64 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || 'info',
     basemapStyle: env.ZHIWANG_BASEMAP_STYLE || null,

@@ -39,7 +39,7 @@ log(`Database: ${db.backend === 'postgres' ? 'PostgreSQL server (DATABASE_URL)' 
 
 const applied = await migrate(db)
 if (applied.length > 0) log(`Applied migrations: ${applied.join(', ')}`)
-if (config.seedDemo) await seedDemoIfEmpty(db, log)
+if (config.seedDemo) await seedDemoIfEmpty(db, log, { end: config.demoEnd })
 // A key for the console on the demo only, rotated at each start and handed to any browser
 // that opens the console: supervisor reads everything the console shows, but cannot
 // manage keys or import boundaries. Production runs with ZHIWANG_DEMO=0 and real keys.

@@ -8,10 +8,13 @@
 import type { Rng } from './prng.ts'
 
 /**
- * The demo's "now": incident history ends here, whatever the real clock says,
- * so the same seed always gives the same incidents. Incidents still open at
- * this moment stay open; seen from the real clock, which is later, dispatched
- * ones that nobody handled become overdue.
+ * The demo's default "now": incident history ends here unless told otherwise,
+ * so the same seed and end always give the same incidents (the tests rely on
+ * this one). The server's demo ends its history at the local midnight of the
+ * day its database is created (demoEnd in config.ts), so that a demo started
+ * any day has its last two years. Incidents still open at the end stay open;
+ * seen from the real clock, which is later, dispatched ones that nobody
+ * handled become overdue.
  */
 export const DEMO_INCIDENTS_END = '2026-11-01T00:00:00+08:00'
 export const DEMO_INCIDENT_DAYS = 730

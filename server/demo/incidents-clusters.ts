@@ -14,9 +14,9 @@ export interface IncidentCluster {
   /** WGS 84 lon, lat. */
   centre: readonly [number, number]
   radiusM: number
-  /** First local day (YYYY-MM-DD). */
+  /** First local day (YYYY-MM-DD), for a history ending at DEMO_INCIDENTS_END; moved with the history's end. */
   start: string
-  /** Local day after the last one (YYYY-MM-DD). */
+  /** Local day after the last one (YYYY-MM-DD), moved in the same way. */
   end: string
   trend: ClusterTrend
   /** Reports a day at the start and at the end, linear in between (before the weekly rhythm). */

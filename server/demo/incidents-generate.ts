@@ -108,14 +108,16 @@ export function generateDemoIncidents(city: IncidentCity, options: DemoIncidentO
     }
   }
 
-  // The named clusters, on top.
+  // The named clusters, on top. Their dates are written for the default end; a
+  // history ending on another day moves them by as many whole days.
+  const clusterShift = Math.round((endMs - Date.parse(DEMO_INCIDENTS_END)) / 1000 / DAY_S) * DAY_S
   const clusterDraws = rng.fork('clusters')
   for (const cluster of options.clusters ?? DEMO_INCIDENT_CLUSTERS) {
     const c = categories.findIndex((x) => x.code === cluster.category)
     if (c < 0) continue
     const week = profiles[c]!.week
     const weekMean = week.reduce((a, b) => a + b, 0) / week.length
-    const [start, end] = [localMidnight(cluster.start), localMidnight(cluster.end)]
+    const [start, end] = [localMidnight(cluster.start) + clusterShift, localMidnight(cluster.end) + clusterShift]
     for (const day of calendar.days) {
       const rate = clusterRate(cluster, start, end, day.start)
       for (let n = rate > 0 ? poisson((rate * week[day.weekday]!) / weekMean, clusterDraws) : 0; n > 0; n--) {

@@ -25,11 +25,13 @@ export interface SeedOptions extends DemoOptions {
    * with the incidents (the demo's activity) unless ZHIWANG_DEMO_PATROLS=0.
    */
   patrols?: DemoPatrolOptions | false
+  /** The demo's "now": the incident history ends at this local midnight (ISO date-time); the default is DEMO_INCIDENTS_END. */
+  end?: string
 }
 
 /** Seeds what is missing; true when anything was loaded. */
 export async function seedDemoIfEmpty(db: Db, log: (msg: string) => void = () => {}, options: SeedOptions = {}) {
-  const { incidents = process.env.ZHIWANG_DEMO_INCIDENTS === '0' ? false : {}, ...cityOptions } = options
+  const { incidents = process.env.ZHIWANG_DEMO_INCIDENTS === '0' ? false : {}, end, ...cityOptions } = options
   const patrols = options.patrols ?? (incidents === false || process.env.ZHIWANG_DEMO_PATROLS === '0' ? false : {})
   let loaded = await seedCityIfEmpty(db, log, cityOptions)
   // Both parts route points through the demo generation's grid index: built once.
@@ -38,7 +40,7 @@ export async function seedDemoIfEmpty(db: Db, log: (msg: string) => void = () =>
   // Each part is one transaction: when it fails nothing of it was written, the next start tries again, and the city is usable without it.
   if (incidents !== false) {
     try {
-      loaded = (await seedDemoIncidentsIfEmpty(db, { seed: cityOptions.seed, index, ...incidents }, log)) !== null || loaded
+      loaded = (await seedDemoIncidentsIfEmpty(db, { seed: cityOptions.seed, index, ...(end ? { end } : {}), ...incidents }, log)) !== null || loaded
     } catch (err) {
       log(`Demo incidents not loaded: ${(err as Error).message}`)
     }

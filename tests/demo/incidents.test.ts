@@ -10,6 +10,7 @@ import { beforeAll, expect, it } from 'vitest'
 import { buildApp } from '../../server/app.ts'
 import type { Db } from '../../server/db/client.ts'
 import { DEMO_INCIDENT_DAYS, DEMO_INCIDENTS_END } from '../../server/demo/incidents-calendar.ts'
+import { demoEndFrom } from '../../server/config.ts'
 import { DEMO_INCIDENT_CLUSTERS } from '../../server/demo/incidents-clusters.ts'
 import { generateDemoIncidents, type DemoIncidents, type IncidentCity } from '../../server/demo/incidents-generate.ts'
 import { CATEGORY_PROFILES } from '../../server/demo/incidents-profiles.ts'
@@ -390,6 +391,43 @@ describeBackends('Demo incidents', ({ backend, db }) => {
     expect(digest(b)).toBe(digest(a))
     expect(digest(c)).not.toBe(digest(a))
     console.log(`[incidents] ${backend}: small configuration (${a.count} incidents) sha256 ${digest(a).slice(0, 16)}`)
+  })
+
+  it('moves the named clusters with the end of the history, so a demo made any day has them in its last two years', () => {
+    const cluster = DEMO_INCIDENT_CLUSTERS.find((c) => c.name === 'tangxia-street-vending')!
+    const busy = { ...cluster, perDay: [200, 200] as const }
+    const shiftDays = 30
+    const shiftedEnd = new Date(Date.parse(DEMO_INCIDENTS_END) + shiftDays * 86_400_000).toISOString()
+    const reportDays = (end: string) => {
+      const g = generateDemoIncidents(city, { seed: 5, days: 250, perDay: 5, end, clusters: [busy] })
+      const k = g.categories.indexOf(cluster.category)
+      const days = new Set<number>()
+      for (let i = 0; i < g.count; i++) {
+        if (g.category[i] !== k) continue
+        const dx = (g.lon[i]! - cluster.centre[0]) * 111_320 * Math.cos((cluster.centre[1] * Math.PI) / 180)
+        const dy = (g.lat[i]! - cluster.centre[1]) * 110_574
+        if (Math.hypot(dx, dy) <= cluster.radiusM) days.add(Math.floor((g.reportedAt[i]! + 8 * 3600) / 86_400))
+      }
+      return [...days].sort((a, b) => a - b)
+    }
+    const day = (d: string) => Date.parse(`${d}T00:00:00Z`) / 86_400_000
+    const asDeclared = reportDays(DEMO_INCIDENTS_END)
+    const shifted = reportDays(shiftedEnd)
+    // ~200 reports a day inside: every day of the cluster has some, the odd background report aside,
+    // and probable duplicates come up to 72 h after the report they repeat.
+    const span = (days: number[]) => days.filter((d, i) => days[i + 1] === d + 1 || days[i - 1] === d - 1)
+    for (const [days, shift] of [[asDeclared, 0], [shifted, shiftDays]] as const) {
+      expect(span(days)[0]).toBe(day(cluster.start) + shift)
+      expect(span(days).at(-1)).toBeGreaterThanOrEqual(day(cluster.end) - 1 + shift)
+      expect(span(days).at(-1)).toBeLessThanOrEqual(day(cluster.end) + 2 + shift)
+    }
+  })
+
+  it("ends the server's demo history at the local midnight of today, or of ZHIWANG_DEMO_END", () => {
+    expect(demoEndFrom({}, new Date('2026-11-27T15:59:59Z'))).toBe('2026-11-27T00:00:00+08:00')
+    expect(demoEndFrom({}, new Date('2026-11-27T16:00:00Z'))).toBe('2026-11-28T00:00:00+08:00') // midnight in the city
+    expect(demoEndFrom({ ZHIWANG_DEMO_END: '2026-11-01' })).toBe(DEMO_INCIDENTS_END)
+    for (const bad of ['2026-02-30', 'yesterday', '2026-11-01T00:00:00Z']) expect(() => demoEndFrom({ ZHIWANG_DEMO_END: bad })).toThrow(/ZHIWANG_DEMO_END/)
   })
 
   it('does nothing when seeded again', async () => {
