@@ -64,6 +64,10 @@ describe('npm start on the embedded database', () => {
     expect(grids.features).toHaveLength(grids.numberMatched)
     const admins = await (await fetch(`${server.url}/api/v1/administrators?limit=1`)).json()
     expect(admins.numberMatched).toBeGreaterThan(9000)
+    // Its two years of incidents end at the city's (UTC+8) midnight of the day it was made: the newest is from the day before.
+    const newest = (await (await fetch(`${server.url}/api/v1/incidents?limit=1&sort=-reported_at`, { headers: { authorization: `Bearer ${adminKey}` } })).json()).items[0]
+    expect(Date.parse(newest.reportedAt)).toBeLessThan(Date.now())
+    expect(Date.parse(newest.reportedAt)).toBeGreaterThan(Date.now() - 49 * 3_600_000)
   })
 
   it('refuses a 200 MB body with 413 problem+json without storing anything', async () => {
