@@ -285,4 +285,6 @@ export interface Score {
   onTimeRate: number | null
   satisfaction: number | null
   patrolCoverage: number | null
+  /** by=administrator: false for one who no longer serves (scored for the time served). */
+  active?: boolean
 }

@@ -115,6 +115,6 @@ export class SupervisionPanel implements Panel {
       h('tr', {}, h('th', {}, t('supervision.rank')), h('th', {}, t('supervision.name')), h('th', {}, t('supervision.incidents')), h('th', {}, t('supervision.onTime')), h('th', {}, t('supervision.overdue')), h('th', {}, t('supervision.satisfaction')), h('th', {}, t('supervision.patrol'))),
       ...this.#scores.map((s) =>
         h('tr', { className: by === 'department' ? '' : 'link', onclick: () => void locate(s).catch((err) => ctx.status(errorText(err), 'error')) },
-          h('td', {}, s.rank ?? '—'), h('td', { title: s.key }, s.name), h('td', {}, num(s.incidents)), h('td', {}, pct(s.onTimeRate)), h('td', {}, num(s.overdue)), h('td', {}, num(s.satisfaction, 1)), h('td', {}, pct(s.patrolCoverage)))))
+          h('td', {}, s.rank ?? '—'), h('td', { title: s.key }, s.active === false ? `${s.name} (${t('supervision.left')})` : s.name), h('td', {}, num(s.incidents)), h('td', {}, pct(s.onTimeRate)), h('td', {}, num(s.overdue)), h('td', {}, num(s.satisfaction, 1)), h('td', {}, pct(s.patrolCoverage)))))
   }
 }
