@@ -93,3 +93,8 @@ export const visiblePhone = (a: { active?: unknown; phone?: unknown }, role: str
 
 /** Statistics after many administrators changed at once (the embedded database has no autovacuum to take them). */
 export const ANALYZE_ADMINISTRATORS = `ANALYZE administrator, administrator_grid, administrator_assignment`
+
+/** Which of the employee numbers $1 have a recorded assignment period (any). */
+export const WITH_ASSIGNMENT_HISTORY = `
+SELECT a.employee_no FROM administrator a
+WHERE a.employee_no = ANY($1::text[]) AND EXISTS (SELECT 1 FROM administrator_assignment aa WHERE aa.administrator_id = a.id)`

@@ -5,6 +5,7 @@ import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
 import { likeLiteral } from '../units/unit-features.ts'
+import { EmployeeNo as EmployeeNoSchema } from './employee-no.ts'
 import * as q from './queries.ts'
 import { patchAdministrator, putAdministrators, type Since, type StoreResult } from './write.ts'
 
@@ -16,7 +17,7 @@ const ListQuery = Type.Object({
   offset: Type.Integer({ minimum: 0, default: 0 }),
 })
 
-const EmployeeNo = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^/?#\\s]+$', description: 'The administrator\'s stable employee number' })
+const EmployeeNo = EmployeeNoSchema()
 const Fields = {
   name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'Not blank' }),
   phone: Type.Union([Type.String({ minLength: 1, maxLength: 50 }), Type.Null()], { description: 'Work phone, public contact for citizens while active' }),

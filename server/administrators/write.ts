@@ -88,8 +88,21 @@ const normalised = (s: AdministratorState): AdministratorState => ({ ...s, phone
  */
 export type Since = 'now' | 'unknown'
 
-async function startAssignments(tx: Queryable, since: Since) {
-  if (since === 'unknown') await tx.query(`SELECT set_config('zhiwang.assignment_from', 'unknown', true)`)
+/**
+ * Stores as `store` does; with since = 'unknown', the assignments opened for
+ * administrators without any recorded period yet (new to the records) start
+ * "since before records", and everybody else's start now: one who already has
+ * a history and moves would otherwise be claimed to have served the new grid
+ * all along (the end of the old period is dated by the same write).
+ */
+async function storeSince(tx: Queryable, wanted: AdministratorState[], before: Map<string, AdministratorState>, actor: string | null, since: Since): Promise<StoreResult> {
+  if (since === 'now') return store(tx, wanted, before, actor)
+  const recorded = new Set((await tx.query<{ employee_no: string }>(q.WITH_ASSIGNMENT_HISTORY, [wanted.map((w) => w.employeeNo)])).rows.map((r) => r.employee_no))
+  await tx.query(`SELECT set_config('zhiwang.assignment_from', 'unknown', true)`)
+  const fresh = await store(tx, wanted.filter((w) => !recorded.has(w.employeeNo)), before, actor)
+  await tx.query(`SELECT set_config('zhiwang.assignment_from', '', true)`)
+  const known = await store(tx, wanted.filter((w) => recorded.has(w.employeeNo)), before, actor)
+  return { created: [...fresh.created, ...known.created], updated: [...fresh.updated, ...known.updated], unchanged: [...fresh.unchanged, ...known.unchanged] }
 }
 
 /**
@@ -109,21 +122,19 @@ export async function putAdministrators(db: Db, entries: AdministratorState[], a
   })
   const wanted = entries.map(normalised)
   return db.transaction(async (tx) => {
-    await startAssignments(tx, since)
     await checkGrids(tx, entries, (i, j) => `${where(i)}/grids/${j}`)
-    return store(tx, wanted, await current(tx, wanted.map((w) => w.employeeNo)), actor)
+    return storeSince(tx, wanted, await current(tx, wanted.map((w) => w.employeeNo)), actor, since)
   })
 }
 
 /** Changes the given fields of one administrator; null when there is none with that employee number. */
 export async function patchAdministrator(db: Db, employeeNo: string, change: AdministratorChange, actor: string | null, since: Since = 'now'): Promise<{ result: StoreResult; state: AdministratorState } | null> {
   return db.transaction(async (tx) => {
-    await startAssignments(tx, since)
     const before = await current(tx, [employeeNo])
     const was = before.get(employeeNo)
     if (!was) return null
     const next = normalised({ ...was, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)), employeeNo })
     await checkGrids(tx, [{ ...next, grids: change.grids ?? [] }], (_i, j) => `body/grids/${j}`)
-    return { result: await store(tx, [next], before, actor), state: next }
+    return { result: await storeSince(tx, [next], before, actor, since), state: next }
   })
 }

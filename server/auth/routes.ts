@@ -4,13 +4,14 @@ import type { Db } from '../db/client.ts'
 import { notFound } from '../errors.ts'
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts'
 import { EVERYONE, KEY_ROLES } from './roles.ts'
+import { EmployeeNo } from '../administrators/employee-no.ts'
 
 const NewKey = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, description: 'Who uses the key; the actor in the audit log' }),
     // Checked by createApiKey, whose message lists the roles.
     role: Type.String({ description: `One of ${KEY_ROLES.join(', ')}` }),
-    administratorEmployeeNo: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'grid_admin keys: the administrator whose grids the key may see' })),
+    administratorEmployeeNo: Type.Optional(EmployeeNo('grid_admin keys: the administrator whose grids the key may see')),
     department: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'department keys: the department incidents are dispatched to' })),
   },
   { additionalProperties: false },

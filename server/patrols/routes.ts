@@ -11,10 +11,11 @@ import { actorOf } from '../incidents/routes.ts'
 import * as q from './queries.ts'
 import { PATROL_RES, trackCells } from './track-cells.ts'
 import { readGeoJsonTrack, readGpxTrack } from './track-input.ts'
+import { EmployeeNo } from '../administrators/employee-no.ts'
 
 const TracksQuery = Type.Object(
   {
-    employeeNo: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    employeeNo: Type.Optional(EmployeeNo()),
     grid: Type.Optional(Type.String({ pattern: '^[0-9]{15}$' })),
     from: Type.Optional(Type.String({ pattern: MOMENT_PATTERN })),
     to: Type.Optional(Type.String({ pattern: MOMENT_PATTERN })),
@@ -48,7 +49,7 @@ export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db;
 
   app.post<{ Querystring: { employeeNo: string } }>(
     '/api/v1/patrols',
-    { config: { roles: ['admin', 'grid_admin', 'system'] }, bodyLimit: 32 * 1024 * 1024, schema: { querystring: Type.Object({ employeeNo: Type.String({ minLength: 1, maxLength: 50 }) }) } },
+    { config: { roles: ['admin', 'grid_admin', 'system'] }, bodyLimit: 32 * 1024 * 1024, schema: { querystring: Type.Object({ employeeNo: EmployeeNo() }) } },
     async (request, reply) => {
       const admin = (await db.query<{ id: number }>(q.ADMINISTRATOR, [request.query.employeeNo])).rows[0]
       if (!admin) throw new AppError('not-found', `No administrator with employee number ${JSON.stringify(request.query.employeeNo)}`)

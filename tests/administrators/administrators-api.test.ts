@@ -124,6 +124,19 @@ describeBackends('Grid administrators: writing, history and lookups', ({ db }) =
     expect(back.map((a) => [a.grid, a.from === null, a.to === null])).toEqual([[G2, true, false], [G1, false, true]])
     expect(Date.parse(back[1]!.from!)).toBeGreaterThanOrEqual(t0 - 1000)
     expect(await namesAt(IN_G1, past)).not.toContain('老王')
+    // Moved with since=unknown after a history "since before records": the new grid begins now, where the old one ends.
+    expect((await call('PUT', '/api/v1/administrators/DG-OLD5?since=unknown', { name: '老周', grids: [G1] })).status).toBe(201)
+    expect((await call('PATCH', '/api/v1/administrators/DG-OLD5?since=unknown', { grids: [G2] })).status).toBe(200)
+    const moved = await view('DG-OLD5')
+    expect(moved.map((a) => [a.grid, a.from === null, a.to === null])).toEqual([[G1, true, false], [G2, false, true]])
+    expect(moved[1]!.from).toBe(moved[0]!.to)
+    expect(await namesAt(IN_G2, past)).not.toContain('老周')
+    expect(await namesAt(IN_G1, past)).toContain('老周')
+    // The same through a list: DG-OLD2 (all undated) moves off G2; a newcomer in the same list still starts undated.
+    const list = await call('POST', '/api/v1/administrators?since=unknown', { administrators: [{ employeeNo: 'DG-OLD2', name: '老李', grids: [G1] }, { employeeNo: 'DG-OLD6', name: '老吴', grids: [G2] }] })
+    expect(list.body).toEqual({ created: 1, updated: 1, unchanged: 0 })
+    expect((await view('DG-OLD2')).map((a) => [a.grid, a.from === null, a.to === null])).toEqual([[G1, true, true], [G2, true, false]])
+    expect(await view('DG-OLD6')).toEqual([{ grid: G2, from: null, to: null }])
 
     const bad = await call('PUT', '/api/v1/administrators/DG-OLD4?since=2020-01-01', { name: '老赵', grids: [G2] })
     expect(bad.status).toBe(400)
@@ -178,6 +191,19 @@ describeBackends('Grid administrators: writing, history and lookups', ({ db }) =
     expect(long.status).toBe(400)
     expect(long.body.detail).toMatch(/employeeNo/)
     expect(long.body.detail).toMatch(/100/)
+    // '.' and '..' would be resolved away by clients: never employee numbers.
+    expect((await call('PUT', '/api/v1/administrators/%2E', { name: '点', grids: [G1] })).status).toBe(400)
+    const dots = await call('POST', '/api/v1/administrators', { administrators: [{ employeeNo: '..', name: '点', grids: [G1] }] })
+    expect(dots.status).toBe(400)
+    expect(JSON.stringify(dots.body)).toContain('administrators/0/employeeNo')
+    // Up to 100 characters are an employee number everywhere the API takes one: patrols of such an administrator too.
+    const sixty = `E${'6'.repeat(59)}`
+    expect((await call('PUT', `/api/v1/administrators/${sixty}`, { name: '长工号', grids: [G1] })).status).toBe(201)
+    const tracks = await call('GET', `/api/v1/patrols?employeeNo=${sixty}`)
+    expect(tracks.status, JSON.stringify(tracks.body)).toBe(200)
+    const track = { type: 'LineString', coordinates: [[IN_G1.lon, IN_G1.lat], [IN_G1.lon + 0.001, IN_G1.lat]], properties: {} }
+    const posted = await app.inject({ method: 'POST', url: `/api/v1/patrols?employeeNo=${sixty}`, payload: track, headers: admin })
+    expect(posted.statusCode, posted.body).not.toBe(400)
 
     const planner = await keyHeaders(db(), { name: 'a planner', role: 'planner' })
     expect((await call('PATCH', '/api/v1/administrators/DG-7003', { active: false }, planner)).status).toBe(403)
