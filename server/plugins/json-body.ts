@@ -96,6 +96,19 @@ declare module 'fastify' {
  * Other media types get 415 unless a route registers its own parser.
  */
 async function jsonBody(app: FastifyInstance) {
+  // Path and query text the database cannot store (a NUL, half a surrogate pair) is
+  // refused before validation, naming the parameter, as it is in bodies.
+  app.addHook('preValidation', async (request) => {
+    for (const [part, values] of [['params', request.params], ['querystring', request.query]] as const) {
+      if (values === null || typeof values !== 'object') continue
+      const at = unstorable(values, part)
+      if (at !== null) {
+        throw new AppError('invalid-parameter', `${at} holds a NUL character or half a surrogate pair, which text cannot store`, {
+          errors: [{ where: at, message: 'holds a character text cannot store' }],
+        })
+      }
+    }
+  })
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
     try {

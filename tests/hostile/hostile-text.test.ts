@@ -37,6 +37,18 @@ describeBackends('Numbers and rows as text', ({ db }) => {
     return res.json()
   }
 
+  it('names the path or query parameter holding a NUL or half a surrogate pair, as it does in bodies', async () => {
+    for (const [url, where] of [
+      ['/api/v1/administrators?q=a%00b', 'querystring/q'],
+      ['/api/v1/units?q=%00', 'querystring/q'],
+      ['/api/v1/administrators/a%00b', 'params/employeeNo'],
+    ] as const) {
+      const body = await problem(url, adm)
+      expect(body.errors, url).toEqual([{ where, message: 'holds a character text cannot store' }])
+    }
+    expect((await app.inject({ url: '/api/v1/units?q=%E4%B8%9C', headers: adm })).statusCode).toBe(200)
+  })
+
   it('takes only plain finite decimals where the query string or path holds a number', async () => {
     expect((await app.inject('/api/v1/lookup?lon=113.715&lat=22.925')).json().grid.code).toBe(G6)
     for (const lon of ['Infinity', '-Infinity', '1e400', '0x71', '0b1', '1_0']) {
