@@ -17,7 +17,9 @@
  * - no Origin header when CORS is configured (Vary: Origin is still added);
  * - not draining (Connection: close), not shedding load (503), and the access
  *   log off (LOG_LEVEL above info; Fastify logs every request at info);
- * - the current index is ready.
+ * - the current index is ready, and the point is in a grid or the generation
+ *   is known to have no gaps (otherwise the community and town covering a
+ *   point outside every grid come from PostGIS, asked once per generation).
  * Everything else goes to Fastify unchanged.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -91,6 +93,7 @@ export function fastLookup(opts: FastLookupOptions): FastHandler {
     const ix = opts.lookup.ready
     if (ix === null) return false
     const g = ix.index.lookup(lon, lat)
+    if (g < 0 && ix.gaps.uncovered !== false) return false // the community and town covering it come from PostGIS: Fastify's route
     const body = singleJson(ix, g, lon, lat, ix.index.onBoundary)
     res.writeHead(200, headers(Buffer.byteLength(body)))
     res.end(body)

@@ -37,7 +37,21 @@ export class IndexedGeneration {
     readonly communities: (UnitRef | null)[],
     readonly towns: (UnitRef | null)[],
     readonly administrators: AdministratorRef[][],
+    /**
+     * Whether some town or community of the generation has area its children
+     * leave uncovered (a gap a boundary import left): only then can a point
+     * outside every grid still lie in a community or town, which PostGIS tells.
+     * Asked once, when the first point outside every grid comes (shared by the
+     * copies withAdministrators makes); undefined until then.
+     */
+    readonly gaps: { uncovered?: boolean } = {},
   ) {}
+
+  /** Whether a point outside every grid may still lie in a community or town (see gaps); asks PostGIS the first time. */
+  async uncovered(db: Queryable): Promise<boolean> {
+    this.gaps.uncovered ??= (await db.query<{ uncovered: boolean }>(q.UNCOVERED, [this.generation.id])).rows[0]!.uncovered
+    return this.gaps.uncovered
+  }
 
   get codes(): string[] {
     return this.index.polygons.codes
@@ -45,7 +59,7 @@ export class IndexedGeneration {
 
   /** The same generation and index naming other administrators (after they changed): a new object, so nothing cached per index is stale. */
   withAdministrators(rows: AdministratorRow[]): IndexedGeneration {
-    return new IndexedGeneration(this.generation, this.index, this.grids, this.communities, this.towns, administratorsByGrid(rows, this.codes))
+    return new IndexedGeneration(this.generation, this.index, this.grids, this.communities, this.towns, administratorsByGrid(rows, this.codes), this.gaps)
   }
 }
 

@@ -41,9 +41,30 @@ export default async function lookupRoutes(app: FastifyInstance, opts: LookupRou
   // nearest grid, the answer is an object that the response schema has
   // Fastify serialise with fast-json-stringify.
   type Query = Static<typeof LookupQuery>
+  type UnitRow = { code: string; level: string; name_zh: string; name_en: string | null }
+  /**
+   * A point no grid covers may still lie in a community and a town (a gap a
+   * boundary import left): their own polygons say so, from PostGIS. Fills
+   * `community` and `town` of such an answer.
+   */
+  const coverOutside = async (ix: IndexedGeneration, a: Record<string, unknown>, lon: number, lat: number) => {
+    const { rows } = await opts.db.query<UnitRow>(q.UNITS_COVERING, [ix.generation.id, lon, lat])
+    const unit = (level: string): UnitRef | null => {
+      const u = rows.find((c) => c.level === level)
+      return u ? { code: u.code, name: u.name_zh, name_en: u.name_en } : null
+    }
+    a.community = unit('community')
+    a.town = unit('town')
+    return a
+  }
   const answer = (ix: IndexedGeneration, { lon, lat, crs, nearest, fields }: Query, reply: FastifyReply) => {
     const p = toWgs84(lon, lat, crs)
     const g = ix.index.lookup(p[0]!, p[1]!)
+    if (g < 0 && ix.gaps.uncovered !== false) {
+      const [x, y] = [p[0]!, p[1]!] // p is shared: read before waiting
+      const a = singleAnswer(ix, g, x, y, false, nearest)
+      return ix.uncovered(opts.db).then(async (gaps) => pickFields(gaps ? await coverOutside(ix, a, x, y) : a, fields))
+    }
     if (fields || (nearest && g < 0)) return pickFields(singleAnswer(ix, g, p[0]!, p[1]!, ix.index.onBoundary, nearest), fields)
     reply.type('application/json; charset=utf-8')
     return singleJson(ix, g, p[0]!, p[1]!, ix.index.onBoundary)
@@ -54,9 +75,11 @@ export default async function lookupRoutes(app: FastifyInstance, opts: LookupRou
     const ix = await opts.lookup.indexFor(at)
     const p = toWgs84(lon, lat, crs)
     const g = ix.index.lookup(p[0]!, p[1]!)
-    const a = singleAnswer(ix, g, p[0]!, p[1]!, ix.index.onBoundary, nearest)
+    const [x, y] = [p[0]!, p[1]!]
+    const a = singleAnswer(ix, g, x, y, ix.index.onBoundary, nearest)
     const wanted = fields === undefined || fields.split(',').some((f) => f.trim() === 'administrators')
     if (g >= 0 && wanted) a.administrators = await opts.lookup.administratorsAt(ix.grids[g]!.code, readMoment('at', at!))
+    if (g < 0 && (await ix.uncovered(opts.db))) await coverOutside(ix, a, x, y)
     return pickFields(a, fields)
   }
   app.get<{ Querystring: Query }>('/api/v1/lookup', { schema: { querystring: LookupQuery, response: { 200: SingleAnswer } }, config: { roles: EVERYONE } }, (request, reply) => {
@@ -71,19 +94,14 @@ export default async function lookupRoutes(app: FastifyInstance, opts: LookupRou
     const ix = await opts.lookup.indexFor()
     const p = toWgs84(lon, lat, crs)
     const g = ix.index.lookup(p[0]!, p[1]!)
-    const a = singleAnswer(ix, g, p[0]!, p[1]!, ix.index.onBoundary, true)
-    // Outside every grid (a gap a boundary import left): the community and town
-    // that cover the point still say whom to ask, from their own polygons.
-    const covering = g >= 0 ? [] : (await opts.db.query<{ code: string; level: string; name_zh: string; name_en: string | null }>(q.UNITS_COVERING, [ix.generation.id, p[0], p[1]])).rows
-    const unit = (level: string, fromGrid: unknown): unknown => {
-      if (g >= 0) return fromGrid
-      const u = covering.find((c) => c.level === level)
-      return u ? ({ code: u.code, name: u.name_zh, name_en: u.name_en } satisfies UnitRef) : null
-    }
+    const [x, y] = [p[0]!, p[1]!]
+    const a = singleAnswer(ix, g, x, y, ix.index.onBoundary, true)
+    // Outside every grid: the community and town covering the point still say whom to ask.
+    if (g < 0 && (await ix.uncovered(opts.db))) await coverOutside(ix, a, x, y)
     return {
       grid: a.grid,
-      community: unit('community', a.community),
-      town: unit('town', a.town),
+      community: a.community,
+      town: a.town,
       administrators: (a.administrators as { name: string; phone: string | null }[]).map((x) => ({ name: x.name, phone: x.phone })),
       ...(g < 0 ? { nearest: a.nearest } : {}),
     }

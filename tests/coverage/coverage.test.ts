@@ -141,6 +141,20 @@ describeBackends('Coverage check of a broken fixture', ({ db }) => {
     expect(mine.administrators).toEqual([])
     expect(mine.nearest.code.startsWith(COMMUNITY)).toBe(true)
     expect(mine.nearest.distanceM).toBeGreaterThan(0)
+    // The single lookup (also as of now, and with fields) names them too.
+    const looked = (await app.inject(`/api/v1/lookup?lon=${lon}&lat=${lat}&nearest=true`)).json()
+    expect([looked.grid, looked.community?.code, looked.town?.code]).toEqual([null, COMMUNITY, units[1].code])
+    expect(looked.nearest.code).toBe(mine.nearest.code)
+    const picked = (await app.inject(`/api/v1/lookup?lon=${lon}&lat=${lat}&fields=grid,town`)).json()
+    expect(picked).toEqual({ grid: null, town: mine.town })
+    const asOf = (await app.inject(`/api/v1/lookup?lon=${lon}&lat=${lat}&at=${encodeURIComponent(new Date().toISOString())}`)).json()
+    expect(asOf.community?.code).toBe(COMMUNITY)
+    // Over HTTP too, where the plainest lookups are answered before Fastify.
+    const url = await app.listen({ port: 0, host: '127.0.0.1' })
+    await app.lookup.start()
+    expect(await app.lookup.ready?.uncovered(db())).toBe(true)
+    const viaHttp = await (await fetch(`${url}/api/v1/lookup?lon=${lon}&lat=${lat}`)).json()
+    expect(viaHttp.community?.code).toBe(COMMUNITY)
     // Outside the city altogether: nothing covers the point.
     const far = (await app.inject('/api/v1/my-grid?lon=100&lat=30')).json()
     expect([far.grid, far.community, far.town]).toEqual([null, null, null])
