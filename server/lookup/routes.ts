@@ -21,7 +21,8 @@ const LookupQuery = Type.Object({
   fields: Type.Optional(fieldList(SINGLE_FIELDS)),
 })
 
-const MyGridQuery = Type.Object({ lon: Type.Number({ minimum: -180, maximum: 180 }), lat: Type.Number({ minimum: -90, maximum: 90 }), crs: Crs })
+// Unknown parameters are refused: my-grid answers for today only, and `at=` silently ignored would mislead.
+const MyGridQuery = Type.Object({ lon: Type.Number({ minimum: -180, maximum: 180 }), lat: Type.Number({ minimum: -90, maximum: 90 }), crs: Crs }, { additionalProperties: false })
 
 export interface LookupRoutesOptions {
   db: Db
