@@ -98,3 +98,11 @@ export const ANALYZE_ADMINISTRATORS = `ANALYZE administrator, administrator_grid
 export const WITH_ASSIGNMENT_HISTORY = `
 SELECT a.employee_no FROM administrator a
 WHERE a.employee_no = ANY($1::text[]) AND EXISTS (SELECT 1 FROM administrator_assignment aa WHERE aa.administrator_id = a.id)`
+
+/** Past periods of administrators no longer active ($1 employee numbers): every grid they hold, served since before records until $2. */
+export const INSERT_DEPARTED_ASSIGNMENTS = `
+INSERT INTO administrator_assignment (administrator_id, grid_code, valid_from, valid_to)
+SELECT a.id, ag.grid_code, NULL, x.left_at
+FROM unnest($1::text[], $2::timestamptz[]) AS x(employee_no, left_at)
+JOIN administrator a ON a.employee_no = x.employee_no AND NOT a.active
+JOIN administrator_grid ag ON ag.administrator_id = a.id`

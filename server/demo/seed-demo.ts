@@ -6,7 +6,8 @@
  * Does nothing for what is already there, so a restart reuses the data.
  */
 import type { Db } from '../db/client.ts'
-import { ANALYZE_ADMINISTRATORS, INSERT_ADMINISTRATORS, INSERT_ASSIGNMENTS } from '../administrators/queries.ts'
+import { ANALYZE_ADMINISTRATORS, INSERT_ADMINISTRATORS, INSERT_ASSIGNMENTS, INSERT_DEPARTED_ASSIGNMENTS } from '../administrators/queries.ts'
+import { DEMO_INCIDENTS_END } from './incidents-calendar.ts'
 import { loadIndexedGeneration, type IndexedGeneration } from '../lookup/indexed-generation.ts'
 import { importUnits } from '../units/import-units.ts'
 import { generateDongguan, type DemoOptions } from './dongguan.ts'
@@ -33,7 +34,7 @@ export interface SeedOptions extends DemoOptions {
 export async function seedDemoIfEmpty(db: Db, log: (msg: string) => void = () => {}, options: SeedOptions = {}) {
   const { incidents = process.env.ZHIWANG_DEMO_INCIDENTS === '0' ? false : {}, end, ...cityOptions } = options
   const patrols = options.patrols ?? (incidents === false || process.env.ZHIWANG_DEMO_PATROLS === '0' ? false : {})
-  let loaded = await seedCityIfEmpty(db, log, cityOptions)
+  let loaded = await seedCityIfEmpty(db, log, cityOptions, end)
   // Both parts route points through the demo generation's grid index: built once.
   const built = new Map<number, Promise<IndexedGeneration>>()
   const index = (id: number) => built.get(id) ?? (built.set(id, loadIndexedGeneration(db, id)), built.get(id)!)
@@ -55,7 +56,14 @@ export async function seedDemoIfEmpty(db: Db, log: (msg: string) => void = () =>
   return loaded
 }
 
-async function seedCityIfEmpty(db: Db, log: (msg: string) => void, options: DemoOptions) {
+/** FNV-1a of a string: a small stable number per employee number. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0
+  return h
+}
+
+async function seedCityIfEmpty(db: Db, log: (msg: string) => void, options: DemoOptions, end: string | undefined) {
   const { rows } = await db.query<{ generations: number; administrators: number }>(
     `SELECT (SELECT count(*)::int FROM generation) AS generations, (SELECT count(*)::int FROM administrator) AS administrators`,
   )
@@ -81,6 +89,11 @@ async function seedCityIfEmpty(db: Db, log: (msg: string) => void, options: Demo
       await tx.query(INSERT_ADMINISTRATORS, [a.map((x) => x.employee_no), a.map((x) => x.name), a.map((x) => x.phone), a.map((x) => x.active)])
       const pairs = a.flatMap((x) => x.grids.map((g) => [x.employee_no, g] as const))
       await tx.query(INSERT_ASSIGNMENTS, [pairs.map((p) => p[0]), pairs.map((p) => p[1])])
+      // The inactive ones have left: each served their grids until a day 30–699 days before the demo's
+      // end (from their employee number), so supervision and at= lookups show people who moved on.
+      const left = a.filter((x) => !x.active)
+      const endMs = Date.parse(end ?? DEMO_INCIDENTS_END)
+      await tx.query(INSERT_DEPARTED_ASSIGNMENTS, [left.map((x) => x.employee_no), left.map((x) => new Date(endMs - (30 + (fnv1a(x.employee_no) % 670)) * 86_400_000))])
     })
     // The embedded database has no autovacuum: without statistics the planner takes these tables for a few rows.
     await db.exec(ANALYZE_ADMINISTRATORS)

@@ -112,6 +112,21 @@ describeBackends('Demo incidents', ({ backend, db }) => {
     expect(next).toBe(report.incidents + 1)
   })
 
+  it("gives the demo's inactive administrators a past: served their grids until a day 30–699 days before the demo's now", async () => {
+    const r = await one<Record<string, number>>(db(), `
+      SELECT (SELECT count(*)::int FROM administrator a WHERE NOT a.active AND EXISTS (SELECT 1 FROM administrator_grid g WHERE g.administrator_id = a.id)) AS inactive,
+             count(DISTINCT a.id)::int AS with_past,
+             count(*) FILTER (WHERE aa.valid_to IS NULL OR aa.valid_from IS NOT NULL)::int AS open_or_dated,
+             min(extract(epoch FROM $1::timestamptz - aa.valid_to) / 86400)::float8 AS min_days,
+             max(extract(epoch FROM $1::timestamptz - aa.valid_to) / 86400)::float8 AS max_days
+      FROM administrator a JOIN administrator_assignment aa ON aa.administrator_id = a.id
+      WHERE NOT a.active`, [DEMO_INCIDENTS_END])
+    expect(r.inactive).toBeGreaterThan(100)
+    expect(r).toMatchObject({ with_past: r.inactive, open_or_dated: 0 })
+    expect(r.min_days).toBeGreaterThanOrEqual(30)
+    expect(r.max_days).toBeLessThan(700)
+  })
+
   it('uses every active category, in the planned mix', async () => {
     const counts = await rows<{ code: string; n: number }>(db(), `
       SELECT c.code, count(i.id)::int AS n FROM incident_category c LEFT JOIN incident i ON i.category_code = c.code
