@@ -44,13 +44,25 @@ export class IndexedGeneration {
      * Asked once, when the first point outside every grid comes (shared by the
      * copies withAdministrators makes); undefined until then.
      */
-    readonly gaps: { uncovered?: boolean } = {},
+    readonly gaps: { uncovered?: boolean; asking?: Promise<boolean> } = {},
   ) {}
 
-  /** Whether a point outside every grid may still lie in a community or town (see gaps); asks PostGIS the first time. */
-  async uncovered(db: Queryable): Promise<boolean> {
-    this.gaps.uncovered ??= (await db.query<{ uncovered: boolean }>(q.UNCOVERED, [this.generation.id])).rows[0]!.uncovered
-    return this.gaps.uncovered
+  /**
+   * Whether a point outside every grid may still lie in a community or town
+   * (see gaps); asks PostGIS once, however many requests wait for the answer
+   * (a failed question is asked again by the next one).
+   */
+  uncovered(db: Queryable): Promise<boolean> {
+    const gaps = this.gaps
+    if (gaps.uncovered !== undefined) return Promise.resolve(gaps.uncovered)
+    gaps.asking ??= db.query<{ uncovered: boolean }>(q.UNCOVERED, [this.generation.id]).then(
+      (r) => (gaps.uncovered = r.rows[0]!.uncovered),
+      (err) => {
+        gaps.asking = undefined
+        throw err
+      },
+    )
+    return gaps.asking
   }
 
   get codes(): string[] {
