@@ -49,7 +49,8 @@ createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/
 }
 
 export const stopChild = (child: ChildProcess | undefined) =>
-  child && child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM')) : Promise.resolve()
+  // A child ended by a signal keeps exitCode null: signalCode says it has gone too.
+  child && child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve).kill('SIGTERM')) : Promise.resolve()
 
 function freePort(): Promise<number> {
   return new Promise<number>((resolve) => {

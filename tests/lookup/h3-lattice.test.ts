@@ -55,6 +55,25 @@ describe('H3 lattice point → cell', () => {
     expect(checked).toBe(20_000)
   })
 
+  // Within ≈ 5.7° of its centre the projection takes sines and cosines from series; farther out, Math's.
+  it('gives h3-js cells for points far from the region centre too, on the same face', () => {
+    const lattice = new H3Lattice(projection, 113.9, 22.9, 7, 30)
+    const rng = createRng('far-points')
+    const plane = new Float64Array(2)
+    const ij = new Int32Array(2)
+    let far = 0
+    for (let k = 0; k < 50_000; k++) {
+      const lon = rng.range(100, 128)
+      const lat = rng.range(10, 36)
+      if (!projection.holds(lon, lat)) continue
+      if (Math.abs(lon - 113.9) > 6 || Math.abs(lat - 22.9) > 6) far++
+      projection.project(lon, lat, plane)
+      lattice.cellOfPlane(plane[0]!, plane[1]!, ij)
+      expect(lattice.h3(ij[0]!, ij[1]!), `${lon},${lat}`).toBe(latLngToCell(lat, lon, 7))
+    }
+    expect(far).toBeGreaterThan(10_000)
+  })
+
   it('refuses a point on another icosahedron face', () => {
     expect(projection.holds(113.9, 22.9)).toBe(true)
     expect(projection.holds(-70, -30)).toBe(false)
