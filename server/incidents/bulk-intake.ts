@@ -135,7 +135,8 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
         try {
           raw = parseJsonBody(line)
         } catch (err) {
-          batch.push({ row, error: (err as Error).message.replace(/^The body is/, 'The row is') })
+          // A row is one line: its column says where it breaks.
+          batch.push({ row, error: (err as Error).message.replace(/^The body is/, 'The row is').replace(/ at line 1, column (\d+) \(position \d+\)/, ' at column $1') })
           continue
         }
       }
@@ -144,7 +145,7 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
         batch.push({ row, error: `${unfit.slice(1)} holds a NUL character, which text cannot store` })
         continue
       }
-      const read = readIncident(raw, categories)
+      const read = readIncident(raw, categories, { text: csv })
       const refused = read.ok ? refusal(read.value.channel) : null
       batch.push(read.ok && refused === null ? { row, input: read.value } : { row, error: refused ?? (read.ok ? '' : read.problems.map((p) => `${p.field} ${p.message}`).join('; ')) })
       if (batch.length >= BATCH) {

@@ -27,7 +27,12 @@ export interface FieldProblem {
   message: string
 }
 
-export function readIncident(raw: unknown, categories: ReadonlySet<string>, defaults: { channel?: Channel; crs?: 'wgs84' | 'gcj02' } = {}):
+/**
+ * `text`: the report came as text fields (a CSV row, an Open311 form), so
+ * numbers arrive as decimal strings. From JSON a coordinate must be a JSON
+ * number: "113.95" in quotes is a client's bug, said so rather than guessed.
+ */
+export function readIncident(raw: unknown, categories: ReadonlySet<string>, defaults: { channel?: Channel; crs?: 'wgs84' | 'gcj02'; text?: boolean } = {}):
   | { ok: true; value: IncidentInput }
   | { ok: false; problems: FieldProblem[] } {
   const problems: FieldProblem[] = []
@@ -38,11 +43,12 @@ export function readIncident(raw: unknown, categories: ReadonlySet<string>, defa
   const category = r.category ?? r.category_code ?? r.service_code
   if (typeof category !== 'string' || !categories.has(category)) bad('category', `unknown category ${JSON.stringify(category ?? null)}`)
 
-  const number = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' ? decimalOrNaN(v) : NaN)
+  const number = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && defaults.text ? decimalOrNaN(v) : NaN)
   const lon = number(r.lon ?? r.lng ?? r.long)
   const lat = number(r.lat)
-  if (!Number.isFinite(lon) || lon < -180 || lon > 180) bad('lon', `must be a number in −180…180, got ${JSON.stringify(r.lon ?? r.lng ?? r.long ?? null)}`)
-  if (!Number.isFinite(lat) || lat < -90 || lat > 90) bad('lat', `must be a number in −90…90, got ${JSON.stringify(r.lat ?? null)}`)
+  const kind = defaults.text ? 'a number' : 'a JSON number (not a string)'
+  if (!Number.isFinite(lon) || lon < -180 || lon > 180) bad('lon', `must be ${kind} in −180…180, got ${JSON.stringify(r.lon ?? r.lng ?? r.long ?? null)}`)
+  if (!Number.isFinite(lat) || lat < -90 || lat > 90) bad('lat', `must be ${kind} in −90…90, got ${JSON.stringify(r.lat ?? null)}`)
 
   const crs = r.crs ?? defaults.crs ?? 'wgs84'
   if (crs !== 'wgs84' && crs !== 'gcj02') bad('crs', `must be wgs84 or gcj02, got ${JSON.stringify(crs)}`)

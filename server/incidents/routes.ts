@@ -141,7 +141,9 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
   app.post('/api/v1/incidents', { config: { roles: EVERYONE }, bodyLimit: 256 * 1024 }, async (request, reply) => {
     const read = readIncident(request.body, await categoryCodes())
     if (!read.ok) {
-      throw new AppError('invalid-parameter', `Incident rejected: ${read.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, { errors: read.problems })
+      // `where` as every other route names the place; `field` kept for clients that read it.
+      const errors = read.problems.map((p) => ({ where: p.field ? `body/${p.field}` : 'body', field: p.field, message: p.message }))
+      throw new AppError('invalid-parameter', `Incident rejected: ${read.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, { errors })
     }
     const refusal = channelRefusal(request, read.value.channel)
     if (refusal !== null) {

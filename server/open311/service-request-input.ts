@@ -68,6 +68,7 @@ export function readServiceRequest(body: Record<string, unknown>, service: Servi
       attributes: checked.values,
     },
     new Set(service ? [service.code] : []),
+    { text: true },
   )
   if (!read.ok) {
     for (const p of read.problems) {

@@ -187,4 +187,35 @@ describeBackends('Numbers and rows as text', ({ db }) => {
     const dispatched = await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/transitions`, headers: sup, payload: { action: 'dispatch', department: 'water_affairs' } })
     expect(dispatched.json().status).toBe('dispatched')
   })
+
+  it('refuses a query parameter a native route does not take, naming it, instead of answering as if it were not there', async () => {
+    for (const [url, headers, name] of [
+      ['/api/v1/incidents?statu=reported', sup, 'statu'], // a misspelt filter would list every incident
+      ['/api/v1/administrators?grid=441900003001006&activ=false', adm, 'activ'],
+      ['/api/v1/lookup?lon=113.715&lat=22.925&when=2020-01-01', {}, 'when'],
+      ['/api/v1/units?level=grid&town=441900003', {}, 'town'],
+    ] as const) {
+      const body = await problem(url, headers)
+      expect(body.errors[0], url).toMatchObject({ where: 'querystring', params: { additionalProperty: name } })
+    }
+    expect((await app.inject({ url: '/api/v1/incidents?status=reported', headers: sup })).statusCode).toBe(200)
+    expect((await app.inject({ url: '/api/v1/administrators?grid=441900003001006&active=false', headers: adm })).statusCode).toBe(200)
+  })
+
+  it('takes coordinates as JSON numbers from JSON reports, and as decimals from CSV rows', async () => {
+    const before = await checksum(db())
+    const quoted = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: sup, payload: { category: 'ENV-03', lon: '113.715', lat: 22.925, channel: 'hotline' } })
+    expect(quoted.statusCode).toBe(400)
+    expect(quoted.json().errors).toEqual([expect.objectContaining({ where: 'body/lon', field: 'lon', message: expect.stringContaining('a JSON number (not a string)') })])
+    expect(await checksum(db())).toBe(before)
+    const ndjson = await app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { ...sup, 'content-type': 'application/x-ndjson' },
+      payload: '{"category":"ENV-03","lon":"113.715","lat":22.925,"channel":"hotline","external_id":"q1"}\n{"category":"ENV-03",lon:1}\n' })
+    const lines = ndjson.body.trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines[0]).toMatchObject({ row: 1, error: expect.stringContaining('lon must be a JSON number') })
+    expect(lines[1].error).toMatch(/^The row is not valid JSON at column 22: /)
+    const csv = await app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { ...sup, 'content-type': 'text/csv' },
+      payload: 'category,lon,lat,channel,external_id\nENV-03,113.715,22.925,hotline,c1\n' })
+    expect(csv.statusCode).toBe(200)
+    expect(csv.body.split('\n')[1]).toMatch(/^1,\d+,true,441900003001006,false,,$/)
+  })
 })
