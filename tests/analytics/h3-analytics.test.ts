@@ -234,6 +234,13 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
     const months = (await get(`/api/v1/analytics/series?step=month&by=channel&from=2025-12-15&to=2026-03-01`)).json()
     expect(months.steps).toEqual(['2025-12-01', '2026-01-01', '2026-02-01'])
     expect((await get(`/api/v1/analytics/series?step=hour`)).statusCode).toBe(400)
+    // Citywide only: a part of the city is refused with why, and the API description does not offer it.
+    const parent = await get('/api/v1/analytics/series?parent=441900003')
+    expect(parent.statusCode).toBe(400)
+    expect(parent.json().detail).toContain('covers the whole city: parent does not apply')
+    const described = (await app.inject('/docs/openapi.json')).json().paths['/api/v1/analytics/series'].get.parameters.map((p: { name: string }) => p.name)
+    expect(described).toContain('categories')
+    for (const name of ['parent', 'per1000', 'at']) expect(described).not.toContain(name)
   })
 
   it('sees new intake and workflow steps at once (the in-memory cube follows the table)', async () => {

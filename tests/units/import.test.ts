@@ -223,6 +223,15 @@ describeBackends('Unit import', ({ db }) => {
     const notCollection = await post(app, { type: 'Feature', properties: {}, geometry: null })
     expect(notCollection.statusCode).toBe(422)
     expect(notCollection.json().errors[0]).toMatchObject({ index: null, check: 'structure' })
+    // A dry run answers what is wrong as its report, the collection itself included; a real import is refused.
+    const dryNot = await post(app, { type: 'Feature', properties: {}, geometry: null }, '?dryRun=true')
+    expect(dryNot.statusCode).toBe(200)
+    expect(dryNot.json()).toMatchObject({ dryRun: true, valid: false, generation: null, errors: [{ index: null, check: 'structure' }] })
+    const emptyCollection = { type: 'FeatureCollection', features: [] }
+    const dryEmpty = await post(app, emptyCollection, '?dryRun=true')
+    expect(dryEmpty.statusCode).toBe(200)
+    expect(dryEmpty.json()).toMatchObject({ valid: false, counts: { grid: 0 }, errors: [{ index: null, check: 'empty', message: 'The FeatureCollection holds no features' }] })
+    expect((await post(app, emptyCollection)).statusCode).toBe(422)
 
     const badOption = await post(app, squareCity({ nx: 1, ny: 1 }), '?mode=replace-all')
     expect(badOption.statusCode).toBe(400)
