@@ -45,25 +45,6 @@ export function singleJson(ix: IndexedGeneration, g: number, lon: number, lat: n
   return `{"point":[${lon},${lat}]${rest}`
 }
 
-const wholeAnswerBytes = new WeakMap<IndexedGeneration, Buffer[]>()
-
-/**
- * singleJson() as UTF-8 bytes, for the short path (fast-lookup.ts): the shared
- * part is encoded once per index and grid, so an answer costs the point's few
- * ASCII bytes and one copy rather than encoding the whole text again.
- */
-export function singleBytes(ix: IndexedGeneration, g: number, lon: number, lat: number, onBoundary: boolean): Buffer {
-  let cache = wholeAnswerBytes.get(ix)
-  if (!cache) wholeAnswerBytes.set(ix, (cache = []))
-  const k = g < 0 ? 2 * ix.grids.length : 2 * g + (onBoundary ? 1 : 0)
-  const rest = (cache[k] ??= Buffer.from(singleJson(ix, g, 0, 0, onBoundary).slice('{"point":[0,0]'.length)))
-  const head = `{"point":[${lon},${lat}]`
-  const out = Buffer.allocUnsafe(head.length + rest.length)
-  out.write(head, 0, 'latin1')
-  rest.copy(out, head.length)
-  return out
-}
-
 export function pickFields(answer: Record<string, unknown>, fields: string | undefined): Record<string, unknown> {
   if (!fields) return answer
   const wanted = new Set(fields.split(',').map((f) => f.trim()))

@@ -26,7 +26,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { normalizeIP } from '@fastify/rate-limit'
 import { API_CSP } from '../plugins/security-headers.ts'
-import { singleBytes } from './answers.ts'
+import { singleJson } from './answers.ts'
 import type { LookupService } from './lookup-service.ts'
 
 export interface FastLookupOptions {
@@ -61,16 +61,15 @@ export function fastLookup(opts: FastLookupOptions): FastHandler {
   }
   if (opts.trustProxy !== false && limited) return Object.assign(() => false, { served: 0 })
 
-  // One headers object, its length set before each writeHead (which copies what it is given).
-  const headers: Record<string, string | number> = {
+  const headers = (length: number): Record<string, string | number> => ({
     'content-type': 'application/json; charset=utf-8',
     ...(opts.corsConfigured ? { vary: 'Origin' } : {}),
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
     'content-security-policy': API_CSP,
     'referrer-policy': 'no-referrer',
-    'content-length': 0,
-  }
+    'content-length': length,
+  })
 
   const handler: FastHandler = Object.assign((req: IncomingMessage, res: ServerResponse) => {
     const url = req.url
@@ -95,9 +94,8 @@ export function fastLookup(opts: FastLookupOptions): FastHandler {
     if (ix === null) return false
     const g = ix.index.lookup(lon, lat)
     if (g < 0 && ix.gaps.uncovered !== false) return false // the community and town covering it come from PostGIS: Fastify's route
-    const body = singleBytes(ix, g, lon, lat, ix.index.onBoundary)
-    headers['content-length'] = body.length
-    res.writeHead(200, headers)
+    const body = singleJson(ix, g, lon, lat, ix.index.onBoundary)
+    res.writeHead(200, headers(Buffer.byteLength(body)))
     res.end(body)
     handler.served++
     return true
