@@ -97,6 +97,14 @@ export class EdgeIndex {
     return best
   }
 
+  /** Every grid covering (lon, lat), ascending, into `out`; returns how many (more than one where grids overlap). */
+  gridsAt(lon: number, lat: number, out: number[]): number {
+    out.length = 0
+    for (const g of this.grids.search(lon, lat, lon, lat)) if (this.polygons.locate(g, lon, lat) !== OUTSIDE) out.push(g)
+    out.sort((a, b) => a - b)
+    return out.length
+  }
+
   /** Whether a grid other than `g` covers (lon, lat) too. */
   coveredByAnother(g: number, lon: number, lat: number): boolean {
     for (const h of this.grids.search(lon, lat, lon, lat)) if (h !== g && this.polygons.locate(h, lon, lat) !== OUTSIDE) return true

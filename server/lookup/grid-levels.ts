@@ -78,16 +78,20 @@ export class GridLevels {
     this.cSpanJ = cr.j1 - cr.j0 + 1
     this.coarseCells = new Int32Array(this.cSpanI * this.cSpanJ).fill(OUT)
     const near: number[] = []
+    const covering: number[] = []
     const refine: [number, number][] = []
     for (let i = cr.i0; i <= cr.i1; i++) {
       for (let j = cr.j0; j <= cr.j1; j++) {
         const [lon, lat] = this.cellCentre(this.coarse, i, j)
         if (!this.nearRegion(lon, lat, coarseRadius)) continue
         const k = (i - cr.i0) * this.cSpanJ + (j - cr.j0)
-        if (this.edges.gridsNear(lon, lat, coarseRadius, near) > 0) {
+        // With no edge near, the whole cell lies in the grids covering its centre: one answers directly;
+        // several (grids that overlap) are refined, where candidate lists say every point is on a boundary.
+        const covers = this.edges.gridsNear(lon, lat, coarseRadius, near) > 0 ? -1 : this.edges.gridsAt(lon, lat, covering)
+        if (covers < 0 || covers > 1) {
           this.coarseCells[k] = REFINE
           refine.push([i, j])
-        } else this.coarseCells[k] = this.edges.gridAt(lon, lat)
+        } else this.coarseCells[k] = covers === 1 ? covering[0]! : OUT
       }
     }
 
@@ -113,16 +117,28 @@ export class GridLevels {
     for (let di = -steps; di <= steps; di++) {
       for (let dj = -steps; dj <= steps; dj++) if (Math.hypot(di * ax + dj * bx, di * ay + dj * by) <= discReach) disc.push(di, dj)
     }
+    // A fine cell's value as a list of candidate grids (ascending), each point tested against them.
+    const listOf = (grids: number[]): number => {
+      const name = grids.join(',')
+      let list = lists.get(name)
+      if (list === undefined) {
+        list = lists.size
+        lists.set(name, list)
+        members.push(...grids)
+        starts.push(members.length)
+      }
+      return CANDIDATES - list
+    }
     const uv = new Int32Array(2)
     for (const [ci, cj] of refine) {
       const [cx, cy] = this.coarse.centre(ci, cj)
       this.fine.cellOfPlane(cx, cy, uv)
-      // The grid of the last fine cell with no edge near it, when it was the previous
+      // The value of the last fine cell with no edge near it, when it was the previous
       // cell of the row: two neighbouring cells' edge-free discs overlap, so they lie
-      // in the same grid, and the point-in-polygon test is not repeated.
+      // in the same grids, and the point-in-polygon tests are not repeated.
       let freeI = NaN
       let freeJ = NaN
-      let freeGrid = OUT
+      let freeValue = OUT
       for (let d = 0; d < disc.length; d += 2) {
         const i = uv[0]! + disc[d]!
         const j = uv[1]! + disc[d + 1]!
@@ -133,25 +149,21 @@ export class GridLevels {
         if (this.fineCells.has(key)) continue
         const [lon, lat] = this.projection.unproject(fx, fy)
         if (this.edges.gridsNear(lon, lat, fineRadius, near) === 0) {
-          const grid = freeI === i && freeJ === j - 1 ? freeGrid : this.edges.gridAt(lon, lat)
-          this.fineCells.set(key, grid)
+          // No edge near: the grids covering the centre cover all of the cell. One answers directly;
+          // several (overlapping) are a list, whose test says the point is on a boundary.
+          const covers = freeI === i && freeJ === j - 1 ? -1 : this.edges.gridsAt(lon, lat, covering)
+          const value = covers < 0 ? freeValue : covers === 0 ? OUT : covers === 1 ? covering[0]! : listOf(covering)
+          this.fineCells.set(key, value)
           freeI = i
           freeJ = j
-          freeGrid = grid
+          freeValue = value
           continue
         }
-        const inside = this.edges.gridAt(lon, lat)
-        if (inside >= 0 && !near.includes(inside)) near.push(inside)
+        // Candidates: the grids with an edge through the cell, and those covering all of it (its centre).
+        this.edges.gridsAt(lon, lat, covering)
+        for (const g of covering) if (!near.includes(g)) near.push(g)
         near.sort((a, b) => a - b)
-        const name = near.join(',')
-        let list = lists.get(name)
-        if (list === undefined) {
-          list = lists.size
-          lists.set(name, list)
-          members.push(...near)
-          starts.push(members.length)
-        }
-        this.fineCells.set(key, CANDIDATES - list)
+        this.fineCells.set(key, listOf(near))
       }
     }
     this.candStart = Int32Array.from(starts)

@@ -57,53 +57,60 @@ export class PatchedIndex implements PointIndex {
 
   lookup(lon: number, lat: number): number {
     const [minLon, minLat, maxLon, maxLat] = this.box
-    const inBox = lon >= minLon && lon <= maxLon && lat >= minLat && lat <= maxLat
-    if (inBox) {
-      const p = this.patch.lookup(lon, lat)
-      if (p >= 0) {
-        const answer = this.fromPatch[p]!
-        if (this.patch.onBoundary) {
-          // An unchanged neighbour with a lower code also covering the point wins the shared edge.
-          const o = this.previous.lookup(lon, lat)
-          const other = o >= 0 ? this.fromPrevious[o]! : -1
-          if (other >= 0 && other < answer) {
-            this.onBoundary = true
-            return other
-          }
-        }
-        this.onBoundary = this.patch.onBoundary
-        return answer
-      }
-    }
     const o = this.previous.lookup(lon, lat)
-    if (o < 0) {
-      this.onBoundary = false
-      return -1
-    }
-    const mapped = this.fromPrevious[o]!
-    if (mapped >= 0) {
-      this.onBoundary = this.previous.onBoundary
+    const mapped = o >= 0 ? this.fromPrevious[o]! : -1
+    const previousBoundary = this.previous.onBoundary
+    if (!(lon >= minLon && lon <= maxLon && lat >= minLat && lat <= maxLat)) {
+      // Outside the changed ground every grid near is unchanged: the previous answer stands.
+      this.onBoundary = mapped >= 0 && previousBoundary
       return mapped
     }
-    return inBox ? this.exact(lon, lat) : ((this.onBoundary = false), -1)
+    // Inside it both indexes are asked: a changed grid and an unchanged one can both cover a point
+    // (their shared edge, or ground they overlap on, which an import's tolerance may have let through).
+    const p = this.patch.lookup(lon, lat)
+    const answer = p >= 0 ? this.fromPatch[p]! : -1
+    // The previous index names only its lowest grid: when that one changed, or another covered the point
+    // too, which of this generation's grids cover it takes the exact test.
+    if (o >= 0 && (mapped < 0 || previousBoundary) && !(answer >= 0 && mapped >= 0)) return this.exact(lon, lat)
+    if (answer >= 0 && mapped >= 0) {
+      this.onBoundary = true
+      return Math.min(answer, mapped)
+    }
+    if (answer >= 0) {
+      this.onBoundary = this.patch.onBoundary
+      return answer
+    }
+    this.onBoundary = mapped >= 0 && previousBoundary
+    return mapped
   }
 
   lookupMany(coords: Float64Array, grid: Int32Array, boundary: Uint8Array): void {
     lookupEach(this, coords, grid, boundary)
   }
 
-  /** Rounding slivers between old and new changed ground: the plain exact test over this generation's grids. */
+  /**
+   * The plain exact test over this generation's grids: the lowest covering grid, on a boundary when
+   * the point lies on its edge or another grid covers it too.
+   */
   private exact(lon: number, lat: number): number {
     const { bbox } = this.polygons
+    let found = -1
     for (let g = 0; g < this.polygons.size; g++) {
       if (lon < bbox[4 * g]! || lon > bbox[4 * g + 2]! || lat < bbox[4 * g + 1]! || lat > bbox[4 * g + 3]!) continue
       const where = this.polygons.locate(g, lon, lat)
       if (where === OUTSIDE) continue
-      this.onBoundary = where === ON_BOUNDARY
-      return g
+      if (found >= 0) {
+        this.onBoundary = true
+        return found
+      }
+      found = g
+      if (where === ON_BOUNDARY) {
+        this.onBoundary = true
+        return g
+      }
     }
     this.onBoundary = false
-    return -1
+    return found
   }
 
   /**
