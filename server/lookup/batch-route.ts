@@ -58,6 +58,14 @@ export default async function batchRoute(app: FastifyInstance, opts: BatchRouteO
     async (request, reply) => {
       if (isStreamRequest(request)) return reply // answered by the streaming pre-handler
       const binary = Buffer.isBuffer(request.body)
+      if (binary) {
+        // The binary answer is always each point's grid and boundary flag, one Int32 a point: what it cannot give is refused, not ignored.
+        const missing = (request.query.fields?.split(',') ?? []).filter((f) => f !== 'grid' && f !== 'onBoundary')
+        if (missing.length > 0 || request.query.layout === 'columns') {
+          const what = missing.length > 0 ? `fields=${missing.join(',')}` : 'layout=columns'
+          throw new AppError('invalid-parameter', `The binary answer holds each point's grid and boundary flag only; ${what} needs a JSON body`, { parameter: missing.length > 0 ? 'fields' : 'layout' })
+        }
+      }
       const { coords, original } = binary ? binaryPoints(request.body as Buffer) : jsonPoints(request.body)
       const ix = await opts.lookup.indexFor(request.query.at)
       const answers = new Int32Array(coords.length / 2)
@@ -96,7 +104,7 @@ function jsonPoints(body: unknown): Points {
   // Options in the body would be silently ignored (an "at" there would answer from the wrong generation): say where they go.
   const extra = Object.keys(body as object).filter((k) => k !== 'points')
   if (extra.length > 0) {
-    throw new AppError('invalid-parameter', `The body holds only "points"; ${extra.map((k) => JSON.stringify(k)).join(', ')} ${extra.length === 1 ? 'is' : 'are'} not read there: at, crs, nearest and fields go in the query string (?at=2020-01-01T00:00:00Z)`, {
+    throw new AppError('invalid-parameter', `The body holds only "points"; ${extra.map((k) => JSON.stringify(k)).join(', ')} ${extra.length === 1 ? 'is' : 'are'} not read there: at, crs, fields and layout go in the query string (?at=2020-01-01T00:00:00Z)`, {
       errors: extra.map((k) => ({ where: `body/${k}`, message: 'unexpected property; options go in the query string' })),
     })
   }

@@ -1,6 +1,7 @@
 /**
  * GeoReport v2 errors: 404 for a missing resource, 403 for a missing or bad
- * api_key, 429/503 when the client should retry later, 400 for anything else, each answered as a list of
+ * api_key, 429/503 when the client should retry later, 413 for a body over the
+ * limit (HTTP's own answer, as on every other route), 400 for anything else, each answered as a list of
  * `{code, description}` so that several problems can be reported at once.
  * Errors from elsewhere (the auth plugin's 401/403, a body parser's 413/415,
  * a schema) are translated here, at the edge of the Open311 routes.
@@ -8,7 +9,7 @@
 import type { FastifyError } from 'fastify'
 import { AppError } from '../errors.ts'
 
-export type GeoReportStatus = 400 | 403 | 404 | 429 | 500 | 503
+export type GeoReportStatus = 400 | 403 | 404 | 413 | 429 | 500 | 503
 
 export class GeoReportError extends Error {
   constructor(
@@ -33,6 +34,7 @@ export function toGeoReportError(err: FastifyError | Error): GeoReportError {
     if (err.code === 'service-unavailable') return new GeoReportError(503, [err.message])
     if (err.code === 'unauthorized' || err.code === 'forbidden') return new GeoReportError(403, [err.message])
     if (err.code === 'not-found') return new GeoReportError(404, [err.message])
+    if (err.code === 'payload-too-large') return new GeoReportError(413, [err.message])
     if (err.status < 500) return new GeoReportError(400, [err.message])
   }
   const fastifyError = err as FastifyError
@@ -41,7 +43,7 @@ export function toGeoReportError(err: FastifyError | Error): GeoReportError {
   }
   const status = fastifyError.statusCode ?? 500
   if (status === 404) return new GeoReportError(404, [err.message])
-  if (status === 429 || status === 503) return new GeoReportError(status, [err.message])
+  if (status === 413 || status === 429 || status === 503) return new GeoReportError(status, [err.message])
   if (status >= 400 && status < 500) {
     const hint = fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? '; send application/x-www-form-urlencoded' : ''
     return new GeoReportError(400, [`${err.message}${hint}`])

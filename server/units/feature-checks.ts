@@ -20,6 +20,7 @@ export type CheckName =
   | 'parent'
   | 'validity'
   | 'empty'
+  | 'valid-from'
   | 'outside-parent'
   | 'sibling-overlap'
 

@@ -80,6 +80,11 @@ export async function importUnits(db: Db, body: unknown, options: ImportOptions 
       await tx.exec(q.INDEX_STAGING)
       await runGeometryChecks(tx, report, options, tolerance, structural.codes)
 
+      // What the real run would refuse with a 409 (a start not after the current generation's), a dry run reports.
+      if (report.dryRun) {
+        const late = validFromProblem(options.validFrom ?? new Date(), (await tx.query<{ valid_from: Date }>(q.CURRENT_GENERATION)).rows[0]?.valid_from)
+        if (late) report.errors.push({ index: null, code: null, check: 'valid-from', message: late })
+      }
       report.errors.sort((a, b) => (a.index ?? Infinity) - (b.index ?? Infinity))
       for (const { level, n } of (await tx.query<{ level: Level; n: number }>(q.LEVEL_COUNTS)).rows) report.counts[level] = n
       report.valid = report.errors.length === 0
@@ -225,16 +230,17 @@ async function checkEmpty(tx: Queryable, report: ImportReport) {
   if (empty.length > 0) await tx.query(q.MARK_UNUSABLE, [empty.map((r) => r.code)])
 }
 
+/** Why a generation cannot start at `validFrom` after the current one's start, or null. */
+function validFromProblem(validFrom: Date, currentFrom: Date | undefined): string | null {
+  return currentFrom && validFrom <= currentFrom ? `validFrom ${validFrom.toISOString()} must be later than the current generation's validFrom ${currentFrom.toISOString()}` : null
+}
+
 async function writeGeneration(tx: Queryable, options: ImportOptions, report: ImportReport) {
   const validFrom = options.validFrom ?? new Date()
   const current = (await tx.query<{ id: number; valid_from: Date }>(q.CURRENT_GENERATION)).rows[0]
   if (current) {
-    if (validFrom <= current.valid_from) {
-      throw new AppError(
-        'conflict',
-        `validFrom ${validFrom.toISOString()} must be later than the current generation's validFrom ${current.valid_from.toISOString()}`,
-      )
-    }
+    const late = validFromProblem(validFrom, current.valid_from)
+    if (late) throw new AppError('conflict', late)
     await tx.query(q.CLOSE_GENERATION, [current.id, validFrom])
   }
   const label = options.label ?? `Import ${validFrom.toISOString().slice(0, 10)}`

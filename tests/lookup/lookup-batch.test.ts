@@ -81,6 +81,13 @@ describeBackends('Lookup batch formats', ({ db }) => {
     wgs84ToGcj02(113.735, 22.905, shifted)
     const converted = binaryAnswer((await postBinary(shifted, '?crs=gcj02')).rawPayload)
     expect(converted.header.codes[converted.answers[0]! >> 1]).toBe(G(16))
+    // What the binary answer holds may be asked for; what it cannot hold is refused, not ignored.
+    expect((await postBinary(coords.subarray(0, 2), '?fields=grid,onBoundary')).statusCode).toBe(200)
+    for (const [query, name] of [['?fields=grid,town', 'fields=town'], ['?layout=columns', 'layout=columns']]) {
+      const refused = await postBinary(coords.subarray(0, 2), query)
+      expect(refused.statusCode, query).toBe(400)
+      expect(refused.json().detail, query).toContain(name)
+    }
   })
 
   it('answers batches of many slices in input order, and other requests meanwhile', async () => {

@@ -250,6 +250,8 @@ describeBackends('Open311 GeoReport v2', ({ db }) => {
       400, 'json', /attribute\[colour\] is not an attribute/, /attribute\[count\] is required/, /attribute\[place\] must be one of corridor, room; got "roof"/,
     )
     expectErrors(await postForm('json', [key, ['service_code', 'FIRE-03'], ...at, ['attribute[count]', 'many']]), 400, 'json', /attribute\[count\] must be a number/)
+    // A body over the 64 KiB limit is HTTP's 413, in the spec's error list.
+    expectErrors(await postForm('xml', [key, ['service_code', 'ENV-01'], ...at, ['description', 'x'.repeat(70_000)]]), 413, 'xml', /too large/i)
     expect(await count()).toBe(before)
   })
 

@@ -164,6 +164,11 @@ describeBackends('Unit import', ({ db }) => {
 
     const early = await post(app, squareCity({ nx: 2, ny: 2 }), '?validFrom=2021-01-01T00:00:00Z')
     expect(early.statusCode).toBe(409)
+    // The dry run of the same says so, rather than valid: true for what the real run refuses.
+    const earlyDry = await post(app, squareCity({ nx: 2, ny: 2 }), '?validFrom=2021-01-01T00:00:00Z&dryRun=true')
+    expect(earlyDry.statusCode).toBe(200)
+    expect(earlyDry.json()).toMatchObject({ valid: false, errors: [{ index: null, check: 'valid-from', message: expect.stringContaining('must be later than the current generation') }] })
+    expect((await post(app, squareCity({ nx: 2, ny: 2 }), '?validFrom=2030-01-01T00:00:00Z&dryRun=true')).json()).toMatchObject({ valid: true, errors: [] })
   })
 
   it('merges a partial import into the current generation', async () => {
