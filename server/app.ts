@@ -27,6 +27,7 @@ import unitRoutes from './units/routes.ts'
 import lookupRoutes from './lookup/routes.ts'
 import open311Routes from './open311/routes.ts'
 import { LookupService } from './lookup/lookup-service.ts'
+import { AppError } from './errors.ts'
 import { fastLookup, type FastHandler } from './lookup/fast-lookup.ts'
 import tileRoutes from './tiles/routes.ts'
 import ogcRoutes from './ogc/routes.ts'
@@ -112,6 +113,13 @@ export async function buildApp(options: AppOptions) {
     },
   })
   installValidators(app)
+  // Bodies are read as sent: a compressed one would be parsed as if it were plain (RFC 9110 §15.5.16: 415).
+  app.addHook('onRequest', async (request) => {
+    const coding = request.headers['content-encoding']
+    if (coding !== undefined && coding.trim().toLowerCase() !== 'identity' && coding.trim() !== '') {
+      throw new AppError('unsupported-media-type', `Content-Encoding ${JSON.stringify(coding)} is not read here; send the body uncompressed`)
+    }
+  })
   // onRequest hooks run in this order: shed load first, then CORS preflights (which carry
   // no key), then the key check; rate limits follow as route hooks (after the principal is known).
   if (options.backPressure) await app.register(backPressure, options.backPressure)

@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os'
 import { Readable } from 'node:stream'
 import type { Db } from '../db/client.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
-import { csvCell, OVERSIZE, splitCsv, streamRecords } from '../plugins/csv-line.ts'
+import { csvCell, OVERSIZE, splitCsv, streamRecords, UNCLOSED_MESSAGE } from '../plugins/csv-line.ts'
 import { parseJsonBody, unstorable } from '../plugins/json-body.ts'
 import { readIncident, type Channel, type IncidentInput } from './incident-input.ts'
 import type { BatchRow } from './batch-duplicates.ts'
@@ -116,15 +116,15 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
     }
     if (csv) yield 'row,id,created,grid,unrouted,duplicate_of,error\n'
     for await (const line of streamRecords(body, csv, MAX_ROW)) {
-      if (line !== OVERSIZE && line.trim() === '') continue
+      if (typeof line === 'string' && line.trim() === '') continue
       if (csv && header === null) {
-        header = line === OVERSIZE ? [] : splitCsv(line).map((h) => h.trim())
+        header = typeof line === 'string' ? splitCsv(line).map((h) => h.trim()) : []
         continue
       }
       row++
       totals.rows++
-      if (line === OVERSIZE) {
-        batch.push({ row, error: `The row is over ${MAX_ROW / 1024} KiB, the most one report may take` })
+      if (typeof line !== 'string') {
+        batch.push({ row, error: line === OVERSIZE ? `The row is over ${MAX_ROW / 1024} KiB, the most one report may take` : `The row: ${UNCLOSED_MESSAGE}` })
         continue
       }
       let raw: unknown

@@ -22,6 +22,10 @@ export interface IncidentInput {
   attributes: Record<string, unknown>
 }
 
+/** The fields a report may name, with the other spellings clients send. */
+const REPORT_FIELDS = new Set(['category', 'category_code', 'service_code', 'lon', 'lng', 'long', 'lat', 'crs', 'channel', 'reported_at', 'reportedAt',
+  'external_id', 'externalId', 'description', 'media_urls', 'media_url', 'media', 'reporter', 'attributes'])
+
 export interface FieldProblem {
   field: string
   message: string
@@ -39,6 +43,9 @@ export function readIncident(raw: unknown, categories: ReadonlySet<string>, defa
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, problems: [{ field: '', message: 'an incident must be a JSON object' }] }
   const r = raw as Record<string, unknown>
   const bad = (field: string, message: string) => problems.push({ field, message })
+  // A JSON report names only fields it has (a misspelt "descripton" would be lost without a word);
+  // CSV rows may carry other columns of the system that exported them.
+  if (!defaults.text) for (const key of Object.keys(r)) if (!REPORT_FIELDS.has(key)) bad(key, `is not a field of a report; the fields are ${[...REPORT_FIELDS].join(', ')}`)
 
   const category = r.category ?? r.category_code ?? r.service_code
   if (typeof category !== 'string' || !categories.has(category)) bad('category', `unknown category ${JSON.stringify(category ?? null)}`)

@@ -10,7 +10,7 @@ import { batchSnippets, BATCH_FIELDS, type BatchField } from './answers.ts'
 import type { IndexedGeneration } from './indexed-generation.ts'
 import type { LookupService } from './lookup-service.ts'
 import { AppError } from '../errors.ts'
-import { csvCell, OVERSIZE, RecordSplitter, splitCsv, type StreamRecord } from '../plugins/csv-line.ts'
+import { csvCell, OVERSIZE, RecordSplitter, splitCsv, UNCLOSED, UNCLOSED_MESSAGE, type StreamRecord } from '../plugins/csv-line.ts'
 import { decimalOrNaN } from '../plugins/validators.ts'
 import { MAX_JSON_DEPTH, nestedTooDeep } from '../plugins/json-body.ts'
 
@@ -94,10 +94,11 @@ class RowTransform extends Transform {
   }
 
   private record(line: StreamRecord, out: string[]) {
-    if (line !== OVERSIZE && line.trim() === '') return
+    if (typeof line === 'string' && line.trim() === '') return
     if (this.csv && this.header === null) return this.readHeader(line, out)
     const n = ++this.row
     if (line === OVERSIZE) out.push(this.errorRow(n, `the row is over ${MAX_ROW / 1024} KiB`))
+    else if (line === UNCLOSED) out.push(this.errorRow(n, UNCLOSED_MESSAGE))
     else if (this.csv) this.csvRow(n, line, out)
     else this.ndjsonRow(n, line, out)
   }
@@ -110,6 +111,7 @@ class RowTransform extends Transform {
   /** The header is checked before anything is answered, so a file without lon and lat columns gets a 400 problem. */
   private readHeader(line: StreamRecord, out: string[]) {
     if (line === OVERSIZE) throw new AppError('bad-request', `The CSV header is over ${MAX_ROW / 1024} KiB`)
+    if (line === UNCLOSED) throw new AppError('bad-request', `The CSV header: ${UNCLOSED_MESSAGE}`)
     const header = splitCsv(line)
     const names = header.map((h) => h.trim().toLowerCase())
     this.lonCol = names.findIndex((h) => ['lon', 'lng', 'longitude', 'x'].includes(h))

@@ -40,7 +40,10 @@ export function csvText(v: string): string {
 
 /** A record longer than the limit: its text is dropped as it arrives, and it is answered as an error in its place. */
 export const OVERSIZE = Symbol('oversize record')
-export type StreamRecord = string | typeof OVERSIZE
+/** A CSV record whose quoted cell never closes: everything after its opening quote was read into it. */
+export const UNCLOSED = Symbol('unclosed quote')
+export type StreamRecord = string | typeof OVERSIZE | typeof UNCLOSED
+export const UNCLOSED_MESSAGE = 'the row opens a quoted cell that never closes, so every line after it was read into that cell; close the quote (write "" for a quote inside a cell)'
 
 /**
  * Splits text arriving in chunks into records: UTF-8 decoded across chunk
@@ -97,7 +100,7 @@ export class RecordSplitter {
         const rest = this.rest
         this.rest = ''
         if (rest !== '') this.line(rest, out)
-        if (this.open !== null) out.push(this.open) // an unclosed quote at the end: the cell parser reads it as it is
+        if (this.open !== null) out.push(UNCLOSED) // its lines are not guessed at: the row is answered with why
         this.open = null
       }
     }

@@ -93,6 +93,15 @@ describeBackends('Numbers and rows as text', ({ db }) => {
     expect(header).toBe('row,lon,lat,grid,community,town,on_boundary,error')
     expect(first).toMatch(new RegExp(`^1,113.715,22.925,${G6},`))
     expect(second).toMatch(/^2,0x71,22.925,,,,,"lon\/lat must be numbers/)
+    // A quote that never closes swallows the lines after it: that row says so, the rows before it are answered.
+    const unclosed = await app.inject({ method: 'POST', url: '/api/v1/lookup/batch', headers: { 'content-type': 'text/csv' }, payload: 'lon,lat,name\n113.715,22.925,a\n113.715,22.925,"unterminated\n113.735,22.905,b\n' })
+    const answered = unclosed.body.trim().split('\n')
+    expect(answered).toHaveLength(3)
+    expect(answered[1]).toMatch(new RegExp(`^1,113.715,22.925,a,${G6},`))
+    expect(answered[2]).toMatch(/^2,,,,.*quoted cell that never closes/)
+    const bulk = await app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { ...sup, 'content-type': 'text/csv' },
+      payload: 'category,lon,lat,channel,description\nENV-03,113.715,22.925,hotline,"never closed\nENV-03,113.715,22.925,hotline,x\n' })
+    expect(bulk.body.trim().split('\n')[1]).toMatch(/^1,.*quoted cell that never closes/)
   })
 
   it('answers a refused stream over a real socket, and refuses JSON nested past 64 levels as a problem', async () => {
@@ -207,6 +216,13 @@ describeBackends('Numbers and rows as text', ({ db }) => {
     const quoted = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: sup, payload: { category: 'ENV-03', lon: '113.715', lat: 22.925, channel: 'hotline' } })
     expect(quoted.statusCode).toBe(400)
     expect(quoted.json().errors).toEqual([expect.objectContaining({ where: 'body/lon', field: 'lon', message: expect.stringContaining('a JSON number (not a string)') })])
+    const encoded = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { ...sup, 'content-encoding': 'gzip', 'content-type': 'application/json' },
+      payload: JSON.stringify({ category: 'ENV-03', lon: 113.715, lat: 22.925, channel: 'hotline' }) })
+    expect(encoded.statusCode).toBe(415)
+    expect(encoded.json().detail).toContain('Content-Encoding "gzip"')
+    const misspelt = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: sup, payload: { category: 'ENV-03', lon: 113.715, lat: 22.925, channel: 'hotline', descripton: 'x' } })
+    expect(misspelt.statusCode).toBe(400)
+    expect(misspelt.json().errors).toEqual([expect.objectContaining({ where: 'body/descripton', message: expect.stringContaining('is not a field of a report') })])
     expect(await checksum(db())).toBe(before)
     const ndjson = await app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { ...sup, 'content-type': 'application/x-ndjson' },
       payload: '{"category":"ENV-03","lon":"113.715","lat":22.925,"channel":"hotline","external_id":"q1"}\n{"category":"ENV-03",lon:1}\n' })
