@@ -39,8 +39,10 @@ export function readServiceRequest(body: Record<string, unknown>, service: Servi
   const lat = one('lat')
   const long = one('long')
   const located = lat !== undefined && long !== undefined
-  if (!located) {
-    if (lat !== undefined || long !== undefined) errors.push('lat and long are both required')
+  const sent = (name: string) => Array.isArray(body[name]) || one(name) !== undefined
+  // Both sent, one of them twice: that was said above, once.
+  if (!located && !(sent('lat') && sent('long'))) {
+    if (sent('lat') || sent('long')) errors.push('lat and long are both required')
     else if (one('address_string') !== undefined || one('address_id') !== undefined) errors.push('address not supported, send lat/long (WGS 84)')
     else errors.push('a location is required: send lat and long (WGS 84)')
   }

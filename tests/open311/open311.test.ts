@@ -250,6 +250,9 @@ describeBackends('Open311 GeoReport v2', ({ db }) => {
       400, 'json', /attribute\[colour\] is not an attribute/, /attribute\[count\] is required/, /attribute\[place\] must be one of corridor, room; got "roof"/,
     )
     expectErrors(await postForm('json', [key, ['service_code', 'FIRE-03'], ...at, ['attribute[count]', 'many']]), 400, 'json', /attribute\[count\] must be a number/)
+    // A coordinate sent twice is said once, not also as a missing pair; one alone is a missing pair.
+    expectErrors(await postForm('json', [key, ['service_code', 'ENV-01'], ['lat', '22.925'], ['lat', '22.93'], ['long', '113.715']]), 400, 'json', /^lat was sent 2 times; send it once$/)
+    expectErrors(await postForm('json', [key, ['service_code', 'ENV-01'], ['lat', '22.925']]), 400, 'json', /^lat and long are both required$/)
     // A body over the 64 KiB limit is HTTP's 413, in the spec's error list.
     expectErrors(await postForm('xml', [key, ['service_code', 'ENV-01'], ...at, ['description', 'x'.repeat(70_000)]]), 413, 'xml', /too large/i)
     expect(await count()).toBe(before)
