@@ -54,13 +54,12 @@ export async function importUnits(db: Db, body: unknown, options: ImportOptions 
   const tolerance = options.toleranceM2 ?? 1
   const structural = checkFeatureCollection(body)
   const empty = structural.units.length === 0 && structural.issues.length === 0
-  // A dry run reports whatever is wrong as its answer (200, valid: false), the collection itself included.
-  if (options.dryRun && (empty || structural.issues.some((i) => i.index === null))) {
-    const errors: ImportIssue[] = empty ? [{ index: null, code: null, check: 'empty', message: 'The FeatureCollection holds no features' }] : structural.issues
-    return trim({ dryRun: true, valid: false, counts: { city: 0, town: 0, community: 0, grid: 0 }, errors, fixed: [], clipped: [], generation: null })
+  const issues: ImportIssue[] = empty ? [{ index: null, code: null, check: 'empty', message: 'The FeatureCollection holds no features' }] : structural.issues
+  if (issues.some((i) => i.index === null)) {
+    // A dry run reports what is wrong as its answer (200, valid: false), the collection itself included.
+    if (options.dryRun) return trim({ dryRun: true, valid: false, counts: { city: 0, town: 0, community: 0, grid: 0 }, errors: issues, fixed: [], clipped: [], generation: null })
+    throw rejected(issues, options)
   }
-  if (structural.issues.some((i) => i.index === null)) throw rejected(structural.issues, options)
-  if (empty) throw new AppError('import-rejected', 'The FeatureCollection holds no features', { errors: [] })
 
   try {
     return await db.transaction(async (tx) => {
