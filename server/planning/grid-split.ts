@@ -250,6 +250,11 @@ function cutTree(blocks: PlanBlocks, assignment: Int32Array, members: number[], 
   for (const b of members) assignment[b] = parts[part.get(b) ?? 0]!
 }
 
+/** Whether grid g's blocks form one piece (a split needs that). */
+export function gridConnected(blocks: PlanBlocks, assignment: Int32Array, grids: readonly PlanGrid[], g: number): boolean {
+  return connected(blocks, assignment, membersOf(assignment, grids, g))
+}
+
 function membersOf(assignment: Int32Array, grids: readonly PlanGrid[], g: number): number[] {
   const grid = grids[g]
   if (!grid) throw new Error(`Unexpected grid value: ${g} (grids: ${grids.length})`)

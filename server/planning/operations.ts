@@ -10,7 +10,7 @@ import { checkedConstraints, type PlanConstraints } from './create-plan.ts'
 import type { PlanState } from './plan-state.ts'
 import { paintTargets, type Position } from './paint-targets.ts'
 import type { BalanceMeasure, PlanGrid } from './plan-types.ts'
-import { rebalance, splitGrid, splitGridByLine } from './rebalance.ts'
+import { gridConnected, rebalance, splitGrid, splitGridByLine } from './rebalance.ts'
 
 
 export type PlanOp =
@@ -96,6 +96,9 @@ export async function applyOp(state: PlanState, op: PlanOp, newGrid: GridFactory
       const n = blockCount(g)
       if (n < 2) throw new AppError('invalid-parameter', `Grid ${op.grid} has ${n === 0 ? 'no cells' : 'one cell'}: there is nothing to split`)
       if (!Number.isInteger(k) || k < 2 || k > n) throw new AppError('invalid-parameter', `Unexpected k value: ${k}; grid ${op.grid} has ${n} cells, so k must be between 2 and ${n}`)
+      if (!gridConnected(blocks, assignment, grids, g)) {
+        throw new AppError('conflict', `Grid ${op.grid} is in more than one piece in this plan; paint its cells together (or split it along a line) before splitting it into ${k} parts`, { reason: 'not-connected', grid: op.grid })
+      }
       return splitGrid(blocks, assignment, grids, g, k, newGrid, op.seed ?? 1)
     }
     case 'merge': {

@@ -21,7 +21,7 @@ import { labelComponents, validateAssignment } from './plan-metrics.ts'
 import type { BalanceMeasure, PlanBlocks, PlanGrid, RebalanceOptions } from './plan-types.ts'
 import { nextTurn } from '../next-turn.ts'
 
-export { splitGrid, splitGridByLine } from './grid-split.ts'
+export { gridConnected, splitGrid, splitGridByLine } from './grid-split.ts'
 
 export interface RebalanceResult {
   assignment: Int32Array

@@ -135,6 +135,24 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(grid1.deviation).toBeGreaterThan(1)
   })
 
+  it('refuses to split a grid that is in two pieces (409 naming why), changing nothing', async () => {
+    const view = await newPlan()
+    const id = view.plan.id
+    const { gridDisk } = await import('h3-js')
+    const blocks = await blocksOf(id)
+    const gridOfCell = new Map(blocks.map((b) => [b.properties.cell, b.properties.grid]))
+    // A block away from G(1): painted into it, G(1) is in two pieces.
+    const far = blocks.find((b) => b.properties.grid !== G(1) && gridDisk(b.properties.cell, 1).every((n) => gridOfCell.get(n) !== G(1)))!
+    const painted = await edit(id, { op: 'paint', grid: G(1), cells: [far.properties.cell], version: 1 })
+    expect(painted.status, JSON.stringify(painted.body)).toBe(200)
+    const split = await edit(id, { op: 'split', grid: G(1), k: 2, version: 2 })
+    expect(split.status, JSON.stringify(split.body)).toBe(409)
+    expect(split.type).toMatch(/^application\/problem\+json/)
+    expect(split.body).toMatchObject({ reason: 'not-connected', grid: G(1) })
+    expect(split.body.detail).toMatch(/more than one piece/)
+    expect(((await send('GET', `/api/v1/plans/${id}`)).body as PlanView).plan.version).toBe(2)
+  })
+
   it('paints cells, refuses a stale version with 409, and undoes and redoes', async () => {
     const view = await newPlan()
     const id = view.plan.id
