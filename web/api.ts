@@ -143,20 +143,27 @@ export const series = (f: IncidentFilter, step: 'day' | 'week' | 'month', signal
 export const workload = () => getJson<{ items: { code: string; load: number; deviation: number | null; loadPerAdministrator: number | null; administrators: number; patrolCoverage: number | null }[] }>('/api/v1/analytics/workload')
 export type SupervisionBy = 'grid' | 'administrator' | 'town' | 'department'
 const SUPERVISION = '/api/v1/analytics/supervision'
-/** Most overdue work first: what a supervisor acts on. */
 /** Scores of the incidents reported in the last `days` days. */
 const lastDays = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString()
-export const supervision = (by: SupervisionBy, days: number) => getJson<{ items: Score[]; total: number }>(SUPERVISION, { by, from: lastDays(days), sort: 'overdue', order: 'desc', limit: 50 })
-export const supervisionCsv = (by: SupervisionBy, days: number) => download(SUPERVISION, { by, from: lastDays(days), format: 'csv', bom: true, limit: 10000 }, `supervision-${by}-${days}d.csv`)
+/** The table and its CSV export rank alike: most overdue first. */
+const SUPERVISION_ORDER = { sort: 'overdue', order: 'desc' } as const
+export const supervision = (by: SupervisionBy, days: number) => getJson<{ items: Score[]; total: number }>(SUPERVISION, { by, from: lastDays(days), ...SUPERVISION_ORDER, limit: 50 })
+export const supervisionCsv = (by: SupervisionBy, days: number) => download(SUPERVISION, { by, from: lastDays(days), ...SUPERVISION_ORDER, format: 'csv', bom: true, limit: 10000 }, `supervision-${by}-${days}d.csv`)
 
 // ---- planning studio ----
 
 let plannerSecret: string | null = null
-/** The demo hands out a planner key for the studio: plan calls use it when there is one, else the user's key. */
+/**
+ * The demo hands out a planner key for the studio: plan calls use it while the
+ * console runs on the demo key; a key the user entered is their
+ * identity, and plan calls carry it (its role decides what it may do, and the
+ * audit log names it).
+ */
 export function setPlannerKey(secret: string | null): void {
   plannerSecret = secret
 }
-export const planSecret = (): string | null => plannerSecret ?? currentSecret()
+export const planActsAsDemo = (): boolean => plannerSecret !== null && storedKey()?.source === 'demo'
+export const planSecret = (): string | null => (planActsAsDemo() ? plannerSecret : currentSecret())
 
 async function planRequest<T>(method: string, path: string, { params = {}, body, ifMatch }: { params?: Params; body?: unknown; ifMatch?: number } = {}, retried = false): Promise<T> {
   const secret = planSecret()
@@ -172,7 +179,7 @@ async function planRequest<T>(method: string, path: string, { params = {}, body,
 
 /** Like the demo key, the demo planner key is new after each server start. */
 async function renewPlannerKey(): Promise<boolean> {
-  if (!plannerSecret) return false
+  if (!planActsAsDemo()) return false
   const fresh = (await getJson<ConsoleConfig>(CONFIG_URL, {}, { key: false }).catch(() => null))?.demoPlannerKey
   if (!fresh || fresh === plannerSecret) return false
   plannerSecret = fresh

@@ -5,6 +5,8 @@
  * typed is never replaced behind their back.
  */
 const STORAGE = 'zhiwang.apiKey'
+/** Set when the user cleared the key: the console then stays keyless (the public's view) instead of taking the demo key again. */
+const CLEARED = 'zhiwang.apiKeyCleared'
 
 export interface StoredKey {
   secret: string
@@ -34,4 +36,15 @@ export function setKey(key: StoredKey | null): void {
   current = key
   if (key) localStorage.setItem(STORAGE, JSON.stringify(key))
   else localStorage.removeItem(STORAGE)
+  if (key) localStorage.removeItem(CLEARED)
+}
+
+/** The user's "no key": kept until they set one again. */
+export function clearKey(): void {
+  setKey(null)
+  localStorage.setItem(CLEARED, '1')
+}
+
+export function keyCleared(): boolean {
+  return localStorage.getItem(CLEARED) === '1'
 }

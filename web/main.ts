@@ -9,7 +9,7 @@ import { ApiError, consoleConfig, me, setPlannerKey, unit, type ConsoleConfig } 
 import { h } from './dom.ts'
 import { FilterState } from './filters.ts'
 import { currentLang, onLangChange, setLang, t, type MessageKey } from './i18n.ts'
-import { setKey, storedKey } from './key-store.ts'
+import { keyCleared, setKey, storedKey } from './key-store.ts'
 import { createMap } from './map/create-map.ts'
 import { bboxOf } from './map/geometry.ts'
 import { addHighlight, clearHighlight, highlightUnit } from './map/layers/highlight.ts'
@@ -50,22 +50,27 @@ function status(message: string | null, kind: 'info' | 'error' = 'info'): void {
 /**
  * The key to send: the user's own while the server accepts it (`check`
  * says so); otherwise the server's current demo key (a new one after each
- * restart of the server).
+ * restart of the server) — unless the user cleared the key, who then sees
+ * what the public sees. Resolves to a message for the user when their
+ * saved key was refused (shown once the view is open).
  */
-async function settleKey(config: ConsoleConfig, check: Promise<unknown> | null): Promise<void> {
+async function settleKey(config: ConsoleConfig, check: Promise<unknown> | null): Promise<string | null> {
   const stored = storedKey()
+  let message: string | null = null
   if (stored?.source === 'user' && check) {
     try {
       await check
-      return
+      return null
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 401)) return
+      if (!(err instanceof ApiError && err.status === 401)) return null
       setKey(null)
-      status(t('key.invalid', { detail: err.message }), 'error')
+      message = t('key.invalidStored', { detail: err.message.replace(/^\d{3}: /, '') }) + (config.demoKey ? t('key.fallbackDemo') : '')
     }
   }
+  if (keyCleared() && message === null) return null
   if (config.demoKey) setKey({ secret: config.demoKey, source: 'demo' })
   else if (stored?.source === 'demo') setKey(null)
+  return message
 }
 
 async function start(): Promise<void> {
@@ -80,7 +85,7 @@ async function start(): Promise<void> {
   const mapLoaded = new Promise<void>((resolve) => map.once('load', () => resolve()))
   const config = await consoleConfig().catch((): ConsoleConfig => ({ demoKey: null, basemapStyle: null, tiles: null }))
   performance.mark('zw:config')
-  await settleKey(config, check)
+  const keyMessage = await settleKey(config, check)
   setPlannerKey(config.demoPlannerKey ?? null)
   const tiles = config.tiles ?? {}
   // Grid tiles start at some zoom: open there, so the first picture has grids.
@@ -164,6 +169,7 @@ async function start(): Promise<void> {
   // Community names show from zoom 11.5 only: they need not hold up the first picture.
   void firstIdle.then(() => fetchLabelPoints('community')).then((fc) => setCommunityLabels(map, fc), (err) => console.warn('[labels]', (err as Error).message))
   openView(viewFromHash())
+  if (keyMessage) status(keyMessage, 'error')
   window.zhiwang = {
     map,
     firstIdle,

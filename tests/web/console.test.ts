@@ -215,6 +215,72 @@ describe('map console in Chromium', () => {
     expect(g.outside).toEqual([])
   })
 
+  it('says why when a key may not see a view, keeps the public coverage report, and checks typed coordinates', async () => {
+    // A department's key: it may list its own incidents but not the city's analytics or patrol coverage.
+    const made = await fetch(`${server.url}/api/v1/keys`, {
+      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'console-department', role: 'department', department: 'urban_management_bureau' }),
+    })
+    expect(made.status, await made.clone().text()).toBe(201)
+    const departmentKey = ((await made.json()) as { secret: string }).secret
+    const own = await openConsole(browser, { localStorage: { 'zhiwang.apiKey': JSON.stringify({ secret: departmentKey, source: 'user' }) } })
+    try {
+      const p = own.page
+      await p.goto(`${server.url}/#incidents`)
+      await p.waitForFunction(() => window.zhiwang !== undefined, null, { timeout: 60_000 })
+      await viewSettled(p)
+      // Not "0 incidents": the count says the key's role may not read it, and which roles may.
+      const count = (await p.textContent('#incident-count'))!
+      expect(count).not.toMatch(/ 0 起/)
+      expect(count).toContain('职能部门')
+      expect(count).toContain('分析员')
+      // Coverage: the gap and overlap report is public; only the patrol layer is refused.
+      await p.evaluate(() => window.zhiwang!.openView('coverage'))
+      await p.waitForFunction(() => window.zhiwang!.view() === 'coverage')
+      await viewSettled(p)
+      await p.waitForFunction(() => document.querySelectorAll('aside#panel select option').length > 1)
+      const town = await p.locator('aside#panel select option').nth(1).getAttribute('value')
+      await p.selectOption('aside#panel select', town!)
+      await viewSettled(p)
+      expect(await p.textContent('#coverage-status')).toMatch(/无空隙、无重叠|空隙 \d+ 处/)
+      expect(await p.textContent('#patrol-error')).toContain('职能部门')
+      // Lookup: an empty box is not longitude 0, and a comma is not a decimal point.
+      await p.evaluate(() => window.zhiwang!.openView('lookup'))
+      await p.waitForFunction(() => window.zhiwang!.view() === 'lookup')
+      for (const [lon, lat, says] of [['', '23.02', '经度'], ['113,75', '23.02', '经度'], ['113.75', '95', '纬度']] as const) {
+        await p.fill('#lookup-lon', lon)
+        await p.fill('#lookup-lat', lat)
+        await p.click('form.lookup-form button[type=submit]')
+        await p.waitForFunction((w) => document.querySelector('#lookup-card [role=alert]')?.textContent?.includes(w), says)
+      }
+    } finally {
+      await own.context.close()
+    }
+    // A saved key the server no longer accepts is said to be so, not silently replaced.
+    const stale = await openConsole(browser, { localStorage: { 'zhiwang.apiKey': JSON.stringify({ secret: 'zw_no_such_key_0123456789', source: 'user' }) } })
+    try {
+      await stale.page.goto(server.url)
+      await stale.page.waitForFunction(() => window.zhiwang !== undefined, null, { timeout: 60_000 })
+      expect(await stale.page.textContent('#status')).toContain('保存的密钥已失效')
+    } finally {
+      await stale.context.close()
+    }
+    // Clearing the key leaves the console keyless (the public's view), even where the server hands out a demo key.
+    const cleared = await openConsole(browser)
+    try {
+      const p = cleared.page
+      await p.goto(`${server.url}/#supervision`)
+      await p.waitForFunction(() => window.zhiwang !== undefined, null, { timeout: 60_000 })
+      await p.click('#key')
+      await Promise.all([p.waitForEvent('load'), p.click('#key-clear')])
+      await p.waitForFunction(() => window.zhiwang !== undefined, null, { timeout: 60_000 })
+      expect(await p.evaluate(() => localStorage.getItem('zhiwang.apiKey'))).toBeNull()
+      expect(await p.textContent('aside#panel')).toContain('此视图需要 API 密钥')
+    } finally {
+      await cleared.context.close()
+    }
+  })
+
   // Last: publishing changes the demo city's boundaries.
   it('plans in the studio: repaints cells of one grid into another through the map, and publishes', async () => {
     const api = async <T>(path: string): Promise<T> => {

@@ -24,7 +24,7 @@ const BLANK: StyleSpecification = {
 
 /** A map on the blank style; a configured basemap is set later with setStyle. */
 export function createMap(container: HTMLElement): maplibregl.Map {
-  return new maplibregl.Map({
+  const map = new maplibregl.Map({
     container,
     style: BLANK,
     bounds: CITY_BOUNDS,
@@ -38,4 +38,7 @@ export function createMap(container: HTMLElement): maplibregl.Map {
     canvasContextAttributes: { preserveDrawingBuffer: true, antialias: false },
     attributionControl: false,
   })
+  // Zoom buttons for those without a wheel or pinch (the keyboard works once the map has focus).
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right')
+  return map
 }

@@ -26,6 +26,7 @@ export class CoveragePanel implements Panel {
   #report: Report | null = null
   #patrol: { grid: string; share30: number }[] | null = null
   #error: string | null = null
+  #patrolError: string | null = null
   #loading = false
   #seq = 0
   #settled: Promise<void> = Promise.resolve()
@@ -68,24 +69,20 @@ export class CoveragePanel implements Panel {
     clearGridStates(ctx.map, ctx.grids)
     setGridFill(ctx.map, null)
     if (code !== CITY_CODE) void ctx.showUnit(code)
-    try {
-      const [report, patrol] = await Promise.all([
-        coverage(code),
-        code !== CITY_CODE && ctx.hasKey() ? patrolCoverage(code).then((p) => p.items) : Promise.resolve(null),
-      ])
-      if (seq !== this.#seq || this.#ctx !== ctx) return
-      this.#report = report
-      this.#patrol = patrol
-      this.#error = null
-      updateCoverage(ctx.map, report)
-      if (patrol) {
-        setGridStates(ctx.map, ctx.grids, patrol.map((p) => [p.grid, { share30: p.share30 }]))
-        setGridFill(ctx.map, patrolColouring().colour)
-      }
-    } catch (err) {
-      if (seq !== this.#seq) return
-      this.#error = errorText(err)
-      updateCoverage(ctx.map, null)
+    // The gap and overlap report is public; patrol coverage needs a key that may see it. One refused does not hide the other.
+    const [report, patrol] = await Promise.allSettled([
+      coverage(code),
+      code !== CITY_CODE && ctx.hasKey() ? patrolCoverage(code).then((p) => p.items) : Promise.resolve(null),
+    ])
+    if (seq !== this.#seq || this.#ctx !== ctx) return
+    this.#report = report.status === 'fulfilled' ? report.value : null
+    this.#error = report.status === 'rejected' ? errorText(report.reason) : null
+    this.#patrol = patrol.status === 'fulfilled' ? patrol.value : null
+    this.#patrolError = patrol.status === 'rejected' ? errorText(patrol.reason) : null
+    updateCoverage(ctx.map, this.#report)
+    if (this.#patrol) {
+      setGridStates(ctx.map, ctx.grids, this.#patrol.map((p) => [p.grid, { share30: p.share30 }]))
+      setGridFill(ctx.map, patrolColouring().colour)
     }
     this.#loading = false
     this.render()
@@ -117,7 +114,9 @@ export class CoveragePanel implements Panel {
           ? needsKey(ctx)
           : this.#patrol
             ? h('div', {}, legend(t('coverage.patrol'), patrolColouring().legend), h('div', { className: 'muted' }, `${t('level.grid')}: ${num(this.#patrol.length)} · ⌀ ${pct(this.#patrol.reduce((s, p) => s + p.share30, 0) / Math.max(1, this.#patrol.length))}`))
-            : null,
+            : this.#patrolError
+              ? h('div', { className: 'error', id: 'patrol-error' }, this.#patrolError)
+              : null,
     )
   }
 }

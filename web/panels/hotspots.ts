@@ -102,11 +102,18 @@ export class HotspotsPanel implements Panel {
       h('label', { className: 'row' }, t('hotspots.mode'), ' ', select([['gi', t('hotspots.gi')], ['emerging', t('hotspots.emerging')]], this.#kind, (v) => ((this.#kind = v as HotspotKind), this.#load()), t('hotspots.mode'))),
       h('label', { className: 'row' }, t('hotspots.res'), ' ', select([7, 8, 9].map((r) => [String(r), String(r)]), String(this.#res), (v) => ((this.#res = Number(v)), this.#load()), t('hotspots.res'))),
       h('label', { className: 'row check' }, fdr, ' ', t('hotspots.fdr')),
-      h('p', { className: 'muted' }, this.#kind === 'gi' ? t('hotspots.giHint') : t('hotspots.emergingHint')),
+      h('p', { className: 'muted' }, this.#kind === 'gi' ? t('hotspots.giHint') : `${t('hotspots.emergingHint')} ${this.#filtersInUse()}`),
       this.#kind === 'gi' ? this.#time.el : null,
       h('div', { id: 'hotspot-status', className: this.#error ? 'error' : 'muted' }, this.#loading ? t('loading') : this.#error ?? (this.#data ? t('hotspots.cells', { n: num(this.#data.features.length) }) : '')),
       this.#legend(),
     )
+  }
+
+  /** In the trend mode the filter boxes are not shown: say which filters still apply. */
+  #filtersInUse(): string {
+    const f = this.#ctx?.filters.value
+    const active = f ? f.categories.length + f.status.length + f.channels.length : 0
+    return active === 0 ? t('hotspots.noFilters') : t('hotspots.filtersInUse', { n: active })
   }
 
   #legend(): HTMLElement {

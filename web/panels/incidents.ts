@@ -6,12 +6,13 @@
 import type * as maplibregl from 'maplibre-gl'
 import { incident, series, type IncidentDetail, type SeriesAnswer } from '../api.ts'
 import { fill, h } from '../dom.ts'
-import { localName, num, t, tDynamic } from '../i18n.ts'
+import { cityTime, localName, num, t, tDynamic } from '../i18n.ts'
 import { highlightPoint } from '../map/layers/highlight.ts'
 import { IncidentLayers, POINT_LAYER } from '../map/layers/incidents.ts'
 import { seriesChart } from './chart.ts'
 import type { ConsoleContext, Panel } from './panel.ts'
 import { categoryNames, TimeFilter } from './time-filter.ts'
+import { addDays, daysBetween } from '../filters.ts'
 import { errorText, facts, needsKey } from './widgets.ts'
 
 export class IncidentsPanel implements Panel {
@@ -24,6 +25,9 @@ export class IncidentsPanel implements Panel {
   #unsubscribe: (() => void) | null = null
   #series: SeriesAnswer | null = null
   #seriesError: string | null = null
+  #countError: string | null = null
+  /** Whether the layers have counted the current filter at least once. */
+  #counted = false
   #seriesTimer: number | null = null
   #seriesDone: Promise<void> = Promise.resolve()
   #seriesSuperseded: () => void = () => {}
@@ -42,11 +46,16 @@ export class IncidentsPanel implements Panel {
     this.#ctx = ctx
     this.#el = el
     if (!ctx.hasKey()) return fill(el, h('h2', {}, t('view.incidents')), needsKey(ctx))
+    this.#counted = false
+    this.#countError = null
     this.#time = new TimeFilter(ctx.filters, () => this.#settled)
     this.#layers = new IncidentLayers()
-    this.#settled = this.#layers.add(ctx.map, ctx.tiles, ctx.filters.value).then(() => this.#renderCount(), (err) => ctx.status(errorText(err), 'error'))
+    // A refused or failed count is said as such: "0 incidents" would be a wrong answer.
+    const counted = () => ((this.#countError = null), (this.#counted = true), this.#renderCount())
+    const failed = (err: unknown) => ((this.#countError = errorText(err)), this.#renderCount())
+    this.#settled = this.#layers.add(ctx.map, ctx.tiles, ctx.filters.value).then(counted, failed)
     this.#unsubscribe = ctx.filters.subscribe((f) => {
-      this.#settled = this.#layers!.update(f).then(() => this.#renderCount(), (err) => ctx.status(errorText(err), 'error'))
+      this.#settled = this.#layers!.update(f).then(counted, failed)
       this.#loadSeries()
     })
     ctx.map.on('click', POINT_LAYER, this.#onClick)
@@ -89,7 +98,13 @@ export class IncidentsPanel implements Panel {
   }
 
   #renderCount(): void {
-    this.#count.textContent = this.#layers ? t('incidents.count', { n: num(this.#layers.total) }) : ''
+    const el = this.#count
+    el.className = this.#countError !== null ? 'error' : 'muted'
+    el.textContent = this.#countError !== null
+      ? t('incidents.countFailed', { detail: this.#countError })
+      : !this.#counted || !this.#layers
+        ? t('loading')
+        : `${t('incidents.count', { n: num(this.#layers.total) })} (${t('incidents.countNote')})`
   }
 
   /** The chart's data, fetched once the filter has stopped changing for a moment (a dragged slider). */
@@ -120,7 +135,21 @@ export class IncidentsPanel implements Panel {
   #renderChart(): void {
     if (this.#seriesError) return fill(this.#chart, h('div', { className: 'muted' }, this.#seriesError))
     if (!this.#series) return fill(this.#chart, h('div', { className: 'muted' }, t('loading')))
-    fill(this.#chart, seriesChart(this.#series, (key) => (this.#names.has(key) ? localName(this.#names.get(key)) : key)))
+    const partial = this.#partialLastStep()
+    fill(this.#chart, seriesChart(this.#series, (key) => (this.#names.has(key) ? localName(this.#names.get(key)) : key)),
+      partial === null ? null : h('div', { className: 'muted', id: 'chart-partial' }, t('chart.partial', { n: partial })))
+  }
+
+  /** Days in the chart's last step when the window ends before that step would (a window of 90 days in weeks); null when whole. */
+  #partialLastStep(): number | null {
+    const answer = this.#series as (SeriesAnswer & { params?: { to?: string; step?: string } }) | null
+    const last = answer?.steps.at(-1)
+    const to = answer?.params?.to
+    const step = answer?.params?.step
+    if (!last || !to || (step !== 'week' && step !== 'month')) return null
+    const [y, m] = last.split('-').map(Number) as [number, number]
+    const stepEnd = step === 'week' ? addDays(last, 7) : `${m === 12 ? y + 1 : y}-${String(m === 12 ? 1 : m + 1).padStart(2, '0')}-01`
+    return to < stepEnd ? daysBetween(last, to) : null
   }
 
   async #open(id: number): Promise<void> {
@@ -140,7 +169,7 @@ export class IncidentsPanel implements Panel {
     const d = this.#detail
     if (!d) return fill(this.#card)
     this.#card.dataset.incident = String(d.id)
-    const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(document.documentElement.lang) : '—')
+    const when = cityTime
     fill(
       this.#card,
       h('h3', {}, t('incidents.detail', { id: d.id })),
@@ -150,13 +179,13 @@ export class IncidentsPanel implements Panel {
         ['incidents.reportedAt', when(d.reportedAt)],
         ['incidents.channel', tDynamic(`channel.${d.channel}`)],
         ['incidents.grid', d.grid],
-        ['incidents.department', d.department],
+        ['incidents.department', d.department ? tDynamic(`dept.${d.department}`) : null],
         ['incidents.deadline', when(d.deadlineAt)],
         ['incidents.supervisionLevel', d.supervisionLevel],
         ['incidents.description', d.description],
       ]),
       h('h4', {}, t('incidents.history')),
-      h('ol', { className: 'history' }, ...d.history.map((e) => h('li', {}, h('span', { className: 'muted' }, when(e.at)), ' ', e.action, e.to_status ? ` → ${tDynamic(`status.${e.to_status}`)}` : '', e.actor ? h('span', { className: 'muted' }, ` · ${e.actor}`) : null, e.note ? h('div', {}, e.note) : null))),
+      h('ol', { className: 'history' }, ...d.history.map((e) => h('li', {}, h('span', { className: 'muted' }, when(e.at)), ' ', tDynamic(`action.${e.action}`), e.to_status ? ` → ${tDynamic(`status.${e.to_status}`)}` : '', e.actor ? h('span', { className: 'muted' }, ` · ${e.actor}`) : null, e.note ? h('div', {}, e.note) : null))),
     )
   }
 }

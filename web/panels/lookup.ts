@@ -11,6 +11,14 @@ import { highlightPoint, highlightUnit } from '../map/layers/highlight.ts'
 import type { ConsoleContext, Panel } from './panel.ts'
 import { errorText } from './widgets.ts'
 
+/** A typed coordinate: a plain decimal within ±limit, or null. */
+function coordinate(text: string, limit: number): number | null {
+  const v = text.trim()
+  if (!/^[-+−]?(\d+\.?\d*|\.\d+)$/.test(v)) return null
+  const x = Number(v.replace('−', '-'))
+  return Math.abs(x) <= limit ? x : null
+}
+
 export class LookupPanel implements Panel {
   readonly id = 'lookup' as const
   #ctx: ConsoleContext | null = null
@@ -68,9 +76,17 @@ export class LookupPanel implements Panel {
       this.#lon = lon.value
       this.#lat = lat.value
       this.#gcj = gcj.checked
-      const x = Number(lon.value)
-      const y = Number(lat.value)
-      if (!Number.isFinite(x) || !Number.isFinite(y)) return
+      // Checked here, in the interface's language: an empty box is not 0, and "113,75" is not a number.
+      const x = coordinate(lon.value, 180)
+      const y = coordinate(lat.value, 90)
+      if (x === null || y === null) {
+        this.#seq++ // an answer still on its way is for the previous input
+        this.#answer = null
+        this.#error = x === null ? t('lookup.badLon', { v: lon.value.trim() }) : t('lookup.badLat', { v: lat.value.trim() })
+        this.#renderCard()
+        ;(x === null ? lon : lat).focus()
+        return
+      }
       this.#settled = this.#lookup(x, y, gcj.checked ? 'gcj02' : 'wgs84', true)
     })
     fill(this.#el, h('h2', {}, t('lookup.title')), h('p', { className: 'muted' }, t('lookup.hint')), form, this.#card)
@@ -105,7 +121,7 @@ export class LookupPanel implements Panel {
 
   #renderCard(): void {
     const a = this.#answer
-    if (this.#error) return fill(this.#card, h('div', { className: 'error' }, this.#error))
+    if (this.#error) return (this.#card.dataset.grid = ''), fill(this.#card, h('div', { className: 'error', role: 'alert' }, this.#error))
     if (!a) return fill(this.#card)
     this.#card.dataset.grid = a.grid?.code ?? ''
     if (!a.grid) {

@@ -48,7 +48,7 @@ export function renderControls(el: HTMLElement, s: PlanSession): void {
     g
       ? h('div', { className: 'row' },
           button('studio-lock', g.locked ? t('studio.unlock') : t('studio.lock'), a.toggleLock),
-          numberInput('studio-split-k', state.splitK, 2, 20, t('studio.splitK'), (v) => (state.splitK = Math.max(2, Math.round(Number(v)) || 2))),
+          numberInput('studio-split-k', state.splitK, 2, 20, t('studio.splitK'), (v) => (state.splitK = Number(v))),
           button('studio-split', t('studio.split'), a.split, g.locked),
           button('studio-remove', t('studio.remove'), a.removeGrid, g.locked))
       : null,
@@ -101,6 +101,7 @@ export function renderResults(el: HTMLElement, s: PlanSession): void {
     h('h3', {}, t('studio.grids', { n: num(v.grids.filter((g) => !g.removed).length) })),
     gridTable(v, { active: state.active, colour: (c) => s.palette.colour(c), pick: (c) => s.setActive(c) }),
     h('h3', {}, t('studio.balance')),
+    h('p', { className: 'muted' }, t('studio.estimates')),
     balanceTable('studio-balance', v.metrics.before, v.metrics.after),
     h('div', { className: 'muted' }, `Polsby–Popper ⌀ ${num(v.metrics.before.compactness.meanPolsbyPopper, 2)} → ${num(v.metrics.after.compactness.meanPolsbyPopper, 2)} · Reock ⌀ ${num(v.metrics.before.compactness.meanReock, 2)} → ${num(v.metrics.after.compactness.meanReock, 2)}`),
     h('h3', {}, t('studio.disruption')),

@@ -5,7 +5,7 @@
  * generation. The open plan lives in a PlanSession; this panel chooses it.
  */
 import type * as maplibregl from 'maplibre-gl'
-import { communitiesOf, createPlan, draftPlans, lookup, planSecret } from '../api.ts'
+import { communitiesOf, createPlan, draftPlans, lookup, planActsAsDemo, planSecret } from '../api.ts'
 import { fill, h } from '../dom.ts'
 import { localName, num, t } from '../i18n.ts'
 import { highlightUnit } from '../map/layers/highlight.ts'
@@ -110,6 +110,7 @@ export class StudioPanel implements Panel {
     fill(el,
       h('h2', {}, t('view.studio')),
       h('p', { className: 'muted' }, t('studio.intro')),
+      h('p', { className: 'muted', id: 'studio-identity' }, planActsAsDemo() ? t('studio.as.demo') : t('studio.as.user')),
       h('label', { className: 'row' }, t('level.town'), ' ', town),
       h('label', { className: 'row' }, t('level.community'), ' ', community),
       this.#error ? h('div', { className: 'error', id: 'studio-error' }, this.#error) : null,

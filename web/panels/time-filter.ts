@@ -22,6 +22,7 @@ export class TimeFilter {
   readonly #start = addDays(this.#end, -SPAN_DAYS)
   #timer: number | null = null
   #cats: { code: string; name: string; name_en: string | null }[] = []
+  readonly #summary = h('summary', { id: 'filter-summary' })
 
   /** `settled` resolves once the map shows the current filter, so playback never outruns the server. */
   constructor(private readonly filters: FilterState, private readonly settled: () => Promise<void>) {
@@ -44,20 +45,30 @@ export class TimeFilter {
       h('fieldset', {}, h('legend', {}, t(`incidents.${name}`)),
         ...items.map(([code, label]) => {
           const box = h('input', { type: 'checkbox', value: code, checked: f[name].includes(code) })
-          box.addEventListener('change', () => this.filters.set({ [name]: box.checked ? [...this.filters.value[name], code] : this.filters.value[name].filter((c) => c !== code) }))
+          box.addEventListener('change', () => {
+            this.filters.set({ [name]: box.checked ? [...this.filters.value[name], code] : this.filters.value[name].filter((c) => c !== code) })
+            this.#renderSummary()
+          })
           return h('label', { className: 'check' }, box, ' ', label)
         }))
-    const active = f.categories.length + f.status.length + f.channels.length
+    this.#renderSummary()
     fill(
       this.el,
       h('div', { className: 'row' }, t('incidents.window'), ' ', windowSelect, ' ', play),
       h('div', { className: 'row' }, slider),
       h('div', { className: 'muted', id: 'time-label' }, `${f.from} – ${addDays(f.to, -1)}`),
-      h('details', {}, h('summary', {}, t('incidents.filters'), active > 0 ? ` (${active})` : ''),
+      h('details', {}, this.#summary,
         checks('categories', this.#cats.map((c) => [c.code, localName(c)])),
         checks('status', STATUSES.map((s) => [s, tDynamic(`status.${s}`)])),
         checks('channels', CHANNELS.map((c) => [c, tDynamic(`channel.${c}`)]))),
     )
+  }
+
+  /** "Filters (n)": how many boxes are ticked. */
+  #renderSummary(): void {
+    const f = this.filters.value
+    const active = f.categories.length + f.status.length + f.channels.length
+    this.#summary.textContent = `${t('incidents.filters')}${active > 0 ? ` (${active})` : ''}`
   }
 
   #setEnd(daysFromStart: number): void {
