@@ -240,11 +240,16 @@ try {
   const batchRate: Partial<Record<BatchFormat, number>> = {}
   for (const format of Object.keys(BATCH_FORMATS) as BatchFormat[]) {
     await httpBatch(started.url, pts.subarray(0, 80_000), codeIndex, format) // warm-up
-    const batch = await httpBatch(started.url, pts, codeIndex, format)
+    // Best of 3, like the in-process passes: the first full-size request also pays for the server's heap growing to hold it.
+    const runs = [await httpBatch(started.url, pts, codeIndex, format), await httpBatch(started.url, pts, codeIndex, format), await httpBatch(started.url, pts, codeIndex, format)]
+    const batch = runs.reduce((a, b) => (b.ms < a.ms ? b : a))
     const edges = await httpBatch(started.url, edgePts, codeIndex, format)
     batchRate[format] = perSecond(N, batch.ms)
-    rows.push({ approach: `Zhiwang HTTP batch, ${format}`, rate: batchRate[format]!, unit: 'points/s', disagree: check(`HTTP batch (${format})`, batch.answers, edges.answers),
-      notes: `${BATCH_FORMATS[format]}; client's share ${fmt(batch.clientMs)} of ${fmt(batch.ms)} ms` })
+    // Every run's answers are compared with PostGIS, not only the fastest one's.
+    const disagree = check(`HTTP batch (${format})`, batch.answers, edges.answers)
+    for (const r of runs) if (r !== batch) disagree[0] += countDisagreements(`HTTP batch (${format}), another run`, r.answers, postgis.answers, pts, codes)
+    rows.push({ approach: `Zhiwang HTTP batch, ${format}`, rate: batchRate[format]!, unit: 'points/s', disagree,
+      notes: `${BATCH_FORMATS[format]}; best of 3 (${runs.map((r) => fmt(r.ms)).join(', ')} ms); client's share ${fmt(batch.clientMs)} ms` })
   }
   const paths = lookupPaths(pts)
   // Each side's CPU per request as well: on shared cores it moves far less than the rate does.
