@@ -11,7 +11,7 @@ import { filterArgs, type Filters } from './analytics-params.ts'
 import * as q from './cube-queries.ts'
 import { kRingNeighbours, type Neighbours } from './stats/neighbours.ts'
 import { CubeCache, dayNumber, type CubeFilter } from './cube-cache.ts'
-import { buildStudyArea, scopeStudyArea, type StudyArea } from './study-area.ts'
+import { buildStudyArea, parentStudyArea, type StudyArea } from './study-area.ts'
 
 export interface CellTotal {
   cell: string
@@ -20,6 +20,8 @@ export interface CellTotal {
 }
 
 const AREA_CACHE_SIZE = 8
+/** The cube's resolution: a unit's own incidents are those of its cells at this resolution. */
+const FINEST_RES = 10
 
 export class CellValues {
   private readonly areas = new Map<string, Promise<StudyArea>>()
@@ -76,20 +78,34 @@ export class CellValues {
     return (await this.db.query<CellTotal>(q.CELL_TOTALS, [res, ...filterArgs(f)])).rows
   }
 
-  /** The study area at `res`, narrowed to `parent` (unknown parent → 404). */
+  /**
+   * The study area at `res`: the generation's, or unit `parent`'s
+   * (parentStudyArea: every cell holding part of it, each counting the unit's
+   * own incidents only). Unknown parent → 404.
+   */
   async area(ix: IndexedGeneration, res: number, parent: string | null): Promise<StudyArea> {
-    const key = `${ix.generation.id}:${res}`
+    const full = await this.cached(`${ix.generation.id}:${res}`, () => buildStudyArea(this.db, ix, res))
+    if (parent && !ix.grids.some((g) => g.code.startsWith(parent))) throw new AppError('not-found', `No unit with code ${parent} in generation ${ix.generation.id}`)
+    if (!parent) return full
+    return this.cached(`${ix.generation.id}:${res}:${parent}`, async () => parentStudyArea(full, await this.area(ix, FINEST_RES, null), parent))
+  }
+
+  /** Study areas are remembered, the most recently used AREA_CACHE_SIZE of them. */
+  private async cached(key: string, build: () => Promise<StudyArea>): Promise<StudyArea> {
     let entry = this.areas.get(key)
     if (entry) this.areas.delete(key)
     else {
-      entry = buildStudyArea(this.db, ix, res)
+      entry = build()
       entry.catch(() => this.areas.delete(key))
     }
     this.areas.set(key, entry)
     while (this.areas.size > AREA_CACHE_SIZE) this.areas.delete(this.areas.keys().next().value!)
-    const area = await entry
-    if (parent && !ix.grids.some((g) => g.code.startsWith(parent))) throw new AppError('not-found', `No unit with code ${parent} in generation ${ix.generation.id}`)
-    return scopeStudyArea(area, parent ?? undefined)
+    return entry
+  }
+
+  /** Per cube cell id: 1 when the cell's centre lies in a grid under `code` in generation `ix` (call after cube.sync()). */
+  withinMask(ix: IndexedGeneration, code: string): Uint8Array {
+    return this.cubeCellsWithin(ix, code)
   }
 
   /** k-ring neighbours of an area's cells, remembered per area (areas are cached, so citywide analyses reuse them). */
@@ -105,10 +121,10 @@ export class CellValues {
    * The measure of every cell of `area` (zeros included), as a vector in the
    * area's cell order; per 1,000 residents when asked (cells without residents → 0).
    */
-  async vector(area: StudyArea, f: Filters): Promise<{ values: Float64Array; counts: Float64Array; loads: Float64Array }> {
+  async vector(area: StudyArea, f: Filters, ix: IndexedGeneration): Promise<{ values: Float64Array; counts: Float64Array; loads: Float64Array }> {
     const counts = new Float64Array(area.cells.length)
     const loads = new Float64Array(area.cells.length)
-    for (const t of await this.totals(area.res, f)) {
+    for (const t of await this.totals(area.res, f, area.parent ? { ix, code: area.parent } : undefined)) {
       const i = area.indexOf.get(t.cell)
       if (i === undefined) continue
       counts[i] = t.n

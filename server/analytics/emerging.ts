@@ -6,6 +6,7 @@
  */
 import type { IndexedGeneration } from '../lookup/indexed-generation.ts'
 import { addDays, daysBetween, type Filters } from './analytics-params.ts'
+import { capSpaceTimeWork } from './work-limits.ts'
 import { capCells, cubeFilter, type CellValues } from './cell-values.ts'
 import { dayNumber } from './cube-cache.ts'
 import { emergingHotspots, type EmergingPattern } from './stats/emerging.ts'
@@ -50,6 +51,7 @@ export async function emergingAnalysis(cells: CellValues, ix: IndexedGeneration,
   const area = await cells.area(ix, res, f.parent)
   const n = area.cells.length
   capCells(n * Math.max(window.steps, 1), MAX_CUBE, `Space-time cube of ${window.steps} ${o.step}s`)
+  capSpaceTimeWork('Emerging hot spots', n, window.steps, res, o.k, o.timeWindow)
   const totals = new Float64Array(n)
   await cells.cube.sync()
   const first = dayNumber(window.from)
@@ -61,7 +63,8 @@ export async function emergingAnalysis(cells: CellValues, ix: IndexedGeneration,
   // One step number per day of the window, looked up per row.
   const stepByDay = Int32Array.from({ length: dayNumber(window.to) - first }, (_, k) => (o.step === 'week' ? Math.floor(k / 7) : monthOf(first + k) - firstMonth))
   const stepOf = (day: number) => stepByDay[day - first]!
-  const scoped = { ...cubeFilter(f), fromDay: first, toDay: dayNumber(window.to) }
+  // A unit's area counts the unit's own incidents only, as its hot spots do.
+  const scoped = { ...cubeFilter(f), fromDay: first, toDay: dayNumber(window.to), ...(area.parent ? { cells: cells.withinMask(ix, area.parent) } : {}) }
   let areaOf = new Int32Array(0)
   const values = new Float64Array(n * window.steps)
   cells.cube.scan(res, scoped, stepOf, (p, step, count, load) => {

@@ -78,10 +78,12 @@ export default async function analyticsH3Routes(app: FastifyInstance, opts: { db
       rows.sort((a, b) => (a.cell < b.cell ? -1 : 1))
     } else if (f.per1000) {
       const area = await cells.area(ix, res, null)
-      const v = await cells.vector(area, f)
+      const v = await cells.vector(area, f, ix)
       rows = area.cells.flatMap((cell, i) => (v.counts[i]! > 0 ? [{ cell, grid: area.grid[i]!, count: v.counts[i]!, load: round(v.loads[i]!), value: area.population[i]! > 0 ? round(v.values[i]!) : null }] : []))
     } else {
-      rows = (await cells.totals(res, f)).map((t) => ({ cell: t.cell, grid: null, count: t.n, load: round(t.load), value: round(f.measure === 'load' ? t.load : t.n) }))
+      const area = await cells.area(ix, res, null)
+      const gridOf = (cell: string) => (area.indexOf.has(cell) ? area.grid[area.indexOf.get(cell)!]! : null)
+      rows = (await cells.totals(res, f)).map((t) => ({ cell: t.cell, grid: gridOf(t.cell), count: t.n, load: round(t.load), value: round(f.measure === 'load' ? t.load : t.n) }))
       rows.sort((a, b) => (a.cell < b.cell ? -1 : 1))
     }
     capCells(rows.length, MAX_AGGREGATE_CELLS, 'H3 aggregation')

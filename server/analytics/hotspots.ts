@@ -14,6 +14,7 @@ import { localMoran } from './stats/local-moran.ts'
 import { distanceBandNeighbours, neighboursFromPairs, type Neighbours } from './stats/neighbours.ts'
 import { confidenceBins, twoSidedP } from './stats/significance.ts'
 import { cellToLatLng } from 'h3-js'
+import { capNeighbourWork } from './work-limits.ts'
 
 export const MAX_HOTSPOT_CELLS = 200_000
 
@@ -50,7 +51,8 @@ const QUADRANTS = [null, 'HH', 'LH', 'LL', 'HL'] as const
 export async function h3Hotspots(cells: CellValues, ix: IndexedGeneration, res: number, f: Filters, o: HotspotOptions): Promise<HotspotResult> {
   const area = await cells.area(ix, res, f.parent)
   capCells(area.cells.length, MAX_HOTSPOT_CELLS, 'Hot-spot analysis')
-  const { values, counts, loads } = await cells.vector(area, f)
+  capNeighbourWork('Hot-spot analysis', area.cells.length, res, o.distance !== null ? { distance: o.distance } : { k: o.k ?? 1 }, o.method === 'moran' ? o.permutations : 0)
+  const { values, counts, loads } = await cells.vector(area, f, ix)
   let nb: Neighbours
   if (o.distance !== null) {
     const lon = new Float64Array(area.cells.length)

@@ -29,6 +29,8 @@ export interface StudyArea {
   grid: string[]
   /** Residents attributed to each cell (its grid's population shared over the grid's cells). */
   population: Float64Array
+  /** Set when the area is a unit's (parentStudyArea): its cells then count that unit's own incidents only. */
+  parent?: string
 }
 
 const BASE_RES = 9
@@ -93,6 +95,40 @@ export function scopeStudyArea(area: StudyArea, code: string | undefined): Study
     grid: idx.map((i) => area.grid[i]!),
     population: Float64Array.from(idx, (i) => area.population[i]!),
   }
+}
+
+/**
+ * The study area of unit `code` at a resolution coarser than `fine`'s: every
+ * cell holding part of the unit — a finer cell whose centre lies in the unit
+ * (the same cells whose incidents are the unit's own, see CellValues.totals) —
+ * not only the cells whose own centre does, so that no incident of the unit
+ * falls outside its area and a cell on the border carries the unit's share of
+ * it: the residents of its finer cells in the unit, and the grid of its centre
+ * when that grid is the unit's (else the grid most of those finer cells are in).
+ */
+export function parentStudyArea(area: StudyArea, fine: StudyArea, code: string): StudyArea {
+  if (fine.res < area.res) throw new Error(`Unexpected resolutions: fine ${fine.res}, area ${area.res}`)
+  const population = new Map<string, number>()
+  const votes = new Map<string, Map<string, number>>()
+  for (let i = 0; i < fine.cells.length; i++) {
+    const grid = fine.grid[i]!
+    if (!grid.startsWith(code)) continue
+    const cell = fine.res === area.res ? fine.cells[i]! : cellToParent(fine.cells[i]!, area.res)
+    population.set(cell, (population.get(cell) ?? 0) + fine.population[i]!)
+    const v = votes.get(cell) ?? new Map<string, number>()
+    v.set(grid, (v.get(grid) ?? 0) + 1)
+    votes.set(cell, v)
+  }
+  const cells = [...population.keys()].sort()
+  const grid = cells.map((c) => {
+    const own = area.indexOf.has(c) ? area.grid[area.indexOf.get(c)!]! : null
+    if (own?.startsWith(code)) return own
+    let best = ''
+    let most = -1
+    for (const [g, n] of votes.get(c)!) if (n > most || (n === most && g < best)) (best = g), (most = n)
+    return best
+  })
+  return { res: area.res, cells, indexOf: new Map(cells.map((c, i) => [c, i])), grid, population: Float64Array.from(cells, (c) => population.get(c)!), parent: code }
 }
 
 async function baseCells(db: Queryable, ix: IndexedGeneration): Promise<string[]> {

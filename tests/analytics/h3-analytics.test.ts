@@ -159,15 +159,26 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
     const rate = (await get(`/api/v1/analytics/h3?res=9&from=2000-01-01&per1000=true&parent=441900003001&format=json`)).json()
     expect(rate.cells.length).toBeGreaterThan(0)
     for (const c of rate.cells) expect(c.value).toBeGreaterThan(c.count)
-    // A cell reaching past the parent's edge counts the incidents inside it, but has no residents of its own on record: no rate (null), never 0.
+    // A cell reaching past the parent's edge counts the parent's incidents and residents inside it: a rate, never 0 or none.
     const edge = (await get(`/api/v1/analytics/h3?res=9&from=2000-01-01&per1000=true&parent=441900003001001&format=json`)).json()
     const counted = edge.cells.filter((c: { count: number }) => c.count > 0)
     expect(counted.length).toBeGreaterThan(0)
-    expect(counted.filter((c: { value: number | null }) => c.value === 0)).toEqual([])
-    expect(counted.some((c: { value: number | null }) => c.value === null)).toBe(true)
+    expect(counted.filter((c: { value: number | null }) => !(c.value! > 0))).toEqual([])
     const one = (await get(`/api/v1/analytics/h3?res=9&from=2000-01-01&parent=441900003001001&format=json`)).json()
     expect(one.cells.length).toBeGreaterThan(0)
-    expect(one.cells.every((c: { grid: string | null }) => c.grid === '441900003001001' || c.grid === null)).toBe(true)
+    expect(one.cells.every((c: { grid: string | null }) => c.grid === '441900003001001')).toBe(true)
+    // Hot spots of a parent run on the same values: its own incidents, every one of them in its area, at every resolution.
+    // (A grid's cells reach into its neighbours: their incidents are not the grid's.)
+    for (const [res, unit] of [[7, '441900003001'], [8, '441900003001'], [9, '441900003001'], [9, '441900003001045'], [8, '441900003001045']] as const) {
+      const [cellsOf, spots] = await Promise.all([
+        get(`/api/v1/analytics/h3?res=${res}&from=2000-01-01&parent=${unit}&format=json`).then((r) => r.json() as { total: number; cells: { cell: string; count: number }[] }),
+        get(`/api/v1/analytics/hotspots?res=${res}&from=2000-01-01&parent=${unit}&format=json`).then((r) => r.json() as { rows: { id: string; count: number }[] }),
+      ])
+      expect(cellsOf.total, `${unit} res ${res}`).toBeGreaterThan(0)
+      expect(spots.rows.reduce((sum, r) => sum + r.count, 0), `res ${res}`).toBe(cellsOf.total)
+      const counts = new Map(spots.rows.map((r) => [r.id, r.count]))
+      for (const c of cellsOf.cells) expect(counts.get(c.cell), `res ${res} cell ${c.cell}`).toBe(c.count)
+    }
     // A parent's incidents add up to the same total at every resolution, and a cell to the sum of its children.
     const scoped = (res: number) => get(`/api/v1/analytics/h3?res=${res}&from=2000-01-01&parent=441900003001&format=json`).then((r) => r.json() as { total: number; cells: { cell: string; count: number }[] })
     const [r7, r8, r9, r10] = await Promise.all([7, 8, 9, 10].map(scoped))
@@ -289,6 +300,18 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
       expect(res.statusCode, url).toBe(400)
       expect(res.headers['content-type'], url).toMatch(/^application\/problem\+json/)
       expect(res.body, url).toContain(word)
+    }
+    // Work the server should not take on in one request is refused before it starts, saying what to change.
+    for (const [url, word] of [
+      ['/api/v1/analytics/hotspots?res=10&distance=50000&format=csv', 'distance'],
+      ['/api/v1/analytics/hotspots?res=10&method=moran&permutations=9999', 'permutations'],
+    ] as const) {
+      const started = performance.now()
+      const res = await get(url)
+      expect(res.statusCode, url).toBe(400)
+      expect(res.json(), url).toMatchObject({ parameter: word })
+      expect(res.json().detail, url).toMatch(/over the limit/)
+      expect(performance.now() - started, url).toBeLessThan(20_000)
     }
     const unknown = await get('/api/v1/analytics/hotspots?parent=441900999')
     expect(unknown.statusCode).toBe(404)
