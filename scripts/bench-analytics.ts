@@ -98,7 +98,7 @@ try {
 
   // 2. Gi* citywide at resolution 9, k = 2: values from the cube vs from the raw table.
   await cells.area(ix, 9, null) // the study area is cached per generation, like on the server
-  const options = { method: 'gi' as const, fdr: false, k: 2, distance: null, permutations: 0, seed: 1 }
+  const options = { method: 'gi' as const, attribution: 'routed' as const, fdr: false, k: 2, distance: null, permutations: 0, seed: 1 }
   const gi = await time(() => h3Hotspots(cells, ix, 9, year, options))
   const giNaive = await time(async () => {
     const area = await cells.area(ix, 9, null)

@@ -37,6 +37,20 @@ WHERE i.grid_code IS NOT NULL AND i.duplicate_of IS NULL
   AND ($5::text[] IS NULL OR i.status = ANY($5::text[]))
 GROUP BY 1`
 
+/**
+ * The incidents GRID_TOTALS counts, with where they happened: attributed by
+ * location to the grids of the answered generation (after a boundary change)
+ * instead of the grid each was routed to.
+ */
+export const GRID_POINTS = `
+SELECT ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, c.effort_weight::float8 AS weight
+FROM incident i JOIN incident_category c ON c.code = i.category_code
+WHERE i.duplicate_of IS NULL
+  AND i.reported_at >= ($1::date::timestamp AT TIME ZONE 'Asia/Shanghai') AND i.reported_at < ($2::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND ($3::text[] IS NULL OR i.category_code = ANY($3::text[]))
+  AND ($4::text[] IS NULL OR i.channel = ANY($4::text[]))
+  AND ($5::text[] IS NULL OR i.status = ANY($5::text[]))`
+
 /** Grids of generation $1 with residents and outline (their queen contiguity comes from ./grid-neighbours.ts). */
 export const GRIDS = `
 SELECT code, name_zh, coalesce(population, 0)::float8 AS population, ST_AsGeoJSON(geom, 7) AS geometry

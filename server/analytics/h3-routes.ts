@@ -14,6 +14,7 @@ import { capCells, CellValues } from './cell-values.ts'
 import { sendCsv, wantsCsv, type Column } from './csv-table.ts'
 import { alignWindow, emergingAnalysis, MAX_STEPS, type EmergingRow } from './emerging.ts'
 import { GridLayouts } from './grid-layout.ts'
+import { invalidParameter } from './period-scope.ts'
 import { gridHotspots, h3Hotspots, type HotspotRow } from './hotspots.ts'
 
 const ANALYSTS = ['admin', 'supervisor', 'planner', 'analyst']
@@ -31,6 +32,10 @@ const HotspotQuery = Type.Object({
     fdr: Type.Optional(Type.Boolean()),
     permutations: Type.Optional(Type.Integer({ minimum: 99, maximum: 9999 })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+    attribution: Type.Optional(Type.Unsafe<'routed' | 'location'>({
+      type: 'string', enum: ['routed', 'location'],
+      description: 'unit=grid: routed (default) counts each incident for the grid it was routed to (summary.unattributed: those routed to a grid this generation no longer has); location for the grid of the answered generation that holds it (after a boundary change)',
+    })),
     format: Format,
 }, { additionalProperties: false })
 const EmergingQuery = Type.Object({
@@ -39,7 +44,7 @@ const EmergingQuery = Type.Object({
     step: Type.Optional(Type.Unsafe<'week' | 'month'>({ type: 'string', enum: ['week', 'month'] })),
     k: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
     timeWindow: Type.Optional(Type.Integer({ minimum: 1, maximum: 12, description: 'previous steps in each neighbourhood' })),
-    fdr: Type.Optional(Type.Boolean({ description: 'Benjamini–Hochberg correction of each step (default true)' })),
+    fdr: Type.Optional(Type.Boolean({ description: 'Benjamini–Hochberg correction over the whole space-time cube, every cell of every step (default true), as ArcGIS does' })),
     format: Format,
 }, { additionalProperties: false })
 
@@ -102,10 +107,12 @@ export default async function analyticsH3Routes(app: FastifyInstance, opts: { db
     const method = query.method ?? 'gi'
     if (unit === 'grid' && (query.k !== undefined || query.distance !== undefined || query.res !== undefined))
       throw new AppError('invalid-parameter', 'Grid hot spots use the grids’ shared edges and vertices as neighbours; res, k and distance apply to unit=h3 only', { parameter: 'unit' })
-    if (query.k !== undefined && query.distance !== undefined) throw new AppError('invalid-parameter', 'Give either k or distance, not both', { parameter: 'distance' })
+    if (query.k !== undefined && query.distance !== undefined) throw invalidParameter('distance', 'cannot be given with k: give either k or distance, not both')
+    if (unit === 'h3' && query.attribution !== undefined) throw invalidParameter('attribution', 'applies to unit=grid only: H3 cells always count the incidents inside them')
     const res = query.res ?? 9
     const options = {
       method,
+      attribution: query.attribution ?? 'routed',
       fdr: query.fdr ?? false,
       k: query.distance === undefined ? query.k ?? 1 : null,
       distance: query.distance ?? null,
@@ -116,7 +123,7 @@ export default async function analyticsH3Routes(app: FastifyInstance, opts: { db
     const result = unit === 'h3' ? await h3Hotspots(cells, ix, res, f, options) : await gridHotspots(db, layouts, ix, f, options)
     const params = {
       ...echo(f), unit, method, generation: ix.generation.id,
-      ...(unit === 'h3' ? { res, ...(options.distance !== null ? { distance: options.distance } : { k: options.k }) } : { neighbours: 'queen' }),
+      ...(unit === 'h3' ? { res, ...(options.distance !== null ? { distance: options.distance } : { k: options.k }) } : { neighbours: 'queen', attribution: options.attribution }),
       ...(method === 'gi' ? { fdr: options.fdr, weights: 'binary, self included (Gi*)' } : { permutations: options.permutations, seed: options.seed, weights: 'row-standardised' }),
     }
     const names = method === 'gi' ? ['id', 'grid', 'count', 'load', 'value', 'z', 'p', 'bin'] : ['id', 'grid', 'count', 'load', 'value', 'I', 'z', 'p', 'quadrant']

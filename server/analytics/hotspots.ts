@@ -20,6 +20,8 @@ export const MAX_HOTSPOT_CELLS = 200_000
 
 export interface HotspotOptions {
   method: 'gi' | 'moran'
+  /** unit=grid: incidents count for the grid they were routed to, or for the grid of the answered generation holding them. */
+  attribution: 'routed' | 'location'
   fdr: boolean
   k: number | null
   distance: number | null
@@ -69,11 +71,26 @@ export async function gridHotspots(db: Db, layouts: GridLayouts, ix: IndexedGene
   const pos = new Map(keep.map((i, j) => [grids[i]!.code, j]))
   const counts = new Float64Array(keep.length)
   const loads = new Float64Array(keep.length)
-  for (const t of (await db.query<{ grid: string; n: number; load: number }>(q.GRID_TOTALS, filterArgs(f))).rows) {
-    const j = pos.get(t.grid)
-    if (j === undefined) continue
-    counts[j] = t.n
-    loads[j] = t.load
+  // Incidents under the parent that no grid of this generation takes: routed to a grid it no longer has (say so: they are not zeros).
+  let unattributed = 0
+  if (o.attribution === 'location') {
+    for (const p of (await db.query<{ lon: number; lat: number; weight: number }>(q.GRID_POINTS, filterArgs(f))).rows) {
+      const g = ix.index.lookup(p.lon, p.lat)
+      const j = g < 0 ? undefined : pos.get(ix.codes[g]!)
+      if (j === undefined) continue
+      counts[j]!++
+      loads[j]! += p.weight
+    }
+  } else {
+    for (const t of (await db.query<{ grid: string; n: number; load: number }>(q.GRID_TOTALS, filterArgs(f))).rows) {
+      const j = pos.get(t.grid)
+      if (j === undefined) {
+        if (f.parent === null || t.grid.startsWith(f.parent)) unattributed += t.n
+        continue
+      }
+      counts[j] = t.n
+      loads[j] = t.load
+    }
   }
   const base = f.measure === 'load' ? loads : counts
   const values = f.per1000 ? base.map((v, j) => (grids[keep[j]!]!.population > 0 ? (1000 * v) / grids[keep[j]!]!.population : 0)) : base
@@ -84,7 +101,9 @@ export async function gridHotspots(db: Db, layouts: GridLayouts, ix: IndexedGene
     if (i !== undefined && j !== undefined) pairs.push(i, j)
   }
   const ids = keep.map((i) => grids[i]!.code)
-  return analyse(ids, ids, counts, loads, values, neighboursFromPairs(ids.length, pairs), o)
+  const result = analyse(ids, ids, counts, loads, values, neighboursFromPairs(ids.length, pairs), o)
+  if (o.attribution === 'routed') result.summary.unattributed = unattributed
+  return result
 }
 
 function analyse(ids: string[], grid: string[], counts: Float64Array, loads: Float64Array, values: Float64Array, nb: Neighbours, o: HotspotOptions): HotspotResult {

@@ -465,6 +465,17 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(byLocation.get(G(3))).toBeCloseTo(oldRouted.get(G(3))! + oldRouted.get(G(4))!, 6)
     expect([...byLocation.values()].reduce((a, b) => a + b, 0)).toBeCloseTo([...oldRouted.values()].reduce((a, b) => a + b, 0), 6)
     expect(((await app.inject({ url: `/api/v1/incidents?grid=${G(4)}&limit=1`, headers: supervisor })).json() as { numberMatched: number }).numberMatched).toBeGreaterThan(0)
+    // Grid hot spots alike: routed counts say how many went to a grid this generation no longer has; by location they land in the grid holding them.
+    const spots = async (query: string) => {
+      const answer = (await app.inject({ url: `/api/v1/analytics/hotspots?unit=grid&parent=${COMMUNITY}&from=2000-01-01&format=json&${query}`, headers: supervisor })).json() as { summary: Record<string, number>; rows: { id: string; count: number }[] }
+      return { summary: answer.summary, count: new Map(answer.rows.map((r) => [r.id, r.count])) }
+    }
+    const [spotsThen, spotsRouted, spotsHere] = await Promise.all([spots('at=2025-06-01T00:00:00Z'), spots(''), spots('attribution=location')])
+    expect(spotsThen.count.get(G(4))).toBeGreaterThan(0)
+    expect(spotsRouted.summary.unattributed).toBe(spotsThen.count.get(G(4)))
+    expect(spotsHere.count.has(G(4))).toBe(false)
+    expect(spotsHere.count.get(G(3))).toBe(spotsThen.count.get(G(3))! + spotsThen.count.get(G(4))!)
+    expect([...spotsHere.count.values()].reduce((a, b) => a + b, 0)).toBe([...spotsThen.count.values()].reduce((a, b) => a + b, 0))
 
     const audit = (await db().query<{ actor: string; detail: { after: { generation: number } } }>(`SELECT actor, detail FROM audit_log WHERE action = 'plan.publish' AND subject = $1`, [`plan:${id}`])).rows
     expect(audit).toHaveLength(1)
