@@ -71,6 +71,7 @@ export function computeMetrics(blocks: PlanBlocks, assignment: Int32Array, grids
       households: sums.households[g]!,
       areaM2: A,
       administrators: grid.administrators,
+      // A grid without administrators counts as one: someone must be assigned to carry its load (the planner balances for that).
       loadPerAdministrator: sums.workload[g]! / Math.max(grid.administrators, 1),
       deviation: cells[g] === 0 ? -1 : target > 0 ? (sums.workload[g]! - target) / target : 0,
       perimeterM: P,
@@ -140,6 +141,41 @@ export function contiguityViolations(
     out.push({ grid: grids[g]!.code, parts: parts.filter((_, p) => p !== keep) })
   }
   return out
+}
+
+/**
+ * The grids a plan removes (their base blocks all repainted, none left under
+ * their code), each with its heir: the grid that took most of its blocks
+ * (ties: the lower code). Publishing hands a removed grid's old area and its
+ * administrators to the heir; the plan's own figures count them there too.
+ */
+export function removedGrids(base: Int32Array, gridsBefore: readonly PlanGrid[], after: Int32Array, gridsAfter: readonly PlanGrid[]): { removed: string; heir: string }[] {
+  const had = new Set<string>()
+  const kept = new Set<string>()
+  for (let b = 0; b < base.length; b++) had.add(gridsBefore[base[b]!]!.code)
+  for (let b = 0; b < after.length; b++) kept.add(gridsAfter[after[b]!]!.code)
+  const out: { removed: string; heir: string }[] = []
+  for (const code of [...had].sort()) {
+    if (kept.has(code)) continue
+    const took = new Map<string, number>()
+    for (let b = 0; b < base.length; b++) {
+      if (gridsBefore[base[b]!]!.code !== code) continue
+      const to = gridsAfter[after[b]!]!.code
+      took.set(to, (took.get(to) ?? 0) + 1)
+    }
+    out.push({ removed: code, heir: [...took].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))[0]![0] })
+  }
+  return out
+}
+
+/** The grids with the administrators they will have once published: each heir with those of the grids it inherits. */
+export function withInheritedAdministrators(base: Int32Array, gridsBefore: readonly PlanGrid[], after: Int32Array, gridsAfter: readonly PlanGrid[]): PlanGrid[] {
+  const moves = removedGrids(base, gridsBefore, after, gridsAfter)
+  if (moves.length === 0) return gridsAfter as PlanGrid[]
+  const serving = new Map(gridsBefore.map((g) => [g.code, g.administrators]))
+  const gained = new Map<string, number>()
+  for (const m of moves) gained.set(m.heir, (gained.get(m.heir) ?? 0) + (serving.get(m.removed) ?? 0))
+  return gridsAfter.map((g) => (gained.has(g.code) ? { ...g, administrators: g.administrators + gained.get(g.code)! } : g))
 }
 
 /**

@@ -10,7 +10,7 @@ import { AppError } from '../errors.ts'
 import { childCode } from '../units/unit-codes.ts'
 import { planViolations } from './checks.ts'
 import { applyOp, type OpResult, type PlanOp } from './operations.ts'
-import { computeMetrics, disruption } from './plan-metrics.ts'
+import { computeMetrics, disruption, withInheritedAdministrators } from './plan-metrics.ts'
 import { expectVersion, type PlanState, type PlanStore } from './plan-state.ts'
 import type { PlanGrid } from './plan-types.ts'
 import * as q from './queries.ts'
@@ -25,7 +25,7 @@ export function describePlan(state: PlanState) {
   const started = performance.now()
   let before = baseMetrics.get(blocks)
   if (!before) baseMetrics.set(blocks, (before = computeMetrics(blocks, state.base, row.base_grids)))
-  const after = computeMetrics(blocks, assignment, grids)
+  const after = computeMetrics(blocks, assignment, withInheritedAdministrators(state.base, row.base_grids, assignment, grids))
   const violations = planViolations(blocks, assignment, grids, row.constraints, row.uncovered_m2)
   const counts = new Int32Array(grids.length)
   for (const g of assignment) counts[g]!++

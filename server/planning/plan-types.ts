@@ -87,8 +87,9 @@ export interface GridMetrics {
   population: number
   households: number
   areaM2: number
+  /** Serving it once published: its own, and those of the grids it inherits (removedGrids). */
   administrators: number
-  /** workload / max(administrators, 1) */
+  /** workload / max(administrators, 1): a grid without administrators counts as one (someone must be assigned to it) */
   loadPerAdministrator: number
   /**
    * (workload − target) / target, where target is the mean workload of the

@@ -20,6 +20,7 @@ import { recordAudit } from '../audit/audit-log.ts'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { LOCK_IMPORTS } from '../units/import-queries.ts'
+import { removedGrids } from './plan-metrics.ts'
 import { describePlan } from './plan-service.ts'
 import { expectVersion, type PlanStore } from './plan-state.ts'
 
@@ -155,14 +156,9 @@ export async function publishPlan(store: PlanStore, db: Db, id: number, options:
     const baseCounts = new Map<string, number>()
     for (const g of state.base) baseCounts.set(row.base_grids[g]!.code, (baseCounts.get(row.base_grids[g]!.code) ?? 0) + 1)
     const alive = grids.filter((g, i) => counts[i]! > 0 || (!g.added && !baseCounts.has(g.code)))
-    const removed = row.base_grids.filter((g) => baseCounts.has(g.code) && !alive.some((a) => a.code === g.code)).map((g) => g.code)
-    const heirs = removed.map((code) => {
-      const took = new Map<string, number>()
-      state.base.forEach((g, b) => {
-        if (row.base_grids[g]!.code === code) took.set(grids[assignment[b]!]!.code, (took.get(grids[assignment[b]!]!.code) ?? 0) + 1)
-      })
-      return [...took].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))[0]![0]
-    })
+    const inherited = removedGrids(state.base, row.base_grids, assignment, grids)
+    const removed = inherited.map((m) => m.removed)
+    const heirs = inherited.map((m) => m.heir)
     const baseName = new Map(row.base_grids.map((g) => [g.code, g.name]))
     const renamed = alive.filter((g) => !g.added && baseName.has(g.code) && baseName.get(g.code) !== g.name)
     const repainted = assignment.some((g, b) => grids[g]!.code !== row.base_grids[state.base[b]!]!.code)

@@ -25,7 +25,7 @@ interface GridView { code: string; cells: number; removed: boolean; added: boole
 interface PlanView {
   plan: { id: number; version: number; cursor: number; steps: number; canUndo: boolean; canRedo: boolean; status: string; baseGeneration: number }
   grids: GridView[]
-  metrics: { before: { grids: { code: string; workload: number; contiguous: boolean; deviation: number }[]; balance: Record<string, { gini: number; maxDeviation: number }> }; after: PlanView['metrics']['before'] }
+  metrics: { before: { grids: { code: string; workload: number; contiguous: boolean; deviation: number; administrators: number; loadPerAdministrator: number }[]; balance: Record<string, { gini: number; maxDeviation: number }> }; after: PlanView['metrics']['before'] }
   disruption: { cells: number; residents: number; openIncidents: number; administrators: number; changedGrids: string[] }
   violations: { check: string; grid: string | null; cells: string[]; message: string }[]
   valid: boolean
@@ -374,6 +374,13 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     // Merge grid 4 into grid 3: grid 4 disappears, grid 3 takes its area.
     const merged = (await edit(id, { op: 'merge', grids: [G(3), G(4)] })).body as PlanView
     expect(merged.grids.find((g) => g.code === G(4))!.removed).toBe(true)
+    // The preview counts grid 4's administrators in grid 3, where publishing sends them.
+    const before3 = merged.metrics.before.grids.find((g) => g.code === G(3))!
+    const before4 = merged.metrics.before.grids.find((g) => g.code === G(4))!
+    const after3 = merged.metrics.after.grids.find((g) => g.code === G(3))!
+    expect(before4.administrators).toBeGreaterThan(0)
+    expect(after3.administrators).toBe(before3.administrators + before4.administrators)
+    expect(after3.loadPerAdministrator).toBeCloseTo(after3.workload / after3.administrators, 9)
     const stalePublish = await send('POST', `/api/v1/plans/${id}/publish`, { version: 1 })
     expect(stalePublish.status).toBe(409)
 
@@ -402,6 +409,7 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(pub.removed).toEqual([G(4)])
     // Grid 4's administrator now serves grid 3, from the new generation's start: their own audit trail and history say so.
     expect(pub.administratorsMoved).toEqual([expect.objectContaining({ employeeNo: 'PA4', from: G(4), to: G(3) })])
+    expect((await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM administrator_grid ag JOIN administrator a ON a.id = ag.administrator_id WHERE a.active AND ag.grid_code = $1`, [G(3)])).rows[0]!.n).toBe(after3.administrators)
     const trail = (await db().query<{ detail: { before: unknown; after: unknown } }>(`SELECT detail FROM audit_log WHERE subject = 'administrator:PA4' ORDER BY id`)).rows
     expect(trail.map((t) => [t.detail.before, t.detail.after])).toEqual([[{ grid: G(4) }, { grid: G(3) }]])
     const pa4 = (await app.inject('/api/v1/administrators/PA4')).json()
