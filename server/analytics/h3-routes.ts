@@ -14,6 +14,7 @@ import { capCells, CellValues } from './cell-values.ts'
 import { sendCsv, wantsCsv, type Column } from './csv-table.ts'
 import { alignWindow, emergingAnalysis, MAX_STEPS, type EmergingRow } from './emerging.ts'
 import { GridLayouts } from './grid-layout.ts'
+import { assertKnownCategories } from '../incidents/categories.ts'
 import { invalidParameter } from './period-scope.ts'
 import { gridHotspots, h3Hotspots, type HotspotRow } from './hotspots.ts'
 
@@ -64,6 +65,7 @@ export default async function analyticsH3Routes(app: FastifyInstance, opts: { db
 
   app.get<{ Querystring: Static<typeof H3Query> }>('/api/v1/analytics/h3', { config: { roles: ANALYSTS }, schema: { querystring: H3Query } }, async (request, reply) => {
     const f = readFilters(request.query)
+    await assertKnownCategories(db, f.categories, 'categories')
     const res = request.query.res ?? 9
     const ix = await lookup.indexFor(f.at ?? undefined)
     // With per1000, a cell without residents on record (one reaching past the parent's edge, or an empty one) has no rate: null, not 0.
@@ -103,6 +105,7 @@ export default async function analyticsH3Routes(app: FastifyInstance, opts: { db
   app.get<{ Querystring: Static<typeof HotspotQuery> }>('/api/v1/analytics/hotspots', { config: { roles: ANALYSTS }, schema: { querystring: HotspotQuery } }, async (request, reply) => {
     const query = request.query
     const f = readFilters(query)
+    await assertKnownCategories(db, f.categories, 'categories')
     const unit = query.unit ?? 'h3'
     const method = query.method ?? 'gi'
     if (unit === 'grid' && (query.k !== undefined || query.distance !== undefined || query.res !== undefined))
@@ -144,6 +147,7 @@ export default async function analyticsH3Routes(app: FastifyInstance, opts: { db
     const query = request.query
     const step = query.step ?? 'week'
     const f = readFilters(query, step === 'week' ? 104 * 7 : 730)
+    await assertKnownCategories(db, f.categories, 'categories')
     const res = query.res ?? 8
     const options = { step, k: query.k ?? 1, timeWindow: query.timeWindow ?? 1, fdr: query.fdr ?? true }
     const ix = await lookup.indexFor(f.at ?? undefined)

@@ -5,6 +5,7 @@
  * present (zeros included) so charts need no gap filling.
  */
 import type { FastifyInstance } from 'fastify'
+import { assertKnownCategories } from '../incidents/categories.ts'
 import { Type, type Static } from 'typebox'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
@@ -39,6 +40,7 @@ export default async function analyticsSeriesRoutes(app: FastifyInstance, opts: 
     },
     async (request, reply) => {
       const f = readFilters(request.query, 90)
+      await assertKnownCategories(opts.db, f.categories, 'categories')
       const step = request.query.step ?? 'day'
       const by = request.query.by ?? 'category'
       const labels = stepLabels(f.from, f.to, step)

@@ -1,7 +1,7 @@
 /** Editing the category catalogue: an upsert by code, audited with before and after. */
 import { Type, type Static } from 'typebox'
 import { recordAudit } from '../audit/audit-log.ts'
-import type { Db } from '../db/client.ts'
+import type { Db, Queryable } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 
 const DATATYPES = ['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist']
@@ -53,5 +53,20 @@ export async function upsertCategory(db: Db, code: string, input: CategoryInput,
     const after = (await tx.query(UPSERT, [code, input.name, input.name_en ?? null, input.class, input.department, input.slaHours, input.effortWeight, JSON.stringify(input.attributes), input.active])).rows[0]!
     await recordAudit(tx, { actor, action: before ? 'category.update' : 'category.create', subject: `incident_category:${code}`, detail: { before, after } })
     return { created: before === null, category: after }
+  })
+}
+
+/**
+ * Refuses category codes the catalogue does not hold (retired ones included
+ * are fine): a filter naming a misspelt code would otherwise answer "nothing
+ * happened" — an empty list, a map of zeros.
+ */
+export async function assertKnownCategories(db: Queryable, codes: readonly string[] | null, parameter: string): Promise<void> {
+  if (!codes || codes.length === 0) return
+  const known = new Set((await db.query<{ code: string }>(`SELECT code FROM incident_category WHERE code = ANY($1::text[])`, [codes])).rows.map((r) => r.code))
+  const unknown = codes.filter((c) => !known.has(c))
+  if (unknown.length === 0) return
+  throw new AppError('invalid-parameter', `${parameter}: unknown category ${unknown.join(', ')}; GET /api/v1/incident-categories lists the codes`, {
+    parameter, errors: unknown.map((c) => ({ where: `querystring/${parameter}`, message: `${c} is not a category of the catalogue` })),
   })
 }

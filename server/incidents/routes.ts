@@ -12,7 +12,7 @@ import { intakeIncidents } from './intake.ts'
 import * as q from './queries.ts'
 import { registerBulkIntake } from './bulk-intake.ts'
 import { transition } from './transitions.ts'
-import { CategoryBody, upsertCategory, type CategoryInput } from './categories.ts'
+import { assertKnownCategories, CategoryBody, upsertCategory, type CategoryInput } from './categories.ts'
 import { ACTIONS, STATUSES, type Action } from './workflow.ts'
 
 const STAFF = ['admin', 'supervisor', 'grid_admin', 'department', 'system', 'analyst', 'planner']
@@ -176,6 +176,7 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
     if (f.from && f.to && Date.parse(f.from) >= Date.parse(f.to)) {
       throw new AppError('invalid-parameter', `from (${f.from}) must be before to (${f.to}): the period [from, to) is empty`, { errors: [{ where: 'querystring/from', message: 'must be before to' }] })
     }
+    await assertKnownCategories(db, list(f.category), 'category')
     const filter = [f.grid ?? null, f.community ?? null, f.town ?? null, list(f.status), list(f.category), list(f.channel), f.from ?? null, f.to ?? null, bbox, f.overdue, own.grids, own.department]
     const page = await listIncidents(db, filter, f.sort, f.limit, f.offset)
     const { numberMatched, numberMatchedIsEstimate } = page

@@ -267,7 +267,16 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
     },
   )
 
-  app.delete<{ Params: { id: number } }>('/api/v1/plans/:id', { schema: { params: Id }, config: { roles: WRITERS } }, async (request, reply) =>
-    tagged(reply, await discardPlan(store, request.params.id, requiredVersion(request), request.principal.name)),
+  // Like undo and redo: the version in the body or If-Match; no body at all (an empty one with a JSON type included) is fine.
+  app.delete<{ Params: { id: number }; Body: { version?: number } | undefined }>(
+    '/api/v1/plans/:id',
+    {
+      schema: { params: Id, body: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false, description: 'Optional: the version may come as If-Match instead, with no body at all' }) },
+      config: { roles: WRITERS, optionalBody: true },
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {}
+      },
+    },
+    async (request, reply) => tagged(reply, await discardPlan(store, request.params.id, requiredVersion(request, request.body ?? undefined), request.principal.name)),
   )
 }

@@ -295,6 +295,11 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
       ['/api/v1/analytics/hotspots?grid=441900003001001', 'grid'],
       ['/api/v1/analytics/emerging?window=3', 'window'],
       ['/api/v1/analytics/series?channel=citizen', 'channel'],
+      // A category the catalogue does not hold is a typo, not "nothing happened".
+      ['/api/v1/analytics/h3?categories=ENV-01,NOPE-99', 'NOPE-99'],
+      ['/api/v1/analytics/hotspots?categories=NOPE-99', 'NOPE-99'],
+      ['/api/v1/analytics/emerging?categories=NOPE-99', 'NOPE-99'],
+      ['/api/v1/analytics/series?categories=NOPE-99', 'NOPE-99'],
     ] as const) {
       const res = await get(url)
       expect(res.statusCode, url).toBe(400)

@@ -209,6 +209,10 @@ describeBackends('Numbers and rows as text', ({ db }) => {
     }
     expect((await app.inject({ url: '/api/v1/incidents?status=reported', headers: sup })).statusCode).toBe(200)
     expect((await app.inject({ url: '/api/v1/administrators?grid=441900003001006&active=false', headers: adm })).statusCode).toBe(200)
+    // A category the catalogue does not hold: named, not an empty list.
+    const typo = await problem('/api/v1/incidents?category=ENV-01,NOPE-99', sup)
+    expect(typo.errors).toEqual([expect.objectContaining({ where: 'querystring/category', message: expect.stringContaining('NOPE-99') })])
+    expect((await app.inject({ url: '/api/v1/incidents?category=ENV-01', headers: sup })).statusCode).toBe(200)
   })
 
   it('takes coordinates as JSON numbers from JSON reports, and as decimals from CSV rows', async () => {

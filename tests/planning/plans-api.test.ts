@@ -229,6 +229,13 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect((await edit(id, { op: 'paint', grid: G(1), cells: [], version: before + 1 })).body).toMatchObject({ unchanged: true })
     // Discarding is a change too.
     expect((await app.inject({ method: 'DELETE', url: `/api/v1/plans/${id}`, headers: planner })).statusCode).toBe(428)
+    // A JSON type with no body (clients that set it on every request) is no body; a stale body version is a 409.
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/plans/${id}`, headers: { ...planner, 'content-type': 'application/json' }, payload: '' })).statusCode).toBe(428)
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/plans/${id}`, headers: planner, payload: { version: before } })).statusCode).toBe(409)
+    const byBody = (await newPlan()).plan
+    const discardedByBody = await app.inject({ method: 'DELETE', url: `/api/v1/plans/${byBody.id}`, headers: planner, payload: { version: byBody.version } })
+    expect(discardedByBody.statusCode, discardedByBody.body).toBe(200)
+    expect(discardedByBody.json().plan.status).toBe('discarded')
     const discarded = await app.inject({ method: 'DELETE', url: `/api/v1/plans/${id}`, headers: { ...planner, 'if-match': `"${before + 1}"` } })
     expect(discarded.statusCode, discarded.body).toBe(200)
     expect(discarded.json().plan.status).toBe('discarded')
