@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from 'typebox'
 import { AppError } from '../errors.ts'
+import { At } from '../lookup/lookup-schemas.ts'
 import { MAX_RES, MIN_RES } from './h3-ids.ts'
 
 const DAY = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
@@ -21,7 +22,7 @@ export const FILTER_PROPS = {
   measure: Type.Optional(Type.Unsafe<'count' | 'load'>({ type: 'string', enum: ['count', 'load'], default: 'count' })),
   per1000: Type.Optional(Type.Boolean({ description: 'divide by residents (per 1,000)' })),
   parent: Type.Optional(Type.String({ pattern: '^[0-9]{6}([0-9]{3}){0,3}$', description: 'city, town, community or grid code' })),
-  at: Type.Optional(Type.String({ format: 'date-time', description: 'boundaries valid at this instant (default: current)' })),
+  at: Type.Optional(At),
 }
 export const FilterQuery = Type.Object(FILTER_PROPS)
 export type FilterQuery = Static<typeof FilterQuery>

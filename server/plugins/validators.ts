@@ -37,10 +37,21 @@ export function installValidators(app: FastifyInstance): void {
     boundIntegers(route.schema)
     const validate = compile(route) as unknown as Validate
     const numeric = route.httpPart === 'body' ? [] : numericProperties(route.schema)
-    if (numeric.length === 0) return validate as unknown as ReturnType<Parameters<FastifyInstance['setValidatorCompiler']>[0]>
+    const once = route.httpPart === 'querystring' && route.url.startsWith('/api/v1/') ? singleValued(route.schema) : []
+    if (numeric.length === 0 && once.length === 0) return validate as unknown as ReturnType<Parameters<FastifyInstance['setValidatorCompiler']>[0]>
     const screened: Validate = (data) => {
       // A plain loop: this runs on every request of the busiest routes (single lookups).
       let errors: unknown[] | null = null
+      // A parameter given twice (?res=8&res=9) arrives as a list: said as such, not as "must be integer".
+      for (let k = 0; k < once.length; k++) {
+        const value = (data as Record<string, unknown> | null)?.[once[k]!]
+        if (!Array.isArray(value)) continue
+        ;(errors ??= []).push({ instancePath: `/${once[k]}`, schemaPath: `#/properties/${once[k]}`, keyword: 'once', params: { count: value.length }, message: `is given ${value.length} times; give it once (lists are comma-separated, ${once[k]}=a,b)` })
+      }
+      if (errors !== null) {
+        screened.errors = errors
+        return false
+      }
       for (let k = 0; k < numeric.length; k++) {
         const { name, type } = numeric[k]!
         const value = (data as Record<string, unknown> | null)?.[name]
@@ -69,6 +80,12 @@ export function installValidators(app: FastifyInstance): void {
 function refuseUnknown(schema: unknown): void {
   const s = schema as { type?: unknown; properties?: unknown; additionalProperties?: unknown } | null
   if (s && s.type === 'object' && s.properties && s.additionalProperties === undefined) s.additionalProperties = false
+}
+
+/** Properties of an object schema that are not lists: each may be given once. */
+function singleValued(schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: string | string[] }> } | null)?.properties ?? {}
+  return Object.entries(properties).flatMap(([name, p]) => ((Array.isArray(p?.type) ? p.type : [p?.type]).includes('array') ? [] : [name]))
 }
 
 /** Properties of an object schema whose type is number or integer (also as one of several types). */

@@ -318,6 +318,11 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
       expect(res.json().detail, url).toMatch(/over the limit/)
       expect(performance.now() - started, url).toBeLessThan(20_000)
     }
+    // `at` takes a date (its midnight in the city) as lookups and workload do, not only a date-time.
+    for (const url of [`/api/v1/analytics/h3?at=${localDay(Date.now())}&format=json`, `/api/v1/analytics/hotspots?res=8&at=${localDay(Date.now())}&format=json`]) {
+      const res = await get(url)
+      expect(res.statusCode, `${url}: ${res.body.slice(0, 200)}`).toBe(200)
+    }
     const unknown = await get('/api/v1/analytics/hotspots?parent=441900999')
     expect(unknown.statusCode).toBe(404)
     expect((await app.inject({ url: '/api/v1/analytics/h3' })).statusCode).toBe(401)

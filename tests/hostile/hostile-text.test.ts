@@ -209,6 +209,11 @@ describeBackends('Numbers and rows as text', ({ db }) => {
     }
     expect((await app.inject({ url: '/api/v1/incidents?status=reported', headers: sup })).statusCode).toBe(200)
     expect((await app.inject({ url: '/api/v1/administrators?grid=441900003001006&active=false', headers: adm })).statusCode).toBe(200)
+    // A parameter given twice is said to be, not "must be a number".
+    for (const url of ['/api/v1/lookup?lon=113.7&lon=113.8&lat=22.9', '/api/v1/analytics/hotspots?res=8&res=9']) {
+      const twice = await problem(url, sup)
+      expect(twice.detail, url).toMatch(/is given 2 times; give it once/)
+    }
     // A category the catalogue does not hold: named, not an empty list.
     const typo = await problem('/api/v1/incidents?category=ENV-01,NOPE-99', sup)
     expect(typo.errors).toEqual([expect.objectContaining({ where: 'querystring/category', message: expect.stringContaining('NOPE-99') })])
