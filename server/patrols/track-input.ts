@@ -41,8 +41,10 @@ export function readGeoJsonTrack(body: unknown): TrackResult {
     const given = times ? (times as unknown[])[i] : third
     // A time is an ISO 8601 string, or epoch seconds (a number), in properties.times or as the third coordinate.
     const t = typeof given === 'number' ? given * 1000 : times && typeof given === 'string' ? Date.parse(given) : NaN
-    if (typeof lon !== 'number' || typeof lat !== 'number' || !(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) {
-      problems.push(`coordinates[${i}] is not a [lon, lat] pair in WGS84 range`)
+    if (!Array.isArray(c) || typeof lon !== 'number' || typeof lat !== 'number') {
+      problems.push(`coordinates[${i}] must be a [lon, lat] pair of JSON numbers, got ${JSON.stringify(c)?.slice(0, 60)}`)
+    } else if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) {
+      problems.push(`coordinates[${i}] [${lon}, ${lat}] is outside WGS84 range (lon −180…180, lat −90…90)`)
     } else if (given === undefined || given === null) problems.push(`position ${i} has no time (properties.times or a third coordinate in epoch seconds)`)
     else if (!Number.isFinite(t)) problems.push(`position ${i}: time ${JSON.stringify(given).slice(0, 40)} is not ISO 8601 (2025-01-01T08:00:00+08:00) or epoch seconds`)
     // Without an offset the moment is ambiguous (the device's local time? UTC?); GPX fixes UTC, GeoJSON does not.

@@ -4,6 +4,7 @@
  * them, or a lasso that is not a simple closed shape, is the caller's error.
  */
 import { orient2d } from 'robust-predicates'
+import { isValidCell } from 'h3-js'
 import { AppError } from '../errors.ts'
 import type { PlanState } from './plan-state.ts'
 import type { PlanGrid } from './plan-types.ts'
@@ -20,6 +21,10 @@ export function paintTargets(state: PlanState, g: number, grids: PlanGrid[], op:
   const out: number[] = []
   if (op.cells) {
     const outside: string[] = []
+    const notCells = op.cells.filter((c) => !isValidCell(c.toLowerCase()))
+    if (notCells.length > 0) {
+      throw new AppError('invalid-parameter', `${notCells.length} of the cells named are not H3 cell ids: ${notCells.slice(0, 10).join(', ')}${notCells.length > 10 ? ', …' : ''}`, { cells: notCells.slice(0, 1000) })
+    }
     for (const cell of op.cells) {
       const b = state.byH3.get(cell.toLowerCase())?.find((c) => blocks.community[c] === community)
       if (b === undefined) outside.push(cell)

@@ -73,6 +73,10 @@ describeBackends('Patrols', ({ db }) => {
     expect(backwards.statusCode).toBe(422)
     expect(backwards.json().detail).toMatch(/backwards/)
     expect((await upload(line([[113.7, 22.91], [200, 22.91]], [iso(5000), iso(1000)]))).statusCode).toBe(422)
+    // A type problem and a range problem are told apart.
+    const text = await upload(line([[113.7, 22.91], ['113.71', '22.91'] as unknown as [number, number]], [iso(5000), iso(1000)]))
+    expect(text.json().detail).toMatch(/coordinates\[1\] must be a \[lon, lat\] pair of JSON numbers/)
+    expect((await upload(line([[113.7, 22.91], [200, 22.91]], [iso(5000), iso(1000)]))).json().detail).toMatch(/coordinates\[1\] \[200, 22.91\] is outside WGS84 range/)
     expect((await upload(line([[113.7, 22.91]], [iso(5000)]))).statusCode).toBe(422)
     expect((await upload(JSON.stringify({ type: 'Point', coordinates: [1, 2] }))).statusCode).toBe(422)
     expect((await upload('<gpx></gpx>', 'application/gpx+xml')).statusCode).toBe(422)

@@ -170,6 +170,10 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(after.disruption.cells).toBe(cells.length)
     expect(after.disruption.changedGrids.sort()).toEqual([G(1), G(2)])
 
+    // Something that is not a cell id is said to be, not to lie outside the community.
+    const notCell = await edit(id, { op: 'paint', grid: G(1), cells: ['9a411c29408ffff'], version: 2 })
+    expect(notCell.status).toBe(400)
+    expect((notCell.body as { detail: string }).detail).toMatch(/not H3 cell ids: 9a411c29408ffff/)
     // A second writer who read version 1 loses, and nothing changes.
     const stale = await edit(id, { op: 'paint', grid: G(3), cells: [border[0]!.properties.cell], version: 1 })
     expect(stale.status).toBe(409)
