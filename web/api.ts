@@ -287,6 +287,8 @@ export interface Score {
   rank: number | null
   key: string
   name: string
+  /** Grids and towns: the English name when known. */
+  name_en?: string | null
   incidents: number
   overdue: number
   onTimeRate: number | null

@@ -28,6 +28,7 @@ export interface ScopeUnit {
   code: string
   level: 'city' | 'town' | 'community' | 'grid'
   name_zh: string
+  name_en: string | null
   parent_code: string | null
   population: number | null
   households: number | null

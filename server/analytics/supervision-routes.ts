@@ -21,6 +21,8 @@ export interface Score {
   /** Grid or town code, administrator employee number, department code. */
   key: string
   name: string
+  /** Grids and towns: the English name when the unit has one. */
+  name_en?: string | null
   incidents: number
   closed: number
   /** Incidents with a deadline that has passed or that were handled. */
@@ -90,7 +92,7 @@ export default async function supervisionRoutes(app: FastifyInstance, opts: { db
       ])
       const rowOf = new Map(scores.rows.map((r) => [r.key, r]))
       const all = entitiesOf(by, scope, visits ?? new Set(), admins ?? [], [...new Set([...(departments?.rows ?? []).map((d) => d.key), ...rowOf.keys()])].sort()).map((e) =>
-        score(e.key, e.name, rowOf.get(e.id), e.coverage, e.active),
+        score(e.key, e.name, rowOf.get(e.id), e.coverage, e.active, e.name_en),
       )
       rank(all, SORTS[sort]!, order)
       const items = all.slice(0, limit)
@@ -106,6 +108,7 @@ interface Entity {
   id: string
   key: string
   name: string
+  name_en?: string | null
   coverage: number | null
   active?: boolean
 }
@@ -124,11 +127,11 @@ function entitiesOf(by: By, scope: Scope, visits: ReadonlySet<string>, admins: A
   const cover = (grids: string[], visited: ReadonlySet<string>) => coverageOf(scope.ix, grids, visited).share
   switch (by) {
     case 'grid':
-      return scope.grids.map((g) => ({ id: g.code, key: g.code, name: g.name_zh, coverage: cover([g.code], visits) }))
+      return scope.grids.map((g) => ({ id: g.code, key: g.code, name: g.name_zh, name_en: g.name_en, coverage: cover([g.code], visits) }))
     case 'town':
       return scope.units
         .filter((u) => u.level === 'town')
-        .map((t) => ({ id: t.code, key: t.code, name: t.name_zh, coverage: cover(scope.grids.filter((g) => g.code.startsWith(t.code)).map((g) => g.code), visits) }))
+        .map((t) => ({ id: t.code, key: t.code, name: t.name_zh, name_en: t.name_en, coverage: cover(scope.grids.filter((g) => g.code.startsWith(t.code)).map((g) => g.code), visits) }))
     case 'administrator':
       return admins.map((a) => ({ id: a.key, key: a.employee_no, name: a.name, coverage: cover(a.grids, a.visited), active: a.active }))
     case 'department':
@@ -136,13 +139,14 @@ function entitiesOf(by: By, scope: Scope, visits: ReadonlySet<string>, admins: A
   }
 }
 
-function score(key: string, name: string, r: Row | undefined, patrolCoverage: number | null, active: boolean | undefined): Score {
+function score(key: string, name: string, r: Row | undefined, patrolCoverage: number | null, active: boolean | undefined, nameEn?: string | null): Score {
   const ratio = (n: number, of: number) => (of === 0 ? null : n / of)
   const n = (v: number | undefined) => v ?? 0
   return {
     rank: null,
     key,
     name,
+    ...(nameEn === undefined ? {} : { name_en: nameEn }),
     incidents: n(r?.incidents),
     closed: n(r?.closed),
     due: n(r?.due),

@@ -6,7 +6,7 @@
 
 /** The units of generation $1 under code prefix $2 (all of them when NULL), the prefix's own unit included. */
 export const SCOPE_UNITS = `
-SELECT code, level, name_zh, parent_code, population, households, area_m2
+SELECT code, level, name_zh, name_en, parent_code, population, households, area_m2
 FROM unit
 WHERE generation_id = $1 AND ($2::text IS NULL OR starts_with(code, $2))
 ORDER BY code`

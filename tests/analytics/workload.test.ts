@@ -162,7 +162,7 @@ describeBackends('Workload, balance and supervision analytics', ({ db }) => {
     expect(body.items.map((i: Row) => [i.key, i.rank])).toEqual([[GRID.A, 1], [GRID.B, 2], [GRID.C, null], [GRID.D, null], [GRID.E, null], [GRID.F, null]])
     const [a, b, c] = body.items
     expect(a).toEqual({
-      rank: 1, key: GRID.A, name: NAME_A, incidents: 3, closed: 1, due: 2, onTime: 1, onTimeRate: 0.5, overdue: 1, handled: 2, reopened: 1, reopenRate: 0.5, satisfaction: 5, ratings: 1,
+      rank: 1, key: GRID.A, name: NAME_A, name_en: null, incidents: 3, closed: 1, due: 2, onTime: 1, onTimeRate: 0.5, overdue: 1, handled: 2, reopened: 1, reopenRate: 0.5, satisfaction: 5, ratings: 1,
       medianHours: { reportedToAccepted: 1, acceptedToDispatched: 2, dispatchedToHandled: 30, handledToVerified: 1.5, verifiedToClosed: 2.5 },
       patrolCoverage: expect.closeTo(patrolledCells().visited.length / patrolledCells().gridACells, 12),
     })
@@ -183,6 +183,9 @@ describeBackends('Workload, balance and supervision analytics', ({ db }) => {
       return res.items.filter((i: Row) => codes.includes(i.code as string)).reduce((s: number, i: Row) => s + (i.patrolCells as number), 0)
     }
     expect(towns.items.map((t: Row) => t.key)).toEqual(['441900003', '441900004'])
+    // Each town's English name as the unit has it (null when none), for the console's English tables.
+    const town = (await app.inject(`/api/v1/units/${towns.items[0].key}`)).json()
+    expect(towns.items[0].name_en).toBe(town.properties.name_en ?? null)
     expect(towns.items[0]).toMatchObject({ name: '东城街道', incidents: 7, closed: 2, due: 3, onTime: 1, overdue: 1, handled: 3, reopened: 1, satisfaction: 3.5, ratings: 2 })
     expect(towns.items[0].onTimeRate).toBeCloseTo(1 / 3, 12)
     expect(towns.items[0].medianHours).toMatchObject({ reportedToAccepted: 1, dispatchedToHandled: 28 })

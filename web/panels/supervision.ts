@@ -127,6 +127,6 @@ export class SupervisionPanel implements Panel {
       h('tr', {}, h('th', {}, t('supervision.rank')), h('th', {}, t('supervision.name')), h('th', {}, t('supervision.incidents')), h('th', {}, t('supervision.onTime')), h('th', {}, t('supervision.overdue')), h('th', {}, t('supervision.satisfaction')), h('th', {}, t('supervision.patrol'))),
       ...this.#scores.map((s) =>
         (by === 'department' ? (...cells: HTMLElement[]) => h('tr', {}, ...cells) : (...cells: HTMLElement[]) => linkRow(() => void locate(s).catch((err) => ctx.status(errorText(err), 'error')), ...cells))(
-          h('td', {}, s.rank ?? '—'), h('td', { title: s.key }, by === 'department' ? tDynamic(`dept.${s.key}`) : s.active === false ? `${s.name} (${t('supervision.left')})` : s.name), h('td', {}, num(s.incidents)), h('td', {}, pct(s.onTimeRate)), h('td', {}, num(s.overdue)), h('td', {}, num(s.satisfaction, 1)), h('td', {}, pct(s.patrolCoverage)))))
+          h('td', {}, s.rank ?? '—'), h('td', { title: s.key }, by === 'department' ? tDynamic(`dept.${s.key}`) : s.active === false ? `${s.name} (${t('supervision.left')})` : localName(s)), h('td', {}, num(s.incidents)), h('td', {}, pct(s.onTimeRate)), h('td', {}, num(s.overdue)), h('td', {}, num(s.satisfaction, 1)), h('td', {}, pct(s.patrolCoverage)))))
   }
 }
