@@ -132,13 +132,15 @@ export default async function analyticsH3Routes(app: FastifyInstance, opts: { db
     const names = method === 'gi' ? ['id', 'grid', 'count', 'load', 'value', 'z', 'p', 'bin'] : ['id', 'grid', 'count', 'load', 'value', 'I', 'z', 'p', 'quadrant']
     const columns: Column<HotspotRow>[] = names.map((name) => ({ name, value: (r) => r[name as keyof HotspotRow] }))
     if (wantsCsv(request)) return sendCsv(reply, `hotspots-${method}-${unit}`, params, columns, result.rows)
-    if (query.format === 'json') return { params, summary: result.summary, rows: result.rows }
-    if (unit === 'h3') return featureCollection(params, result.summary, result.rows, (r) => r.id)
+    const warnings = result.warnings.length > 0 ? { warnings: result.warnings } : {}
+    if (query.format === 'json') return { params, summary: result.summary, ...warnings, rows: result.rows }
+    if (unit === 'h3') return { ...featureCollection(params, result.summary, result.rows, (r) => r.id), ...warnings }
     const outlines = new Map((await layouts.get(ix)).grids.map((g) => [g.code, g]))
     return {
       type: 'FeatureCollection',
       params,
       summary: result.summary,
+      ...warnings,
       features: result.rows.map((r) => ({ type: 'Feature', id: r.id, geometry: JSON.parse(outlines.get(r.id)!.geometry), properties: { ...r, name: outlines.get(r.id)!.name } })),
     }
   })

@@ -46,7 +46,12 @@ export interface HotspotRow {
 export interface HotspotResult {
   rows: HotspotRow[]
   summary: Record<string, number>
+  /** What makes the significance less than it looks (too few incidents, a single location); empty when nothing does. */
+  warnings: string[]
 }
+
+/** Below this many incidents a local statistic is arithmetic, not evidence (the usual rule of thumb for Gi*: 30 features with values). */
+const FEW_INCIDENTS = 30
 
 const QUADRANTS = [null, 'HH', 'LH', 'LL', 'HL'] as const
 
@@ -127,7 +132,11 @@ function analyse(ids: string[], grid: string[], counts: Float64Array, loads: Flo
     })
     for (const name of ['HH', 'LH', 'LL', 'HL'] as const) summary[name] = rows.reduce((s, r) => s + (r.quadrant === name ? 1 : 0), 0)
   }
-  return { rows, summary }
+  const incidents = counts.reduce((a, b) => a + b, 0)
+  const warnings: string[] = []
+  if (ids.length < 2) warnings.push(`${ids.length} location(s): a local statistic needs neighbours to compare with; choose a finer resolution or a larger parent`)
+  else if (incidents < FEW_INCIDENTS) warnings.push(`only ${incidents} incident(s) in ${summary.withIncidents} location(s): with so few, a cell next to one incident can come out significant; widen the period or the filters before reading the bins`)
+  return { rows, summary, warnings }
 }
 
 function round(v: number): number {

@@ -198,6 +198,7 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
     expect(byCell.get(hot)).toMatchObject({ bin: 3 })
     expect((byCell.get(hot) as { z: number }).z).toBeGreaterThan(2.58)
     expect(gi.params).toMatchObject({ unit: 'h3', method: 'gi', res: 9, k: 1, fdr: false })
+    expect(gi.warnings).toBeUndefined()
     const fdr = (await get(`/api/v1/analytics/hotspots?res=9&k=1&from=${from}&to=${to}&fdr=true&format=json`)).json()
     const significant = (rows: { bin: number }[]) => rows.filter((r) => r.bin !== 0).length
     expect(significant(fdr.rows)).toBeLessThanOrEqual(significant(gi.rows))
@@ -275,6 +276,8 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
     const gi = await get(`/api/v1/analytics/hotspots?res=8&k=1&from=2001-01-01&to=2001-02-01&format=json`)
     expect(gi.statusCode).toBe(200)
     expect(gi.json().rows.every((r: { bin: number; z: number }) => r.bin === 0 && r.z === 0)).toBe(true)
+    // Too few incidents for the bins to mean much: said, next to the numbers.
+    expect(gi.json().warnings).toEqual([expect.stringContaining('only 0 incident(s)')])
   })
 
   it('refuses bad parameters with problem documents naming them', async () => {
