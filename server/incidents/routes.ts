@@ -12,6 +12,7 @@ import { intakeIncidents } from './intake.ts'
 import * as q from './queries.ts'
 import { registerBulkIntake } from './bulk-intake.ts'
 import { transition } from './transitions.ts'
+import { MOMENT_PATTERN, readMoment } from '../analytics/period-scope.ts'
 import { assertKnownCategories, CategoryBody, upsertCategory, type CategoryInput } from './categories.ts'
 import { ACTIONS, STATUSES, type Action } from './workflow.ts'
 
@@ -48,8 +49,8 @@ const ListQuery = Type.Object({
   status: Type.Optional(codeList(`(${STATUSES.join('|')})`)),
   category: Type.Optional(codeList('[A-Z][A-Z0-9_-]{0,31}')),
   channel: Type.Optional(codeList('(patrol|citizen|hotline|sensor|system)')),
-  from: Type.Optional(Type.String({ format: 'date-time' })),
-  to: Type.Optional(Type.String({ format: 'date-time' })),
+  from: Type.Optional(Type.String({ pattern: MOMENT_PATTERN, description: 'reported at or after: a date-time with offset, or a date (its midnight in the city, UTC+8)' })),
+  to: Type.Optional(Type.String({ pattern: MOMENT_PATTERN, description: 'reported before: a date-time with offset, or a date (its midnight in the city, UTC+8)' })),
   bbox: Type.Optional(Type.String({ pattern: '^\\s*-?[0-9.]+(\\s*,\\s*-?[0-9.]+){3}\\s*$' })),
   overdue: Type.Boolean({ default: false }),
   sort: Type.Unsafe<string>({ type: 'string', enum: Object.keys(q.LIST_INCIDENTS), default: '-reported_at' }),
@@ -173,11 +174,13 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
     const list = (v: string | undefined) => (v ? v.split(',') : null)
     const bbox = f.bbox ? parseBbox(f.bbox) : null
     const own = confinement(request)
-    if (f.from && f.to && Date.parse(f.from) >= Date.parse(f.to)) {
+    const from = f.from ? readMoment('from', f.from) : null
+    const to = f.to ? readMoment('to', f.to) : null
+    if (from && to && from >= to) {
       throw new AppError('invalid-parameter', `from (${f.from}) must be before to (${f.to}): the period [from, to) is empty`, { errors: [{ where: 'querystring/from', message: 'must be before to' }] })
     }
     await assertKnownCategories(db, list(f.category), 'category')
-    const filter = [f.grid ?? null, f.community ?? null, f.town ?? null, list(f.status), list(f.category), list(f.channel), f.from ?? null, f.to ?? null, bbox, f.overdue, own.grids, own.department]
+    const filter = [f.grid ?? null, f.community ?? null, f.town ?? null, list(f.status), list(f.category), list(f.channel), from?.toISOString() ?? null, to?.toISOString() ?? null, bbox, f.overdue, own.grids, own.department]
     const page = await listIncidents(db, filter, f.sort, f.limit, f.offset)
     const { numberMatched, numberMatchedIsEstimate } = page
     if (f.format === 'csv') {

@@ -219,6 +219,14 @@ describeBackends('Incidents', ({ db }) => {
     const backwards = await get('/api/v1/incidents?from=2025-02-01T00:00:00Z&to=2025-01-01T00:00:00Z')
     expect(backwards.statusCode).toBe(400)
     expect(backwards.json().detail).toMatch(/must be before to/)
+    // A date is the city's midnight (UTC+8), as everywhere else; a time without an offset is ambiguous and refused.
+    const ids = async (query: string) => ((await get(`/api/v1/incidents?limit=10000&${query}`)).json() as { items: { id: number }[] }).items.map((i) => i.id)
+    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)
+    const byDate = await ids(`from=${today}`)
+    expect(byDate.length).toBeGreaterThan(0)
+    expect(byDate).toEqual(await ids(`from=${today}T00:00:00%2B08:00`))
+    expect(await ids(`to=${today}`)).toEqual(await ids(`to=${today}T00:00:00%2B08:00`))
+    expect((await get(`/api/v1/incidents?from=${today}T00:00:00`)).statusCode).toBe(400)
   })
 
   it('takes bulk NDJSON: keeps the good rows, names the bad ones, and a retry stores nothing twice', async () => {
