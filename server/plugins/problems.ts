@@ -5,13 +5,23 @@ import { RouteMethods } from './method-not-allowed.ts'
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 
+/** Filters spelt one way on some routes and the other way on others: the incident list's singular, the analytics' plural. */
+const OTHER_SPELLING: Record<string, string> = { category: 'categories', categories: 'category', channel: 'channels', channels: 'channel' }
+
+/** ", this route names it X" when the refused parameter is another route's spelling of one this route takes. */
+function spelledHere(request: FastifyRequest, context: string | undefined, name: string): string {
+  const other = OTHER_SPELLING[name]
+  const schema = context === 'querystring' ? (request.routeOptions.schema?.querystring as { properties?: Record<string, unknown> } | undefined) : undefined
+  return other && schema?.properties?.[other] ? `; this route names it ${JSON.stringify(other)}` : ''
+}
+
 /** Maps any error thrown by a route, a schema or the body parser to problem+json. */
 function toAppError(err: FastifyError, request: FastifyRequest): AppError {
   if (err instanceof AppError) return err
   if (err.validation) {
     const errors = err.validation.map((v) => ({
       where: `${err.validationContext ?? 'request'}${v.instancePath || ''}`,
-      message: v.keyword === 'additionalProperties' ? `must not have additional properties: ${JSON.stringify(v.params?.additionalProperty)} is not taken here` : v.message ?? 'is invalid',
+      message: v.keyword === 'additionalProperties' ? `must not have additional properties: ${JSON.stringify(v.params?.additionalProperty)} is not taken here${spelledHere(request, err.validationContext, String(v.params?.additionalProperty))}` : v.message ?? 'is invalid',
       ...(v.params && Object.keys(v.params).length ? { params: v.params } : {}),
     }))
     const first = errors[0]!

@@ -321,6 +321,8 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
       expect(res.json().detail, url).toMatch(/over the limit/)
       expect(performance.now() - started, url).toBeLessThan(20_000)
     }
+    // The incident list's singular spelling of a filter: the answer names this route's.
+    expect((await get('/api/v1/analytics/h3?category=ENV-01')).json().detail).toContain('this route names it "categories"')
     // `at` takes a date (its midnight in the city) as lookups and workload do, not only a date-time.
     for (const url of [`/api/v1/analytics/h3?at=${localDay(Date.now())}&format=json`, `/api/v1/analytics/hotspots?res=8&at=${localDay(Date.now())}&format=json`]) {
       const res = await get(url)
