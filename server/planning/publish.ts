@@ -20,7 +20,7 @@ import { recordAudit } from '../audit/audit-log.ts'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { LOCK_IMPORTS } from '../units/import-queries.ts'
-import { removedGrids } from './plan-metrics.ts'
+import { removedGrids } from './plan-heirs.ts'
 import { describePlan } from './plan-service.ts'
 import { expectVersion, type PlanStore } from './plan-state.ts'
 
