@@ -40,7 +40,7 @@ export class CellValues {
    */
   async totals(res: number, f: Filters, within?: { ix: IndexedGeneration; code: string }): Promise<CellTotal[]> {
     await this.cube.sync()
-    const filter = { ...cubeFilter(f), ...(within ? { cells: this.cubeCellsWithin(within.ix, within.code) } : {}) }
+    const filter = { ...cubeFilter(f), ...(within ? { cells: this.withinMask(within.ix, within.code) } : {}) }
     let n = new Float64Array(0)
     let load = new Float64Array(0)
     const dict = this.cube.scan(res, filter, () => 0, (p, _step, count, weighted) => {
@@ -54,8 +54,8 @@ export class CellValues {
 
   private readonly within = new Map<string, Uint8Array>()
 
-  /** Per cube cell id: 1 when the cell's centre lies in a grid under `code` in generation `ix`. Remembered, extended as cells arrive. */
-  private cubeCellsWithin(ix: IndexedGeneration, code: string): Uint8Array {
+  /** Per cube cell id: 1 when the cell's centre lies in a grid under `code` in generation `ix`. Remembered, extended as cells arrive (call after cube.sync()). */
+  withinMask(ix: IndexedGeneration, code: string): Uint8Array {
     const key = `${ix.generation.id}:${code}`
     const known = this.within.get(key)
     const cells = this.cube.cells.values
@@ -101,11 +101,6 @@ export class CellValues {
     this.areas.set(key, entry)
     while (this.areas.size > AREA_CACHE_SIZE) this.areas.delete(this.areas.keys().next().value!)
     return entry
-  }
-
-  /** Per cube cell id: 1 when the cell's centre lies in a grid under `code` in generation `ix` (call after cube.sync()). */
-  withinMask(ix: IndexedGeneration, code: string): Uint8Array {
-    return this.cubeCellsWithin(ix, code)
   }
 
   /** k-ring neighbours of an area's cells, remembered per area (areas are cached, so citywide analyses reuse them). */

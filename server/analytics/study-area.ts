@@ -35,7 +35,7 @@ export interface StudyArea {
 
 const BASE_RES = 9
 
-/** Cells of the whole generation at `res`; narrow with `scopeStudyArea`. */
+/** Cells of the whole generation at `res`; a unit's own with `parentStudyArea`. */
 export async function buildStudyArea(db: Queryable, ix: IndexedGeneration, res: number): Promise<StudyArea> {
   const base = await baseCells(db, ix)
   const baseGrid = base.map((c) => gridOfCell(ix, c))
@@ -81,20 +81,6 @@ export async function buildStudyArea(db: Queryable, ix: IndexedGeneration, res: 
   const population = Float64Array.from(sortedGrid, (g) => (pop.get(g) ?? 0) / cellsPerGrid.get(g)!)
 
   return { res, cells: sortedCells, indexOf: new Map(sortedCells.map((c, i) => [c, i])), grid: sortedGrid, population }
-}
-
-/** The cells of `area` whose grid lies in unit `code` (a city code keeps them all). */
-export function scopeStudyArea(area: StudyArea, code: string | undefined): StudyArea {
-  if (!code || area.grid.every((g) => g.startsWith(code))) return area
-  const idx = area.cells.map((_, i) => i).filter((i) => area.grid[i]!.startsWith(code))
-  const cells = idx.map((i) => area.cells[i]!)
-  return {
-    res: area.res,
-    cells,
-    indexOf: new Map(cells.map((c, i) => [c, i])),
-    grid: idx.map((i) => area.grid[i]!),
-    population: Float64Array.from(idx, (i) => area.population[i]!),
-  }
 }
 
 /**
