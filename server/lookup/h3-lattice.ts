@@ -134,7 +134,10 @@ export class H3Lattice {
   readonly bx: number
   readonly by: number
   /** Inverse of the basis matrix, for plane → fractional lattice coordinates. */
-  private readonly inv: Float64Array
+  private readonly m0: number
+  private readonly m1: number
+  private readonly m2: number
+  private readonly m3: number
   /** Local IJ of the origin cell itself; lattice (0, 0) is that cell. */
   private readonly i0: number
   private readonly j0: number
@@ -157,8 +160,15 @@ export class H3Lattice {
     this.by = (jp[1] - jm[1]) / (2 * span)
     this.p0x = o[0]
     this.p0y = o[1]
+    // H3's i and j axes are 120° apart: offsetOf's choice of the nearest corner relies on it.
+    const cos = (this.ax * this.bx + this.ay * this.by) / (this.ax * this.ax + this.ay * this.ay)
+    const ratio = Math.hypot(this.bx, this.by) / Math.hypot(this.ax, this.ay)
+    if (Math.abs(cos + 0.5) > 1e-6 || Math.abs(ratio - 1) > 1e-6) throw new Error(`Unexpected H3 lattice at ${lon},${lat} res ${res}: axes not 120° apart and of one length`)
     const det = this.ax * this.by - this.bx * this.ay
-    this.inv = Float64Array.from([this.by / det, -this.bx / det, -this.ay / det, this.ax / det])
+    this.m0 = this.by / det
+    this.m1 = -this.bx / det
+    this.m2 = -this.ay / det
+    this.m3 = this.ax / det
   }
 
   private planeOf(cell: string): [number, number] {
@@ -169,9 +179,8 @@ export class H3Lattice {
   }
 
   /**
-   * The lattice cell holding plane point (X, Y): the nearest lattice point, which
-   * for a hexagonal lattice is a corner of the basis parallelogram holding the
-   * point. Writes i, j into out[0], out[1].
+   * The lattice cell holding plane point (X, Y): the nearest lattice point.
+   * Writes i, j into out[0], out[1].
    */
   cellOfPlane(X: number, Y: number, out: Int32Array): void {
     const offset = this.offsetOf(X, Y, -LATTICE_HALF, -LATTICE_HALF, 2 * LATTICE_HALF, 2 * LATTICE_HALF)
@@ -186,34 +195,30 @@ export class H3Lattice {
    * (i − i0) · spanJ + (j − j0), or −1 when the cell lies outside
    * [i0, i0 + spanI) × [j0, j0 + spanJ). The same cell as cellOfPlane, with
    * nothing written to memory (the lookup's hot path).
+   *
+   * The nearest lattice point is a corner of the basis parallelogram holding
+   * the point, at fractional position (u, v) in it. The basis vectors are 120°
+   * apart (the constructor checks), so the squared distance to corner (0, 0)
+   * is u² − uv + v² (in squared spacings), and each other corner's differs from
+   * it by a linear term: (1, 0) is nearer than (0, 0) when 2u − v > 1 and
+   * nearer than (1, 1) when u > 2v; (0, 1) likewise with u and v swapped;
+   * (1, 1) is nearer than (0, 0) when u + v > 1. The choice is made with
+   * bitwise arithmetic on the comparisons (+ makes them 0 or 1) rather than branches: which corner
+   * wins is random from point to point, and mispredicted branches cost three
+   * times the arithmetic. Ties go to (0, 0), then (1, 0) and (0, 1).
    */
   offsetOf(X: number, Y: number, i0: number, j0: number, spanI: number, spanJ: number): number {
     const dx = X - this.p0x
     const dy = Y - this.p0y
-    const inv = this.inv
-    const { ax, ay, bx, by } = this
-    const fu = Math.floor(inv[0]! * dx + inv[1]! * dy)
-    const fv = Math.floor(inv[2]! * dx + inv[3]! * dy)
-    // The four corners in turn, (fu, fv) (fu + 1, fv) (fu, fv + 1) (fu + 1, fv + 1): the first nearest wins.
-    const ex = dx - fu * ax - fv * bx
-    const ey = dy - fu * ay - fv * by
-    let best = ex * ex + ey * ey
-    let bi = fu
-    let bj = fv
-    let x = ex - ax
-    let y = ey - ay
-    let d = x * x + y * y
-    if (d < best) (best = d), (bi = fu + 1)
-    x = ex - bx
-    y = ey - by
-    d = x * x + y * y
-    if (d < best) (best = d), (bi = fu), (bj = fv + 1)
-    x = ex - ax - bx
-    y = ey - ay - by
-    d = x * x + y * y
-    if (d < best) (bi = fu + 1), (bj = fv + 1)
-    const di = bi - i0
-    const dj = bj - j0
+    const U = this.m0 * dx + this.m1 * dy
+    const V = this.m2 * dx + this.m3 * dy
+    const fu = Math.floor(U)
+    const fv = Math.floor(V)
+    const u = U - fu
+    const v = V - fv
+    const far = +(u + v > 1) & +(u < 2 * v) & +(v < 2 * u)
+    const di = fu + (far | (+(2 * u - v > 1) & +(u >= 2 * v))) - i0
+    const dj = fv + (far | (+(2 * v - u > 1) & +(v >= 2 * u))) - j0
     return di < 0 || dj < 0 || di >= spanI || dj >= spanJ ? -1 : di * spanJ + dj
   }
 
