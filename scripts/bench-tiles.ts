@@ -1,7 +1,7 @@
 /**
  * Vector tile benchmark on the Dongguan demo city, on a throwaway PostgreSQL
  * 15 + PostGIS 3.3 server. The grids layer is requested for the tile pyramid
- * of the city's bounding box at zooms 10–15 (every tile at 10–13, a seeded
+ * of the city's bounding box from the layer's minzoom (9) to 15 (every tile to 13, a seeded
  * random sample at 14 and 15), through the app's whole request path
  * (`app.inject`: routing, auth, cache, headers; no socket), first cold (tile
  * cache cleared; the per-day workload map is built once before and timed on
@@ -23,6 +23,7 @@ import { openDb } from '../server/db/client.ts'
 import { migrate } from '../server/db/migrate.ts'
 import { createRng } from '../server/demo/prng.ts'
 import { seedDemoIfEmpty } from '../server/demo/seed-demo.ts'
+import { LAYERS } from '../server/tiles/layers.ts'
 import { tileRange, type Bounds, type TileId } from '../server/tiles/tile-math.ts'
 import { startThrowawayPostgres } from '../tests/helpers/postgres-server.ts'
 
@@ -46,11 +47,11 @@ const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(2))
 const quantile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
 const url = (layer: string, t: TileId, query = '') => `/tiles/${layer}/${t.z}/${t.x}/${t.y}.mvt${query}`
 
-/** Every tile at 10–13 and `SAMPLE` distinct random ones at 14 and 15, in zoom order. */
+/** Every tile from the grid layer's minzoom to 13 and `SAMPLE` distinct random ones at 14 and 15, in zoom order. */
 function pyramid(bounds: Bounds, seed: string): TileId[] {
   const rng = createRng(seed)
   const tiles: TileId[] = []
-  for (let z = 10; z <= 15; z++) {
+  for (let z = LAYERS.grids!.minzoom; z <= 15; z++) {
     const { x0, y0, x1, y1 } = tileRange(bounds, z)
     const w = x1 - x0 + 1
     const all = w * (y1 - y0 + 1)

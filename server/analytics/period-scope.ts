@@ -17,6 +17,7 @@ export const MOMENT_PATTERN = '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[
 export const PARENT_PATTERN = '^[0-9]{6}([0-9]{3}){0,2}$'
 /** A bare date is a day of the city's calendar: Dongguan is UTC+8 all year (see incident_day() in migration 010). */
 const CITY_OFFSET = '+08:00'
+const CITY_OFFSET_MS = 8 * 3_600_000
 const DAY_MS = 86_400_000
 
 export interface Period {
@@ -85,7 +86,17 @@ export async function resolveScope(db: Db, lookup: LookupService, parent: string
   return { ix, parent: top, units: inside, grids: inside.filter((u) => u.level === 'grid') }
 }
 
-/** The parameters an answer was computed from, resolved, for `params`. */
+/**
+ * The parameters an answer was computed from, resolved, for `params`. Moments
+ * in the city's time with its offset (from=2025-01-01 echoes as
+ * 2025-01-01T00:00:00+08:00, the moment it means, as the caller wrote it).
+ */
 export function echoPeriod(period: Period, scope: Scope, at: Date | undefined) {
-  return { from: period.from.toISOString(), to: period.to.toISOString(), parent: scope.parent.code, at: at?.toISOString() ?? null, generation: scope.ix.generation.id }
+  return { from: cityMoment(period.from), to: cityMoment(period.to), parent: scope.parent.code, at: at ? cityMoment(at) : null, generation: scope.ix.generation.id }
+}
+
+/** ISO 8601 in the city's time: 2025-01-01T00:00:00+08:00 (milliseconds only when there are any). */
+export function cityMoment(d: Date): string {
+  const local = new Date(d.getTime() + CITY_OFFSET_MS).toISOString()
+  return `${local.endsWith('.000Z') ? local.slice(0, 19) : local.slice(0, 23)}${CITY_OFFSET}`
 }

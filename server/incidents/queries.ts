@@ -110,14 +110,14 @@ FROM incident_event WHERE incident_id = $1 ORDER BY at, id`
 
 export const PROBABLE_DUPLICATES = `SELECT id FROM incident WHERE duplicate_of = $1 ORDER BY id`
 
-// List filters: $1 grid, $2 community, $3 town, $4 statuses, $5 categories, $6 channels,
+// List filters: $1 grids, $2 communities, $3 towns, $4 statuses, $5 categories, $6 channels,
 // $7 from, $8 to, $9 bbox, $10 overdue only; confinement of the caller: $11 own grids, $12 own department.
 // Planned with the values bound, so a filter left NULL folds away and the
 // overdue test (incident_overdue, migration 012) can use its partial index.
 const WHERE = `
-WHERE ($1::text IS NULL OR i.grid_code = $1)
-  AND ($2::text IS NULL OR i.community_code = $2)
-  AND ($3::text IS NULL OR i.town_code = $3)
+WHERE ($1::text[] IS NULL OR i.grid_code = ANY($1))
+  AND ($2::text[] IS NULL OR i.community_code = ANY($2))
+  AND ($3::text[] IS NULL OR i.town_code = ANY($3))
   AND ($4::text[] IS NULL OR i.status = ANY($4))
   AND ($5::text[] IS NULL OR i.category_code = ANY($5))
   AND ($6::text[] IS NULL OR i.channel = ANY($6))

@@ -43,9 +43,9 @@ export function channelRefusal(request: FastifyRequest, channel: Channel): strin
 const codeList = (pattern: string) => Type.String({ pattern: `^${pattern}(,${pattern})*$` })
 
 const ListQuery = Type.Object({
-  grid: Type.Optional(Type.String({ pattern: '^[0-9]{15}$' })),
-  community: Type.Optional(Type.String({ pattern: '^[0-9]{12}$' })),
-  town: Type.Optional(Type.String({ pattern: '^[0-9]{9}$' })),
+  grid: Type.Optional(codeList('[0-9]{15}')),
+  community: Type.Optional(codeList('[0-9]{12}')),
+  town: Type.Optional(codeList('[0-9]{9}')),
   status: Type.Optional(codeList(`(${STATUSES.join('|')})`)),
   category: Type.Optional(codeList('[A-Z][A-Z0-9_-]{0,31}')),
   channel: Type.Optional(codeList('(patrol|citizen|hotline|sensor|system)')),
@@ -180,7 +180,7 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
       throw new AppError('invalid-parameter', `from (${f.from}) must be before to (${f.to}): the period [from, to) is empty`, { errors: [{ where: 'querystring/from', message: 'must be before to' }] })
     }
     await assertKnownCategories(db, list(f.category), 'category')
-    const filter = [f.grid ?? null, f.community ?? null, f.town ?? null, list(f.status), list(f.category), list(f.channel), from?.toISOString() ?? null, to?.toISOString() ?? null, bbox, f.overdue, own.grids, own.department]
+    const filter = [list(f.grid), list(f.community), list(f.town), list(f.status), list(f.category), list(f.channel), from?.toISOString() ?? null, to?.toISOString() ?? null, bbox, f.overdue, own.grids, own.department]
     const page = await listIncidents(db, filter, f.sort, f.limit, f.offset)
     const { numberMatched, numberMatchedIsEstimate } = page
     if (f.format === 'csv') {

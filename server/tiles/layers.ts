@@ -52,7 +52,7 @@ export const LAYERS: Readonly<Record<string, LayerSpec>> = Object.freeze({
     cacheControl: BOUNDARY_CACHE, serverTtlMs: Infinity,
   },
   grids: {
-    name: 'grids', kind: 'boundary', level: 'grid', minzoom: 10, maxzoom: 16, roles: EVERYONE,
+    name: 'grids', kind: 'boundary', level: 'grid', minzoom: 9, maxzoom: 16, roles: EVERYONE,
     fields: {
       ...UNIT_FIELDS, population: 'Number', households: 'Number', area_km2: 'Number', administrators: 'Number',
       load: 'Number', load_per_admin: 'Number', deviation: 'Number',

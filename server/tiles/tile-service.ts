@@ -89,7 +89,8 @@ export class TileService {
 
   /**
    * Builds the town and community tiles that cover the current generation at
-   * `zoom` (the console opens on the whole city at zoom 10), so the first
+   * `zooms` (the console opens on the whole city: zoom 9 to 10 on common
+   * screens, its tiles those of zoom 9 or 10), so the first
    * picture after a start or a publish needs only its grid tiles built: about
    * half the queries on the embedded database. Grid tiles are left to the
    * first request, because they carry the workload numbers, which are kept
@@ -98,11 +99,11 @@ export class TileService {
    * never queued behind a burst of them. Resolves to the number of tiles; a
    * tile that fails is simply built on request later.
    */
-  async warm(zoom = 10): Promise<number> {
+  async warm(zooms: readonly number[] = [9, 10]): Promise<number> {
     const current = await this.currentBounds().catch(() => null)
     if (!current) return 0
     let built = 0
-    for (const layer of Object.values(LAYERS)) {
+    for (const zoom of zooms) for (const layer of Object.values(LAYERS)) {
       if (layer.kind !== 'boundary' || layer.level === 'grid' || zoom < layer.minzoom || zoom > layer.maxzoom) continue
       const { x0, y0, x1, y1 } = tileRange(current.bounds, zoom)
       for (let x = x0; x <= x1; x++) {

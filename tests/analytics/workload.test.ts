@@ -77,7 +77,7 @@ describeBackends('Workload, balance and supervision analytics', ({ db }) => {
 
   it('reports each grid’s weighted load, residents, administrators, patrol coverage and deviation', async () => {
     const body = await json(`/api/v1/analytics/workload?${PERIOD}&parent=441900`)
-    expect(body.params).toEqual({ from: '2024-12-31T16:00:00.000Z', to: '2025-06-30T16:00:00.000Z', parent: '441900', at: null, generation: body.generation.id, attribution: 'routed', level: 'grid' })
+    expect(body.params).toEqual({ from: '2025-01-01T00:00:00+08:00', to: '2025-07-01T00:00:00+08:00', parent: '441900', at: null, generation: body.generation.id, attribution: 'routed', level: 'grid' })
     const want = expectedLoads()
     expect(Object.fromEntries(NAMES.map((g) => [g, want[g].load]))).toEqual({ A: 5.8, B: 2, C: 3, D: 0.8, E: 9, F: 0 })
     const mean = NAMES.reduce((s, g) => s + want[g].load, 0) / NAMES.length

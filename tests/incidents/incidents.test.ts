@@ -204,6 +204,15 @@ describeBackends('Incidents', ({ db }) => {
     expect(times).toEqual([...times].sort().reverse())
     const env = (await get('/api/v1/incidents?category=ENV-01&grid=' + G(6))).json()
     expect(env.items.every((i: { category: string; grid: string }) => i.category === 'ENV-01' && i.grid === G(6))).toBe(true)
+    // A place filter takes a comma list too: the incidents of either grid, and of no other.
+    const gridsOf = async (query: string) => ((await get(`/api/v1/incidents?limit=10000&${query}`)).json() as { items: { id: number; grid: string | null }[] }).items
+    const [a, b] = [...new Set((await gridsOf('')).map((i) => i.grid).filter((g) => g !== null))] as [string, string]
+    expect(b).toBeDefined()
+    const [inA, inB, both] = [await gridsOf(`grid=${a}`), await gridsOf(`grid=${b}`), await gridsOf(`grid=${a},${b}`)]
+    expect(inA.length).toBeGreaterThan(0)
+    expect(inB.length).toBeGreaterThan(0)
+    expect(both.map((i) => i.id).sort()).toEqual([...inA, ...inB].map((i) => i.id).sort())
+    expect((await get(`/api/v1/incidents?grid=${a},1234`)).statusCode).toBe(400)
     const geo = await get('/api/v1/incidents?format=geojson&status=closed')
     expect(geo.json().features[0]).toMatchObject({ type: 'Feature', geometry: { type: 'Point' }, properties: { status: 'closed' } })
     const csv = await get('/api/v1/incidents?format=csv&limit=3')

@@ -145,7 +145,7 @@ describeBackends('Vector tiles', ({ db }) => {
   })
 
   it('answers 204 for an empty tile and below a layer’s minzoom', async () => {
-    for (const url of [tileUrl('grids', { z: 10, x: 0, y: 0 }), tileUrl('grids', { z: 9, x: CITY_TILE.x >> 1, y: CITY_TILE.y >> 1 })]) {
+    for (const url of [tileUrl('grids', { z: 10, x: 0, y: 0 }), tileUrl('grids', { z: 8, x: CITY_TILE.x >> 2, y: CITY_TILE.y >> 2 })]) {
       const res = await get(url)
       expect(res.statusCode, url).toBe(204)
       expect(res.body).toBe('')
@@ -180,7 +180,7 @@ describeBackends('Vector tiles', ({ db }) => {
     const res = await get('/tiles/grids.json')
     expect(res.statusCode).toBe(200)
     const tj = res.json()
-    expect(tj).toMatchObject({ tilejson: '3.0.0', minzoom: 10, maxzoom: 16, vector_layers: [{ id: 'grids', fields: { code: 'String', load: 'Number', deviation: 'Number' } }] })
+    expect(tj).toMatchObject({ tilejson: '3.0.0', minzoom: 9, maxzoom: 16, vector_layers: [{ id: 'grids', fields: { code: 'String', load: 'Number', deviation: 'Number' } }] })
     expect(tj.tiles).toEqual([expect.stringMatching(/^http:\/\/localhost(:80)?\/tiles\/grids\/\{z\}\/\{x\}\/\{y\}\.mvt$/)])
     tj.bounds.forEach((v: number, i: number) => expect(v).toBeCloseTo([113.6, 22.93, 113.64, 22.97][i]!, 6))
     const incidents = (await get('/tiles/incidents.json?categories=SEC-02', analyst)).json()
@@ -255,10 +255,10 @@ describeBackends('Vector tiles', ({ db }) => {
   })
 
   // Last: it replaces the generation.
-  it('builds the town and community tiles of the whole city at zoom 10 ahead of the first visit (warm), then serves them from memory', async () => {
+  it('builds the town and community tiles of the whole city at zooms 9 and 10 ahead of the first visit (warm), then serves them from memory', async () => {
     app.tiles.invalidate()
     const built = await app.tiles.warm()
-    expect(built).toBeGreaterThanOrEqual(2) // towns and communities of the city's zoom-10 tile(s)
+    expect(built).toBeGreaterThanOrEqual(4) // towns and communities of the city's zoom-9 and zoom-10 tile(s)
     const hits = app.tiles.cache.hits
     for (const layer of ['towns', 'communities']) {
       const res = await get(tileUrl(layer, CITY_TILE))

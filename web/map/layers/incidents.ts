@@ -42,7 +42,7 @@ export class IncidentLayers {
         id: HEAT, type: 'heatmap', source: HEAT, maxzoom: 15,
         paint: {
           'heatmap-weight': ['get', 'w'],
-          'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 9, 1.6, 13, 3],
+          'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 9, 1.3, 13, 2.5],
           'heatmap-radius': ['interpolate', ['exponential', 2], ['zoom'], 9, 10, 11, 18, 14, 48],
           'heatmap-opacity': ['interpolate', ['linear'], ['zoom'], 12, 0.85, 14.5, 0],
           'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'], 0, 'rgba(33,102,172,0)', 0.15, '#4393c3', 0.35, '#92c5de', 0.55, '#fddbc7', 0.75, '#f4a582', 0.9, '#d6604d', 1, '#b2182b'],
@@ -113,15 +113,21 @@ export class IncidentLayers {
   }
 }
 
-/** Cell centres weighted on a log scale of the busiest cell, so one dense cluster does not hide the rest of the city. */
+/**
+ * Cell centres weighted by their count against the 99th percentile of the
+ * cells' counts (capped at 1): a linear scale, so a cell with twice the
+ * incidents weighs twice as much and busy areas stand out from the rest of the
+ * city, while one extreme cell does not turn every other one pale.
+ */
 function heatPoints(cells: FeatureCollection): GeoJSON.FeatureCollection {
-  const max = Math.log1p(Math.max(1, ...cells.features.map((f) => Number(f.properties.count ?? 0))))
+  const counts = cells.features.map((f) => Number(f.properties.count ?? 0)).sort((a, b) => a - b)
+  const top = Math.max(1, counts[Math.floor(0.99 * (counts.length - 1))] ?? 1)
   return {
     type: 'FeatureCollection',
     features: cells.features.map((f) => ({
       type: 'Feature',
       geometry: { type: 'Point', coordinates: ringCentre((f.geometry.coordinates as number[][][])[0]!) },
-      properties: { w: Math.log1p(Number(f.properties.count ?? 0)) / max },
+      properties: { w: Math.min(1, Number(f.properties.count ?? 0) / top) },
     })),
   }
 }

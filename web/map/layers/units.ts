@@ -77,7 +77,7 @@ export function addUnits(map: maplibregl.Map, tiles: TileSupport, townLabels: Fe
   map.addSource('zw-community-labels', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } })
 
   map.addLayer({ id: GRID_FILL, type: 'fill', source: GRID_SOURCE, ...sl('grid'), paint: { 'fill-color': 'rgba(0,0,0,0)', 'fill-opacity': 0.75, 'fill-antialias': false } })
-  map.addLayer({ id: 'zw-community-line', type: 'line', source: 'zw-communities', ...sl('community'), minzoom: 10, paint: { 'line-color': '#6d7f91', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.4, 14, 1.2], 'line-opacity': 0.8 } })
+  map.addLayer({ id: 'zw-community-line', type: 'line', source: 'zw-communities', ...sl('community'), minzoom: 9, paint: { 'line-color': '#6d7f91', 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 0.3, 14, 1.2], 'line-opacity': 0.8 } })
   map.addLayer({ id: 'zw-grid-line', type: 'line', source: GRID_SOURCE, ...sl('grid'), minzoom: 11, paint: { 'line-color': '#8fa0b1', 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.3, 15, 1.2] } })
   map.addLayer({ id: 'zw-town-line', type: 'line', source: 'zw-towns', ...sl('town'), paint: { 'line-color': '#2d4256', 'line-width': ['interpolate', ['linear'], ['zoom'], 8, 1, 14, 2.6] } })
   const halo = { 'text-color': '#1d2733', 'text-halo-color': 'rgba(255,255,255,0.92)', 'text-halo-width': 1.4 }
