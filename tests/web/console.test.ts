@@ -86,6 +86,18 @@ describe('map console in Chromium', () => {
     expect(labels.field).toEqual(['get', 'name'])
     expect(labels.shown.length).toBeGreaterThan(10)
     expect(labels.shown.every((name) => /\p{Script=Han}/u.test(name))).toBe(true)
+    // The first picture is the whole city (the grids' extent, as the tiles describe it), with its grids drawn.
+    const extent = ((await (await fetch(`${server.url}/tiles/grids.json`)).json()) as { bounds: [number, number, number, number] }).bounds
+    const first = await page.evaluate(() => {
+      const map = window.zhiwang!.map
+      const b = map.getBounds()
+      return { view: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], grids: new Set(map.queryRenderedFeatures({ layers: ['zw-grid-fill'] }).map((f) => f.properties.code)).size }
+    })
+    expect(first.view[0]).toBeLessThanOrEqual(extent[0])
+    expect(first.view[1]).toBeLessThanOrEqual(extent[1])
+    expect(first.view[2]).toBeGreaterThanOrEqual(extent[2])
+    expect(first.view[3]).toBeGreaterThanOrEqual(extent[3])
+    expect(first.grids).toBeGreaterThan(2500)
     await page.screenshot({ path: join(ARTIFACTS, 'console-overview-zh.png') })
     expect(g.errors).toEqual([])
     expect(g.outside).toEqual([])
