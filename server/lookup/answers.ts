@@ -29,20 +29,40 @@ export function singleAnswer(ix: IndexedGeneration, g: number, lon: number, lat:
   return answer
 }
 
-const wholeAnswers = new WeakMap<IndexedGeneration, string[]>()
+/** The part of a single answer after its point, and its length in UTF-8 bytes. */
+export interface AnswerRest {
+  text: string
+  bytes: number
+}
+
+const wholeAnswers = new WeakMap<IndexedGeneration, AnswerRest[]>()
 
 /**
- * The single answer with every field, as JSON text. All of it but the point
- * is the same for every point of a grid (and boundary flag), so that part is
- * serialised once per index and grid: an answer costs one short concatenation.
- * The text is what serialising singleAnswer() gives.
+ * The single answer with every field but its point, as JSON text: the same
+ * for every point of a grid (and boundary flag), so it is serialised and
+ * measured once per index and grid.
  */
-export function singleJson(ix: IndexedGeneration, g: number, lon: number, lat: number, onBoundary: boolean): string {
+export function singleRest(ix: IndexedGeneration, g: number, onBoundary: boolean): AnswerRest {
   let cache = wholeAnswers.get(ix)
   if (!cache) wholeAnswers.set(ix, (cache = []))
   const k = g < 0 ? 2 * ix.grids.length : 2 * g + (onBoundary ? 1 : 0)
-  const rest = (cache[k] ??= JSON.stringify(singleAnswer(ix, g, 0, 0, onBoundary, false)).slice('{"point":[0,0]'.length))
-  return `{"point":[${lon},${lat}]${rest}`
+  let rest = cache[k]
+  if (rest === undefined) {
+    const text = JSON.stringify(singleAnswer(ix, g, 0, 0, onBoundary, false)).slice('{"point":[0,0]'.length)
+    rest = cache[k] = { text, bytes: Buffer.byteLength(text) }
+  }
+  return rest
+}
+
+/** The JSON that starts a single answer: its point, ASCII (one byte a character). */
+export const singleHead = (lon: number, lat: number): string => `{"point":[${lon},${lat}]`
+
+/**
+ * The single answer with every field, as JSON text: one short concatenation.
+ * The text is what serialising singleAnswer() gives.
+ */
+export function singleJson(ix: IndexedGeneration, g: number, lon: number, lat: number, onBoundary: boolean): string {
+  return singleHead(lon, lat) + singleRest(ix, g, onBoundary).text
 }
 
 export function pickFields(answer: Record<string, unknown>, fields: string | undefined): Record<string, unknown> {

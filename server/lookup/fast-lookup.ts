@@ -26,7 +26,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { normalizeIP } from '@fastify/rate-limit'
 import { API_CSP } from '../plugins/security-headers.ts'
-import { singleJson } from './answers.ts'
+import { singleHead, singleRest } from './answers.ts'
 import type { LookupService } from './lookup-service.ts'
 
 export interface FastLookupOptions {
@@ -94,9 +94,11 @@ export function fastLookup(opts: FastLookupOptions): FastHandler {
     if (ix === null) return false
     const g = ix.index.lookup(lon, lat)
     if (g < 0 && ix.gaps.uncovered !== false) return false // the community and town covering it come from PostGIS: Fastify's route
-    const body = singleJson(ix, g, lon, lat, ix.index.onBoundary)
-    res.writeHead(200, headers(Buffer.byteLength(body)))
-    res.end(body)
+    // The point is ASCII and the rest was measured once: no pass over the text to count its UTF-8 bytes.
+    const head = singleHead(lon, lat)
+    const rest = singleRest(ix, g, ix.index.onBoundary)
+    res.writeHead(200, headers(head.length + rest.bytes))
+    res.end(head + rest.text)
     handler.served++
     return true
   }, { served: 0 })
