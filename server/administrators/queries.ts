@@ -38,6 +38,16 @@ ON CONFLICT DO NOTHING`
 
 const GRIDS_OF = `COALESCE((SELECT array_agg(ag.grid_code ORDER BY ag.grid_code) FROM administrator_grid ag WHERE ag.administrator_id = a.id), '{}')`
 
+/**
+ * Serialises every write of administrators and their grids (this module's, an
+ * import's, a publish's), taken before anything is read: in READ COMMITTED a
+ * statement that waited for another writer's row lock still reads the rest
+ * (the grids) as they were before that writer committed, and a new employee
+ * number has no row to lock at all. Writes of administrators are rare and
+ * short; a whole list is one of them.
+ */
+export const LOCK_ADMINISTRATORS = `SELECT pg_advisory_xact_lock(8872434)`
+
 /** Administrators $1 (employee numbers) as they are today, locked until the writing transaction ends. */
 export const ADMINISTRATORS_FOR_UPDATE = `
 SELECT a.id, a.employee_no, a.name, a.phone, a.active, ${GRIDS_OF} AS grids

@@ -33,7 +33,7 @@ const stateOf = (r: Row): AdministratorState => ({ employeeNo: r.employee_no, na
 
 const same = (a: AdministratorState, b: AdministratorState) => JSON.stringify(a) === JSON.stringify(b)
 
-/** Today's state of the administrators with these employee numbers, locked for the transaction. */
+/** Today's state of the administrators with these employee numbers, locked for the transaction (under LOCK_ADMINISTRATORS, taken first). */
 async function current(tx: Queryable, employeeNos: string[]): Promise<Map<string, AdministratorState>> {
   const { rows } = await tx.query<Row>(q.ADMINISTRATORS_FOR_UPDATE, [employeeNos])
   return new Map(rows.map((r) => [r.employee_no, stateOf(r)]))
@@ -122,6 +122,7 @@ export async function putAdministrators(db: Db, entries: AdministratorState[], a
   })
   const wanted = entries.map(normalised)
   return db.transaction(async (tx) => {
+    await tx.query(q.LOCK_ADMINISTRATORS)
     await checkGrids(tx, entries, (i, j) => `${where(i)}/grids/${j}`)
     return storeSince(tx, wanted, await current(tx, wanted.map((w) => w.employeeNo)), actor, since)
   })
@@ -130,6 +131,7 @@ export async function putAdministrators(db: Db, entries: AdministratorState[], a
 /** Changes the given fields of one administrator; null when there is none with that employee number. */
 export async function patchAdministrator(db: Db, employeeNo: string, change: AdministratorChange, actor: string | null, since: Since = 'now'): Promise<{ result: StoreResult; state: AdministratorState } | null> {
   return db.transaction(async (tx) => {
+    await tx.query(q.LOCK_ADMINISTRATORS)
     const before = await current(tx, [employeeNo])
     const was = before.get(employeeNo)
     if (!was) return null

@@ -27,6 +27,8 @@ const BATCH = 1000
 const MAX_ROW = 256 * 1024
 /** SQLSTATE deadlock_detected. */
 const DEADLOCK = '40P01'
+/** Tries of a batch that deadlocked. */
+const DEADLOCK_ATTEMPTS = 10
 const TYPES = ['application/x-ndjson', 'application/jsonl', 'text/csv']
 
 /**
@@ -77,17 +79,19 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
       return csv ? [String(r), '', '', '', '', '', error].map(csvCell).join(',') + '\n' : JSON.stringify({ row: r, error }) + '\n'
     }
     /**
-     * Two batches stored at the same time can meet the same keys from opposite
-     * ends (a file repeating its own rows); PostgreSQL then aborts one as
-     * deadlocked. It rolled back whole, so it is stored again, finding what the
-     * other stored as retries.
+     * Batches insert in the order of the unique key (channel, external_id), so
+     * two of them holding the same keys wait rather than deadlock; should
+     * PostgreSQL still abort one as deadlocked (rows linked as duplicates of
+     * each other's, say), it rolled back whole and is stored again after a
+     * short random pause, finding what the other stored as retries.
      */
     const storeBatch = async (inputs: IncidentInput[], ids: number[], concurrent: ConcurrentBatches | undefined) => {
       for (let attempt = 1; ; attempt++) {
         try {
           return await intakeIncidents(db, lookup, inputs, actor, { ids, concurrent })
         } catch (err) {
-          if ((err as { code?: string }).code !== DEADLOCK || attempt >= 5) throw err
+          if ((err as { code?: string }).code !== DEADLOCK || attempt >= DEADLOCK_ATTEMPTS) throw err
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt))
         }
       }
     }

@@ -49,7 +49,9 @@ WITH input AS (
   SELECT i.id, i.category_code, i.geom, i.reported_at, i.channel, i.external_id, i.description, i.media_urls, i.reporter, i.attributes,
          i.generation_id, i.grid_code, i.community_code, i.town_code, i.token, h3_from_hex(i.h3), d.id
   FROM input i LEFT JOIN LATERAL (${PROBABLE_ORIGINAL('i')} ORDER BY o.reported_at, o.id LIMIT 1) d ON true
-  ORDER BY i.n
+  -- In the order of the unique key: two batches holding some of the same (channel, external_id) then
+  -- wait for each other's keys in one order and never deadlock (file order made them meet from both ends).
+  ORDER BY i.channel, i.external_id, i.n
   ON CONFLICT (channel, external_id) DO NOTHING
   RETURNING id, token, duplicate_of, reported_at
 ), reported AS (
@@ -143,6 +145,13 @@ export const LIST_INCIDENTS: Record<string, string> = Object.fromEntries(
     '-supervision_level': 'incident_supervision_level(i.status, i.dispatched_at, i.deadline_at, now()) DESC, i.deadline_at, i.id',
   }).map(([key, order]) => [key, `SELECT ${DETAIL_COLUMNS} FROM incident i JOIN incident_category c ON c.code = i.category_code ${WHERE} ORDER BY ${order} LIMIT $13 OFFSET $14`]),
 )
+
+/**
+ * Locks incidents $1 in id order: a merge locks both ends this way first, so
+ * that two merges of the same pair (A into B, B into A) wait for each other
+ * instead of each holding one and deadlocking.
+ */
+export const LOCK_INCIDENTS_IN_ORDER = `SELECT id FROM incident WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`
 
 export const LOCK_INCIDENT = `
 SELECT i.id, i.status, i.category_code, i.duplicate_of, c.sla_hours, c.department AS default_department

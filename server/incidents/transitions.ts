@@ -19,6 +19,7 @@ export interface TransitionInput {
 
 export async function transition(db: Db, id: number, input: TransitionInput): Promise<{ id: number; from: Status; status: Status }> {
   return db.transaction(async (tx) => {
+    if (input.action === 'merge' && input.duplicateOf && input.duplicateOf !== id) await tx.query(q.LOCK_INCIDENTS_IN_ORDER, [[id, input.duplicateOf]])
     const row = (await tx.query<{ id: number; status: Status; duplicate_of: number | null; sla_hours: number; default_department: string }>(q.LOCK_INCIDENT, [id])).rows[0]
     if (!row) throw notFound('incident', String(id))
     const linked = row.duplicate_of !== null

@@ -8,6 +8,13 @@ VALUES ($1, $2, $3, ST_SetSRID(ST_MakeLine(ARRAY(SELECT ST_MakePoint(x, y) FROM 
 RETURNING id`
 
 /** The same track stored before: same administrator, times and positions in the same order. */
+/**
+ * One administrator's uploads one at a time (until the transaction ends): the
+ * same track sent twice at once would otherwise find no copy stored and both
+ * store it.
+ */
+export const LOCK_ADMINISTRATOR_TRACKS = `SELECT pg_advisory_xact_lock(8872435, $1::int)`
+
 export const SAME_TRACK = `
 SELECT id FROM patrol_track
 WHERE administrator_id = $1 AND started_at = $2 AND ended_at = $3

@@ -64,7 +64,8 @@ export default async function patrolRoutes(app: FastifyInstance, opts: { db: Db;
       const pts = track.points
       const line = [admin.id, new Date(pts[0]!.t), new Date(pts.at(-1)!.t), pts.map((p) => p.lon), pts.map((p) => p.lat)]
       const stored = await db.transaction(async (tx) => {
-        // A track sent again (a retry after a lost answer, a device syncing twice) is stored once.
+        // A track sent again (a retry after a lost answer, a device syncing twice, even at once) is stored once.
+        await tx.query(q.LOCK_ADMINISTRATOR_TRACKS, [admin.id])
         const same = (await tx.query<{ id: number }>(q.SAME_TRACK, line)).rows[0]
         if (same) return { id: same.id, created: false }
         const row = (await tx.query<{ id: number }>(q.INSERT_TRACK, [...line, lengthM])).rows[0]!

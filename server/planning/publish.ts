@@ -15,7 +15,7 @@
  * households, buildings, rented rooms and businesses of a changed grid are
  * shared out by area from the old grids it overlaps.
  */
-import { INSERT_ADMINISTRATOR_AUDITS } from '../administrators/queries.ts'
+import { INSERT_ADMINISTRATOR_AUDITS, LOCK_ADMINISTRATORS } from '../administrators/queries.ts'
 import { recordAudit } from '../audit/audit-log.ts'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
@@ -213,7 +213,10 @@ export async function publishPlan(store: PlanStore, db: Db, id: number, options:
       await tx.query(WRITE_CHANGED, [current.id, gen.id])
       lap('writeChanged')
       // The administrators' history dates the moves from the generation's start.
-      if (removed.length > 0) await tx.query(`SELECT set_config('zhiwang.assignment_from', $1, true)`, [validFrom.toISOString()])
+      if (removed.length > 0) {
+        await tx.query(LOCK_ADMINISTRATORS) // after the imports' lock, as everywhere
+        await tx.query(`SELECT set_config('zhiwang.assignment_from', $1, true)`, [validFrom.toISOString()])
+      }
       const moves = removed.length === 0 ? [] : (await tx.query<{ administrator_id: number; employee_no: string; removed: string; heir: string }>(MOVE_ADMINISTRATORS, [removed, heirs])).rows
       const marked = (await tx.query(MARK_PUBLISHED, [id, row.version, gen.id, options.actor])).rows[0]
       if (!marked) throw new AppError('conflict', `Plan ${id} changed while it was being published; reload it`, { reason: 'version' })

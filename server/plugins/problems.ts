@@ -42,6 +42,11 @@ function toAppError(err: FastifyError, request: FastifyRequest): AppError {
   if (typeof err.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code)) {
     return new AppError('invalid-parameter', `A value is outside what the database can hold: ${err.message}`)
   }
+  // Deadlock or serialization failure: another writer touched the same rows at the same moment and
+  // PostgreSQL rolled this transaction back whole. Nothing was stored; the same request can be sent again.
+  if (err.code === '40P01' || err.code === '40001') {
+    return new AppError('conflict', 'Another change to the same records ran at the same moment; this request was rolled back whole and nothing of it was stored. Send it again', { retry: true })
+  }
   if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON') {
     return new AppError('malformed-json', `The body is not valid JSON: ${err.message}`)
   }

@@ -3,6 +3,7 @@
  * passes, stores it as a new generation in one transaction. All problems are
  * collected and reported at once; on any of them nothing is stored.
  */
+import { LOCK_ADMINISTRATORS } from '../administrators/queries.ts'
 import { recordAudit } from '../audit/audit-log.ts'
 import type { Db, Queryable } from '../db/client.ts'
 import { AppError } from '../errors.ts'
@@ -254,6 +255,7 @@ async function writeGeneration(tx: Queryable, options: ImportOptions, report: Im
   // Administrators of grids the new generation no longer has stop serving them
   // when it starts (a plan publish hands them to an heir; an import knows none).
   if (current) {
+    await tx.query(LOCK_ADMINISTRATORS) // after the imports' lock, as everywhere: administrator writes wait, never the other way round
     await tx.query(`SELECT set_config('zhiwang.assignment_from', $1, true)`, [validFrom.toISOString()])
     report.administratorsUnassigned = (await tx.query<{ employee_no: string; grid_code: string }>(q.UNASSIGN_REMOVED_GRIDS, [gen.id])).rows
       .map((r) => ({ employeeNo: r.employee_no, grid: r.grid_code }))
