@@ -135,7 +135,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(jsonBody)
   await app.register(healthRoutes, { db: options.db })
   await app.register(consoleRoute, options.console ?? {})
-  const lookup = new LookupService(options.db, (msg) => app.log.info(msg))
+  const lookup = new LookupService(options.db, (msg, level = 'info') => app.log[level](msg))
   app.decorate('lookup', lookup)
   app.addHook('onClose', async () => lookup.stop())
   await app.register(unitRoutes, {

@@ -57,19 +57,22 @@ export class ExactIndex implements PointIndex {
 /** Regions larger than this many degrees across are left to the exact index (cells would not pay off). */
 const MAX_SPAN_DEG = 5
 
-export function buildPointIndex(polygons: GridPolygons, log: (msg: string) => void = () => {}): PointIndex {
+/** A log line; 'warn' for what an operator should see (the fast index not built, so lookups are slower). */
+export type IndexLog = (msg: string, level?: 'info' | 'warn') => void
+
+export function buildPointIndex(polygons: GridPolygons, log: IndexLog = () => {}): PointIndex {
   const reason = unsuitable(polygons)
   if (reason) return new ExactIndex(polygons, reason)
   let index: GridIndex
   try {
     index = new GridIndex(polygons)
   } catch (err) {
-    log(`H3 index not built (${(err as Error).message}); using the exact index`)
+    log(`H3 index not built (${(err as Error).message}); using the exact index: answers are the same, lookups slower`, 'warn')
     return new ExactIndex(polygons, (err as Error).message)
   }
   const mismatch = selfCheck(index)
   if (mismatch) {
-    log(`H3 index failed its self-check (${mismatch}); using the exact index`)
+    log(`H3 index failed its self-check (${mismatch}); using the exact index: answers are the same, lookups slower`, 'warn')
     return new ExactIndex(polygons, mismatch)
   }
   return index

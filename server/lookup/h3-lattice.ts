@@ -121,7 +121,7 @@ export class FaceProjection {
   }
 }
 
-/** The H3 cells of one resolution near a region, as lattice coordinates (i, j) = H3 local IJ about an origin cell. */
+/** The H3 cells of one resolution near a region, as lattice coordinates (i, j) along H3's local i and j axes at an origin cell. */
 export class H3Lattice {
   readonly res: number
   readonly origin: string
@@ -138,37 +138,62 @@ export class H3Lattice {
   private readonly m1: number
   private readonly m2: number
   private readonly m3: number
-  /** Local IJ of the origin cell itself; lattice (0, 0) is that cell. */
-  private readonly i0: number
-  private readonly j0: number
 
   constructor(projection: FaceProjection, lon: number, lat: number, res: number, span: number) {
     this.res = res
     this.projection = projection
     this.origin = latLngToCell(lat, lon, res)
     const ij = cellToLocalIj(this.origin, this.origin)
-    this.i0 = ij.i
-    this.j0 = ij.j
-    // Basis from cells `span` steps away on each side: the long baseline makes
-    // the rounding error of h3-js's degree output negligible.
-    const at = (i: number, j: number) => this.planeOf(localIjToCell(this.origin, { i: this.i0 + i, j: this.j0 + j }))
-    const o = at(0, 0)
-    const [ip, im, jp, jm] = [at(span, 0), at(-span, 0), at(0, span), at(0, -span)]
-    this.ax = (ip[0] - im[0]) / (2 * span)
-    this.ay = (ip[1] - im[1]) / (2 * span)
-    this.bx = (jp[0] - jm[0]) / (2 * span)
-    this.by = (jp[1] - jm[1]) / (2 * span)
+    const o = this.planeOf(this.origin)
     this.p0x = o[0]
     this.p0y = o[1]
+    // The basis, first from the origin's neighbours along H3's local i and j axes (a short
+    // baseline: h3-js's degree output rounds it by ~1e-11 of a cell)…
+    const step = (di: number, dj: number) => {
+      const [x, y] = this.planeOf(localIjToCell(this.origin, { i: ij.i + di, j: ij.j + dj }))
+      return [x - o[0], y - o[1]] as const
+    }
+    let [ax, ay] = step(1, 0)
+    let [bx, by] = step(0, 1)
+    // …then from the cells up to `span` steps away on each side, found by latLngToCell at the points the
+    // short basis predicts (off by far less than a cell, so they are those cells exactly): the long
+    // baseline makes the rounding negligible. Local IJ itself is not used that far out: across a
+    // base cell's edge it may turn (about 3 % of places, Buenos Aires among them).
+    const far = (k: number, vx: number, vy: number) => {
+      const [x, y] = this.planeOf(this.cellAtPlane(o[0] + k * vx, o[1] + k * vy))
+      return [x, y] as const
+    }
+    // Both ends on this face (H3 projects each point about its nearest face centre, so beyond the face's
+    // edge the lattice bends): the span is halved until they are.
+    const onFace = (k: number, vx: number, vy: number) => this.projection.holds(...this.projection.unproject(o[0] + k * vx, o[1] + k * vy))
+    const long = (vx: number, vy: number) => {
+      let k = span
+      while (k > 1 && !(onFace(k, vx, vy) && onFace(-k, vx, vy))) k = Math.floor(k / 2)
+      const [px, py] = far(k, vx, vy)
+      const [mx, my] = far(-k, vx, vy)
+      return [(px - mx) / (2 * k), (py - my) / (2 * k)] as const
+    }
+    ;[ax, ay] = long(ax, ay)
+    ;[bx, by] = long(bx, by)
+    this.ax = ax
+    this.ay = ay
+    this.bx = bx
+    this.by = by
     // H3's i and j axes are 120° apart: offsetOf's choice of the nearest corner relies on it.
-    const cos = (this.ax * this.bx + this.ay * this.by) / (this.ax * this.ax + this.ay * this.ay)
-    const ratio = Math.hypot(this.bx, this.by) / Math.hypot(this.ax, this.ay)
-    if (Math.abs(cos + 0.5) > 1e-6 || Math.abs(ratio - 1) > 1e-6) throw new Error(`Unexpected H3 lattice at ${lon},${lat} res ${res}: axes not 120° apart and of one length`)
-    const det = this.ax * this.by - this.bx * this.ay
-    this.m0 = this.by / det
-    this.m1 = -this.bx / det
-    this.m2 = -this.ay / det
-    this.m3 = this.ax / det
+    const cos = (ax * bx + ay * by) / (ax * ax + ay * ay)
+    const ratio = Math.hypot(bx, by) / Math.hypot(ax, ay)
+    if (Math.abs(cos + 0.5) > 1e-6 || Math.abs(ratio - 1) > 1e-6) throw new Error(`Unexpected H3 lattice at ${lon},${lat} res ${res}: axes not 120° apart and of one length (cos ${cos}, ratio ${ratio})`)
+    const det = ax * by - bx * ay
+    this.m0 = by / det
+    this.m1 = -bx / det
+    this.m2 = -ay / det
+    this.m3 = ax / det
+  }
+
+  /** The H3 cell (h3-js) holding the point whose projection is (X, Y). */
+  private cellAtPlane(X: number, Y: number): string {
+    const [lon, lat] = this.projection.unproject(X, Y)
+    return latLngToCell(lat, lon, this.res)
   }
 
   private planeOf(cell: string): [number, number] {
@@ -232,9 +257,10 @@ export class H3Lattice {
     return Math.hypot(this.ax, this.ay)
   }
 
-  /** The H3 index of lattice cell (i, j). */
+  /** The H3 index of lattice cell (i, j): the cell holding its centre (h3-js's own answer, far from any edge). */
   h3(i: number, j: number): string {
-    return localIjToCell(this.origin, { i: this.i0 + i, j: this.j0 + j })
+    const [x, y] = this.centre(i, j)
+    return this.cellAtPlane(x, y)
   }
 }
 

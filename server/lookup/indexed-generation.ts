@@ -4,7 +4,7 @@
  * administrators — in arrays by grid index, so answering allocates little.
  */
 import type { Queryable } from '../db/client.ts'
-import { buildPointIndex, type PointIndex } from './build-index.ts'
+import { buildPointIndex, type IndexLog, type PointIndex } from './build-index.ts'
 import { PatchedIndex } from './patched-index.ts'
 import { GridPolygons } from './grid-polygons.ts'
 import * as q from './queries.ts'
@@ -98,7 +98,7 @@ const PATCH_SHARE = 0.25
 export async function loadIndexedGeneration(
   db: Queryable,
   generationId: number,
-  log?: (msg: string) => void,
+  log?: IndexLog,
   previous?: IndexedGeneration | null,
 ): Promise<IndexedGeneration> {
   const gen = (await db.query<{ id: number; label: string; valid_from: Date; valid_to: Date | null }>(q.GENERATION_INFO, [generationId])).rows[0]

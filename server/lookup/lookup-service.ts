@@ -7,7 +7,7 @@ import { readMoment } from '../analytics/period-scope.ts'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { GENERATION } from '../units/queries.ts'
-import type { PointIndex } from './build-index.ts'
+import type { IndexLog, PointIndex } from './build-index.ts'
 import { COARSE_RES, type GridIndex } from './grid-index.ts'
 import { ADMINISTRATORS_OF_GRID_AT } from '../administrators/queries.ts'
 import { loadAdministrators, loadIndexedGeneration, type AdministratorRef, type IndexedGeneration } from './indexed-generation.ts'
@@ -26,12 +26,12 @@ export class LookupService {
   private readonly past = new Map<number, Promise<IndexedGeneration>>()
   private timer: NodeJS.Timeout | null = null
 
-  constructor(private readonly db: Db, private readonly log: (msg: string) => void = () => {}) {}
+  constructor(private readonly db: Db, private readonly log: IndexLog = () => {}) {}
 
   /** Builds the current index now and starts watching for new generations. */
   async start(): Promise<void> {
     await this.refresh()
-    this.timer = setInterval(() => void this.refresh().catch((err) => this.log(`lookup index refresh failed: ${err.message}`)), POLL_MS)
+    this.timer = setInterval(() => void this.refresh().catch((err) => this.log(`lookup index refresh failed: ${err.message}`, 'warn')), POLL_MS)
     this.timer.unref()
   }
 
@@ -87,7 +87,7 @@ export class LookupService {
     }
     if (!options.untilSwap) return this.building
     // The caller only waits for the swap: the rest (storing the cells) must not fail unseen.
-    this.building.catch((err) => this.log(`lookup index refresh failed: ${(err as Error).message}`))
+    this.building.catch((err) => this.log(`lookup index refresh failed: ${(err as Error).message}`, 'warn'))
     return this.swapped!
   }
 

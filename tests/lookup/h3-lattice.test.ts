@@ -74,6 +74,31 @@ describe('H3 lattice point → cell', () => {
     expect(far).toBeGreaterThan(10_000)
   })
 
+  // Cities elsewhere, Buenos Aires among them: there H3's local IJ turns across a base cell's edge
+  // within the calibration span and the face's edge is near, yet the lattice must come out exact.
+  for (const [name, lon0, lat0] of [['Buenos Aires', -58.45, -34.61], ['Sydney', 151.2, -33.87], ['New York', -73.95, 40.72], ['Tromsø', 18.95, 69.65], ['London', -0.1, 51.5]] as const) {
+    it(`gives h3-js cells around ${name} at resolutions 9 and 11`, () => {
+      const there = new FaceProjection(lon0, lat0)
+      const rng = createRng(`city-${name}`)
+      const plane = new Float64Array(2)
+      const ij = new Int32Array(2)
+      for (const [res, span] of [[9, 100], [11, 1000]] as const) {
+        const lattice = new H3Lattice(there, lon0, lat0, res, span)
+        let checked = 0
+        for (let k = 0; k < 40_000; k++) {
+          const lon = lon0 + rng.range(-0.2, 0.2)
+          const lat = lat0 + rng.range(-0.15, 0.15)
+          if (!there.holds(lon, lat)) continue
+          there.project(lon, lat, plane)
+          lattice.cellOfPlane(plane[0]!, plane[1]!, ij)
+          expect(lattice.h3(ij[0]!, ij[1]!), `${lon},${lat} res ${res}`).toBe(latLngToCell(lat, lon, res))
+          checked++
+        }
+        expect(checked).toBeGreaterThan(10_000)
+      }
+    })
+  }
+
   it('refuses a point on another icosahedron face', () => {
     expect(projection.holds(113.9, 22.9)).toBe(true)
     expect(projection.holds(-70, -30)).toBe(false)
