@@ -20,6 +20,7 @@ import { recordAudit } from '../audit/audit-log.ts'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { LOCK_IMPORTS } from '../units/import-queries.ts'
+import { validFromProblem } from '../units/import-units.ts'
 import { removedGrids } from './plan-heirs.ts'
 import { describePlan } from './plan-service.ts'
 import { expectVersion, type PlanStore } from './plan-state.ts'
@@ -178,8 +179,9 @@ export async function publishPlan(store: PlanStore, db: Db, id: number, options:
         })
       }
       const validFrom = options.validFrom ?? new Date()
-      if (validFrom <= current.valid_from) {
-        throw new AppError('conflict', `validFrom ${validFrom.toISOString()} must be later than the current generation's validFrom ${current.valid_from.toISOString()}`, { reason: 'valid-from' })
+      const refused = validFromProblem(validFrom, current.valid_from)
+      if (refused) {
+        throw new AppError('conflict', refused, { reason: 'valid-from' })
       }
       if (changesNothing) {
         throw new AppError('plan-rejected', `Plan ${id} changes nothing in generation ${current.id}; nothing was published`, { violations: [] })

@@ -230,17 +230,28 @@ async function checkEmpty(tx: Queryable, report: ImportReport) {
   if (empty.length > 0) await tx.query(q.MARK_UNUSABLE, [empty.map((r) => r.code)])
 }
 
-/** Why a generation cannot start at `validFrom` after the current one's start, or null. */
-function validFromProblem(validFrom: Date, currentFrom: Date | undefined): string | null {
+/** A start this far ahead of the server's clock is taken as now's (a client's clock running a little fast). */
+const CLOCK_SKEW_MS = 60_000
+
+/**
+ * Why a generation cannot start at `validFrom`, or null: it must start after
+ * the current one's start, and not in the future — the newest generation is
+ * the one that answers from the moment it is stored (lookups without `at`,
+ * tiles, analytics), so one stored ahead of its start would answer before it.
+ */
+export function validFromProblem(validFrom: Date, currentFrom: Date | undefined, now = new Date()): string | null {
+  if (validFrom.getTime() > now.getTime() + CLOCK_SKEW_MS) {
+    return `validFrom ${validFrom.toISOString()} is in the future: a generation answers from the moment it is stored, so store it when it starts (validFrom now or earlier)`
+  }
   return currentFrom && validFrom <= currentFrom ? `validFrom ${validFrom.toISOString()} must be later than the current generation's validFrom ${currentFrom.toISOString()}` : null
 }
 
 async function writeGeneration(tx: Queryable, options: ImportOptions, report: ImportReport) {
   const validFrom = options.validFrom ?? new Date()
   const current = (await tx.query<{ id: number; valid_from: Date }>(q.CURRENT_GENERATION)).rows[0]
+  const refused = validFromProblem(validFrom, current?.valid_from)
+  if (refused) throw new AppError('conflict', refused)
   if (current) {
-    const late = validFromProblem(validFrom, current.valid_from)
-    if (late) throw new AppError('conflict', late)
     await tx.query(q.CLOSE_GENERATION, [current.id, validFrom])
   }
   const label = options.label ?? `Import ${validFrom.toISOString().slice(0, 10)}`

@@ -168,7 +168,16 @@ describeBackends('Unit import', ({ db }) => {
     const earlyDry = await post(app, squareCity({ nx: 2, ny: 2 }), '?validFrom=2021-01-01T00:00:00Z&dryRun=true')
     expect(earlyDry.statusCode).toBe(200)
     expect(earlyDry.json()).toMatchObject({ valid: false, errors: [{ index: null, check: 'valid-from', message: expect.stringContaining('must be later than the current generation') }] })
-    expect((await post(app, squareCity({ nx: 2, ny: 2 }), '?validFrom=2030-01-01T00:00:00Z&dryRun=true')).json()).toMatchObject({ valid: true, errors: [] })
+    expect((await post(app, squareCity({ nx: 2, ny: 2 }), '?dryRun=true')).json()).toMatchObject({ valid: true, errors: [] })
+    // Nor a start in the future: the newest generation answers from the moment it is stored.
+    const generations = async () => (await app.inject('/api/v1/generations')).json()
+    const stored = await generations()
+    const future = new Date(Date.now() + 30 * 86_400_000).toISOString()
+    const ahead = await post(app, squareCity({ nx: 2, ny: 2 }), `?validFrom=${future}`)
+    expect(ahead.statusCode).toBe(409)
+    expect(ahead.json().detail).toMatch(/is in the future/)
+    expect(await generations()).toEqual(stored)
+    expect((await post(app, squareCity({ nx: 2, ny: 2 }), `?validFrom=${future}&dryRun=true`)).json()).toMatchObject({ valid: false, errors: [{ check: 'valid-from', message: expect.stringContaining('is in the future') }] })
   })
 
   it('merges a partial import into the current generation', async () => {
