@@ -1,4 +1,5 @@
 import { latLngToCell } from 'h3-js'
+import { metresPerDegree } from '../lookup/ellipsoid.ts'
 import type { TrackPoint } from './track-input.ts'
 
 export const PATROL_RES = 10
@@ -17,8 +18,8 @@ export function trackCells(points: TrackPoint[]): { cells: Map<string, number>; 
   for (let i = 1; i < points.length; i++) {
     const a = points[i - 1]!
     const b = points[i]!
-    const kx = 111_320 * Math.cos((((a.lat + b.lat) / 2) * Math.PI) / 180)
-    const metres = Math.hypot((b.lon - a.lon) * kx, (b.lat - a.lat) * 110_574)
+    const [kx, ky] = metresPerDegree((a.lat + b.lat) / 2)
+    const metres = Math.hypot((b.lon - a.lon) * kx, (b.lat - a.lat) * ky)
     lengthM += metres
     const steps = Math.ceil(metres / STEP_M)
     for (let s = 1; s <= steps; s++) {
