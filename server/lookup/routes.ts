@@ -109,11 +109,13 @@ export default async function lookupRoutes(app: FastifyInstance, opts: LookupRou
   })
 
   // MapIt-style: every unit covering the point, straight from PostGIS.
+  const NUMBER = '-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?'
   app.get<{ Params: { point: string }; Querystring: { at?: string; crs: 'wgs84' | 'gcj02' } }>(
     '/api/v1/point/4326/:point',
     {
       schema: {
-        params: Type.Object({ point: Type.String({ pattern: '^-?[0-9]+(\\.[0-9]+)?,-?[0-9]+(\\.[0-9]+)?$', description: 'lon,lat' }) }),
+        // Numbers as JSON writes them (an exponent too: 1e-7), as the query form takes them.
+        params: Type.Object({ point: Type.String({ pattern: `^${NUMBER},${NUMBER}$`, description: 'lon,lat' }) }),
         querystring: Type.Object({ at: Type.Optional(At), crs: Crs }),
       },
       config: { roles: EVERYONE },

@@ -64,6 +64,10 @@ describeBackends('Lookup API', ({ db }) => {
     expect(corner).toMatchObject({ grid: { code: G(1) }, onBoundary: true })
     const mapit = (await get('/api/v1/point/4326/113.71,22.93')).body
     expect(mapit.units.map((u: { code: string }) => u.code)).toEqual(['441900', '441900003', '441900003001', G(1), G(2), G(5), G(6)])
+    // Numbers as JSON writes them, an exponent too, as the query form reads them.
+    const written = (await get('/api/v1/point/4326/11371e-2,2293E-2')).body
+    expect(written.point).toEqual([113.71, 22.93])
+    expect(written.units).toEqual(mapit.units)
   })
 
   it('answers null outside every grid, with the nearest grid and its distance on request', async () => {
