@@ -7,7 +7,8 @@
  */
 import { EdgeIndex } from './edge-index.ts'
 import type { GridPolygons } from './grid-polygons.ts'
-import { FaceProjection, H3Lattice } from './h3-lattice.ts'
+import { FaceProjection } from './face-projection.ts'
+import { H3Lattice } from './h3-lattice.ts'
 import { IntHashMap } from './int-hash-map.ts'
 
 export const COARSE_RES = 9

@@ -8,6 +8,7 @@ import { recordAudit } from '../audit/audit-log.ts'
 import type { Db, Queryable } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { checkFeatureCollection, type ImportIssue, type UnitInput } from './feature-checks.ts'
+import { validFromProblem } from './generation-start.ts'
 import * as q from './import-queries.ts'
 import { LEVELS, type Level } from './unit-codes.ts'
 
@@ -228,22 +229,6 @@ async function checkEmpty(tx: Queryable, report: ImportReport) {
     report.errors.push({ index: r.idx, code: r.code, check: 'empty', message: 'Geometry has no area (empty after repair or clipping)' })
   }
   if (empty.length > 0) await tx.query(q.MARK_UNUSABLE, [empty.map((r) => r.code)])
-}
-
-/** A start this far ahead of the server's clock is taken as now's (a client's clock running a little fast). */
-const CLOCK_SKEW_MS = 60_000
-
-/**
- * Why a generation cannot start at `validFrom`, or null: it must start after
- * the current one's start, and not in the future — the newest generation is
- * the one that answers from the moment it is stored (lookups without `at`,
- * tiles, analytics), so one stored ahead of its start would answer before it.
- */
-export function validFromProblem(validFrom: Date, currentFrom: Date | undefined, now = new Date()): string | null {
-  if (validFrom.getTime() > now.getTime() + CLOCK_SKEW_MS) {
-    return `validFrom ${validFrom.toISOString()} is in the future: a generation answers from the moment it is stored, so store it when it starts (validFrom now or earlier)`
-  }
-  return currentFrom && validFrom <= currentFrom ? `validFrom ${validFrom.toISOString()} must be later than the current generation's validFrom ${currentFrom.toISOString()}` : null
 }
 
 async function writeGeneration(tx: Queryable, options: ImportOptions, report: ImportReport) {

@@ -1,7 +1,8 @@
 import { latLngToCell } from 'h3-js'
 import { describe, expect, it } from 'vitest'
 import { createRng } from '../../server/demo/prng.ts'
-import { FaceProjection, H3Lattice } from '../../server/lookup/h3-lattice.ts'
+import { FaceProjection } from '../../server/lookup/face-projection.ts'
+import { H3Lattice } from '../../server/lookup/h3-lattice.ts'
 
 // Dongguan's bounding box with a margin.
 const BOX = { minLon: 113.45, minLat: 22.6, maxLon: 114.35, maxLat: 23.2 }
