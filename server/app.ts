@@ -71,7 +71,11 @@ export async function buildApp(options: AppOptions) {
   // The plainest single lookups are answered before Fastify sees them (server/lookup/fast-lookup.ts);
   // set once the app is built. The server is otherwise the one Fastify would make itself.
   let fast: FastHandler | null = null
+  // Fastify's own request ids (req-1, req-2, … in base 36), counted once for both paths.
+  let lastRequestId = 0
+  const requestId = () => `req-${(lastRequestId = (lastRequestId + 1) & 0x7fffffff).toString(36)}`
   const app = Fastify({
+    genReqId: requestId,
     serverFactory: (handler, fastifyOptions) => {
       const opts = fastifyOptions as unknown as { http?: ServerOptions; keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number }
       const server = createServer(opts.http ?? {}, (req, res) => {
@@ -163,6 +167,8 @@ export async function buildApp(options: AppOptions) {
   app.fastLookup = fast = fastLookup({
     lookup,
     accessLog: () => (app.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info') ?? false,
+    log: app.log,
+    requestId,
     draining: () => app.lifecycle.draining,
     underPressure: options.backPressure ? () => app.isUnderPressure() : () => false,
     rateLimit: options.rateLimit,

@@ -1,7 +1,8 @@
 /**
  * The short path for plain single lookups (server/lookup/fast-lookup.ts) must
  * answer exactly as the Fastify route does, and leave to Fastify every request
- * that a key, a rate limit, CORS, draining or the access log could change.
+ * that a key, a rate limit, CORS or draining could change; with the access
+ * log on it logs what Fastify logs.
  * Over real HTTP (which meets the short path) against `inject` (which goes
  * straight to Fastify, never to the short path) on the same app.
  */
@@ -119,9 +120,19 @@ describeBackends('Single lookups on the short path', ({ db }) => {
     const lines: string[] = []
     const stream = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) })
     const logged = await start({ logger: { level: 'info', stream } })
+    // The access log on: the short path logs the two lines Fastify logs for the route, in the same shape.
     await fetch(`${logged.url}/api/v1/lookup?lon=113.715&lat=22.925`)
-    expect(lines.some((l) => l.includes('/api/v1/lookup?lon=113.715&lat=22.925'))).toBe(true)
-    expect(logged.app.fastLookup!.served).toBe(0)
+    expect(logged.app.fastLookup!.served).toBe(1)
+    await fetch(`${logged.url}/api/v1/lookup?lon=113.715&lat=22.925&nearest=true`)
+    expect(logged.app.fastLookup!.served).toBe(1)
+    const entries = lines.map((l) => JSON.parse(l)).filter((e) => e.reqId !== undefined)
+    expect(entries.map((e) => e.msg)).toEqual(['incoming request', 'request completed', 'incoming request', 'request completed'])
+    expect(entries[0].req).toMatchObject({ method: 'GET', url: '/api/v1/lookup?lon=113.715&lat=22.925', remoteAddress: '127.0.0.1', host: new URL(logged.url).host })
+    expect(entries[1]).toMatchObject({ res: { statusCode: 200 }, reqId: entries[0].reqId })
+    expect(entries[2].reqId).not.toBe(entries[0].reqId)
+    const shape = (e: Record<string, unknown>) => JSON.stringify(e, (k, v) => (['time', 'reqId', 'responseTime', 'url', 'remotePort'].includes(k) ? typeof v : v))
+    expect(shape(entries[0])).toBe(shape(entries[2]))
+    expect(shape(entries[1])).toBe(shape(entries[3]))
 
     const { app, url } = await start()
     app.lifecycle.draining = true
