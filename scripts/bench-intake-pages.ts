@@ -35,10 +35,10 @@ export function pagesOf(town: string, community: string, grid: string): Page[] {
   const open = OPEN.split(',')
   const f = (over: Record<number, unknown>) => Array.from({ length: 12 }, (_, k) => over[k] ?? (k === 9 ? false : null))
   return [
-    { label: `town ${town}, open`, query: `town=${town}&status=${OPEN}`, filter: f({ 2: town, 3: open }) },
-    { label: `community ${community}, open`, query: `community=${community}&status=${OPEN}`, filter: f({ 1: community, 3: open }) },
-    { label: `grid ${grid}, open`, query: `grid=${grid}&status=${OPEN}`, filter: f({ 0: grid, 3: open }) },
-    { label: `town ${town}, overdue`, query: `town=${town}&overdue=true`, filter: f({ 2: town, 9: true }) },
+    { label: `town ${town}, open`, query: `town=${town}&status=${OPEN}`, filter: f({ 2: [town], 3: open }) },
+    { label: `community ${community}, open`, query: `community=${community}&status=${OPEN}`, filter: f({ 1: [community], 3: open }) },
+    { label: `grid ${grid}, open`, query: `grid=${grid}&status=${OPEN}`, filter: f({ 0: [grid], 3: open }) },
+    { label: `town ${town}, overdue`, query: `town=${town}&overdue=true`, filter: f({ 2: [town], 9: true }) },
     { label: 'city, overdue', query: 'overdue=true', filter: f({ 9: true }) },
   ]
 }

@@ -119,10 +119,15 @@ export const PROBABLE_DUPLICATES = `SELECT id FROM incident WHERE duplicate_of =
 // $7 from, $8 to, $9 bbox, $10 overdue only; confinement of the caller: $11 own grids, $12 own department.
 // Planned with the values bound, so a filter left NULL folds away and the
 // overdue test (incident_overdue, migration 012) can use its partial index.
+// One place (the usual case) folds to an equality, which the unit's index
+// (code, reported_at DESC, status) serves newest first; = ANY of a one-element
+// array does not, and the page walked the whole city's incidents newest first.
+const placeIn = (column: string, p: string) =>
+  `(${p}::text[] IS NULL OR (cardinality(${p}) = 1 AND ${column} = ${p}[1]) OR (cardinality(${p}) > 1 AND ${column} = ANY(${p})))`
 const WHERE = `
-WHERE ($1::text[] IS NULL OR i.grid_code = ANY($1))
-  AND ($2::text[] IS NULL OR i.community_code = ANY($2))
-  AND ($3::text[] IS NULL OR i.town_code = ANY($3))
+WHERE ${placeIn('i.grid_code', '$1')}
+  AND ${placeIn('i.community_code', '$2')}
+  AND ${placeIn('i.town_code', '$3')}
   AND ($4::text[] IS NULL OR i.status = ANY($4))
   AND ($5::text[] IS NULL OR i.category_code = ANY($5))
   AND ($6::text[] IS NULL OR i.channel = ANY($6))
@@ -130,7 +135,7 @@ WHERE ($1::text[] IS NULL OR i.grid_code = ANY($1))
   AND ($8::timestamptz IS NULL OR i.reported_at < $8)
   AND ($9::float8[] IS NULL OR i.geom && ST_MakeEnvelope($9[1], $9[2], $9[3], $9[4], 4326))
   AND (NOT $10::boolean OR incident_overdue(i.status, i.deadline_at, now()))
-  AND ($11::text[] IS NULL OR i.grid_code = ANY($11))
+  AND ${placeIn('i.grid_code', '$11')}
   AND ($12::text IS NULL OR i.department = $12)`
 
 /** How many incidents match, counting no further than $13: the incident table alone (every category exists, by its foreign key). */
