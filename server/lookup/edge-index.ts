@@ -4,7 +4,7 @@
  * across a city, which is all the index builder's safety margins need.
  */
 import Flatbush from 'flatbush'
-import { distanceM as greatCircleM } from '../planning/cell-graph.ts'
+import { EARTH_RADIUS_M } from '../planning/cell-graph.ts'
 import { metresPerDegree } from './ellipsoid.ts'
 import { GridPolygons, OUTSIDE } from './grid-polygons.ts'
 
@@ -128,22 +128,29 @@ export class EdgeIndex {
   }
 
   /**
-   * The grid with the edge nearest on the great circle, and that distance: every edge's closest point
-   * (found in the plane, which for a point this far off moves it by well under an edge's length) measured
-   * on the sphere. Ties go to the lowest grid. A scan of every edge: far points are rare.
+   * The grid with the edge nearest on the sphere, and that distance: each edge taken as the great-circle
+   * arc between its ends, its closest point found on the sphere itself (the city's plane, far from its
+   * centre and at high latitude, misplaces it by up to an edge's length). Ties go to the lowest grid. A
+   * scan of every edge: far points are rare.
    */
   private nearestOnSphere(lon: number, lat: number): { grid: number; metres: number } {
     let grid = -1
-    let metres = Infinity
+    let best = Infinity
     const c = this.polygons.coords
+    const p = unitVector(lon === -180 ? 180 : lon, lat, new Float64Array(3)) // one point, one answer
+    const a = new Float64Array(3)
+    const b = new Float64Array(3)
     for (let e = 0; e < this.edgeGrid.length; e++) {
       const v = this.edgeStart[e]!
-      const t = this.closestAt(e, lon, lat)
-      const d = greatCircleM(lon, lat, c[2 * v]! + t * (c[2 * v + 2]! - c[2 * v]!), c[2 * v + 1]! + t * (c[2 * v + 3]! - c[2 * v + 1]!))
+      unitVector(c[2 * v]!, c[2 * v + 1]!, a)
+      unitVector(c[2 * v + 2]!, c[2 * v + 3]!, b)
+      const d = arcAngle(p, a, b)
       const g = this.edgeGrid[e]!
-      if (d < metres || (d === metres && g < grid)) (metres = d), (grid = g)
+      // Grids as near as each other to a micrometre tie (a shared vertex, reached through either grid's edges).
+      if (d < best - TIE) (best = d), (grid = g)
+      else if (d <= best + TIE) (best = Math.min(best, d)), (grid = Math.min(grid, g))
     }
-    return { grid, metres }
+    return { grid, metres: best * EARTH_RADIUS_M }
   }
 
   private distanceToGrid(g: number, lon: number, lat: number): number {
@@ -169,4 +176,38 @@ export class EdgeIndex {
     const [kx, ky] = metresPerDegree((lat + y) / 2)
     return Math.hypot((x - lon) * kx, (y - lat) * ky)
   }
+}
+
+const RAD = Math.PI / 180
+/** A micrometre on the sphere, in radians. */
+const TIE = 1e-6 / EARTH_RADIUS_M
+
+function unitVector(lon: number, lat: number, out: Float64Array): Float64Array {
+  const cosLat = Math.cos(lat * RAD)
+  out[0] = cosLat * Math.cos(lon * RAD)
+  out[1] = cosLat * Math.sin(lon * RAD)
+  out[2] = Math.sin(lat * RAD)
+  return out
+}
+
+/** The angle (radians) from unit vector p to the shorter great-circle arc from a to b. */
+function arcAngle(p: Float64Array, a: Float64Array, b: Float64Array): number {
+  // n = a × b, the arc's pole; p lies beside the arc when a → p and p → b both turn about n.
+  const nx = a[1]! * b[2]! - a[2]! * b[1]!
+  const ny = a[2]! * b[0]! - a[0]! * b[2]!
+  const nz = a[0]! * b[1]! - a[1]! * b[0]!
+  const nn = Math.sqrt(nx * nx + ny * ny + nz * nz)
+  if (nn > 1e-15) {
+    const ap = (a[1]! * p[2]! - a[2]! * p[1]!) * nx + (a[2]! * p[0]! - a[0]! * p[2]!) * ny + (a[0]! * p[1]! - a[1]! * p[0]!) * nz
+    const pb = (p[1]! * b[2]! - p[2]! * b[1]!) * nx + (p[2]! * b[0]! - p[0]! * b[2]!) * ny + (p[0]! * b[1]! - p[1]! * b[0]!) * nz
+    if (ap >= 0 && pb >= 0) return Math.asin(Math.min(1, Math.abs(p[0]! * nx + p[1]! * ny + p[2]! * nz) / nn))
+  }
+  return Math.min(angleBetween(p, a), angleBetween(p, b))
+}
+
+function angleBetween(u: Float64Array, v: Float64Array): number {
+  const cx = u[1]! * v[2]! - u[2]! * v[1]!
+  const cy = u[2]! * v[0]! - u[0]! * v[2]!
+  const cz = u[0]! * v[1]! - u[1]! * v[0]!
+  return Math.atan2(Math.sqrt(cx * cx + cy * cy + cz * cz), u[0]! * v[0]! + u[1]! * v[1]! + u[2]! * v[2]!)
 }

@@ -16,7 +16,7 @@ import type { PlanBlocks } from './plan-types.ts'
 export type CellGraph = Pick<PlanBlocks, 'nbrStart' | 'nbr' | 'nbrLength' | 'edgeLength' | 'vertexStart' | 'vertices'>
 
 /** H3's authalic Earth radius (h3api EARTH_RADIUS_KM), so lengths match h3-js's. */
-const EARTH_RADIUS_M = 6371007.180918475
+export const EARTH_RADIUS_M = 6371007.180918475
 const DEG = Math.PI / 180
 /** Two boundary vertices closer than this (degrees, ≈ 1 cm) are the same vertex. */
 const SAME_VERTEX = 1e-7

@@ -136,4 +136,60 @@ describe('buildPointIndex', () => {
     const near = index.edges.nearest(113.77, 22.93)!
     expect(Math.abs(near.metres - 0.01 * 111_320 * Math.cos((22.93 * Math.PI) / 180))).toBeLessThan(5)
   })
+
+  it('finds the grid nearest on the sphere for far points at high latitude, where the plane misplaces closest points', () => {
+    // A city at Tromsø's latitude; far points all round, some thousands of kilometres off.
+    const polygons = squares(18.8, 69.55, 8, 8, 0.03)
+    const index = buildPointIndex(polygons)
+    // Independently: every edge's great-circle arc walked in 2,000 steps (slerp), the closest sample refined by halving.
+    const R = 6371007.180918475
+    const vec = (lon: number, lat: number) => {
+      const [l, f] = [(lon * Math.PI) / 180, (lat * Math.PI) / 180]
+      return [Math.cos(f) * Math.cos(l), Math.cos(f) * Math.sin(l), Math.sin(f)]
+    }
+    const angle = (u: number[], v: number[]) => Math.atan2(Math.hypot(u[1]! * v[2]! - u[2]! * v[1]!, u[2]! * v[0]! - u[0]! * v[2]!, u[0]! * v[1]! - u[1]! * v[0]!), u[0]! * v[0]! + u[1]! * v[1]! + u[2]! * v[2]!)
+    const slerp = (a: number[], b: number[], t: number) => {
+      const w = angle(a, b)
+      const [ka, kb] = w < 1e-12 ? [1 - t, t] : [Math.sin((1 - t) * w) / Math.sin(w), Math.sin(t * w) / Math.sin(w)]
+      return [ka * a[0]! + kb * b[0]!, ka * a[1]! + kb * b[1]!, ka * a[2]! + kb * b[2]!]
+    }
+    const truth = (lon: number, lat: number) => {
+      const p = vec(lon, lat)
+      let best = { grid: -1, metres: Infinity }
+      for (let g = 0; g < polygons.size; g++) {
+        const ring = polygons.gridRing[g]!
+        for (let v = polygons.ringStart[ring]!; v < polygons.ringStart[ring + 1]! - 1; v++) {
+          const [a, b] = [vec(polygons.coords[2 * v]!, polygons.coords[2 * v + 1]!), vec(polygons.coords[2 * v + 2]!, polygons.coords[2 * v + 3]!)]
+          const at = (t: number) => angle(p, slerp(a, b, t))
+          let t0 = 0
+          for (let k = 1; k <= 2000; k++) if (at(k / 2000) < at(t0)) t0 = k / 2000
+          let [lo, hi] = [Math.max(0, t0 - 1 / 2000), Math.min(1, t0 + 1 / 2000)]
+          for (let k = 0; k < 60; k++) {
+            const [m1, m2] = [lo + (hi - lo) / 3, hi - (hi - lo) / 3]
+            if (at(m1) < at(m2)) hi = m2
+            else lo = m1
+          }
+          const metres = Math.min(at(t0), at((lo + hi) / 2)) * R
+          if (metres < best.metres - 1e-4) best = { grid: g, metres }
+          else if (metres <= best.metres + 1e-4) best = { grid: Math.min(g, best.grid), metres: Math.min(metres, best.metres) }
+        }
+      }
+      return best
+    }
+    let checked = 0
+    for (let k = 0; k < 24; k++) {
+      const bearing = (k * 15 * Math.PI) / 180
+      for (const reach of [0.6, 3, 15, 40]) {
+        const lon = 18.8 + 0.12 + (reach * Math.sin(bearing)) / Math.cos((69.67 * Math.PI) / 180)
+        const lat = Math.max(-89, Math.min(89, 69.67 + reach * Math.cos(bearing)))
+        const wrapped = ((((lon + 180) % 360) + 360) % 360) - 180
+        const got = index.edges.nearest(wrapped, lat)!
+        const want = truth(wrapped, lat)
+        expect(got.grid, `${wrapped},${lat}: ${got.metres} vs ${want.metres}`).toBe(want.grid)
+        expect(Math.abs(got.metres - want.metres), `${wrapped},${lat}`).toBeLessThan(0.01)
+        checked++
+      }
+    }
+    expect(checked).toBe(96)
+  })
 })
