@@ -2,6 +2,7 @@ import { createServer, type ServerOptions } from 'node:http'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import administratorRoutes from './administrators/routes.ts'
 import auditRoutes from './audit/routes.ts'
+import { hashSecret } from './auth/api-keys.ts'
 import auth from './auth/auth-plugin.ts'
 import keyRoutes from './auth/routes.ts'
 import coverageRoutes from './coverage/routes.ts'
@@ -169,6 +170,7 @@ export async function buildApp(options: AppOptions) {
     accessLog: () => (app.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.('info') ?? false,
     log: app.log,
     requestId,
+    knownKey: (secret) => app.keyCache.peek(hashSecret(secret)),
     draining: () => app.lifecycle.draining,
     underPressure: options.backPressure ? () => app.isUnderPressure() : () => false,
     rateLimit: options.rateLimit,

@@ -11,6 +11,8 @@ import type { KeyRecord } from './api-keys.ts'
 interface Entry {
   expires: number
   record: Promise<KeyRecord | null>
+  /** The record once the lookup has answered. */
+  settled?: KeyRecord
 }
 
 export class KeyCache {
@@ -28,14 +30,24 @@ export class KeyCache {
     if (hit) this.entries.delete(hash)
     if (this.ttlMs <= 0) return load()
     const record = load()
-    this.entries.set(hash, { expires: now + this.ttlMs, record })
+    const entry: Entry = { expires: now + this.ttlMs, record }
+    this.entries.set(hash, entry)
     record.then(
-      (r) => r === null && this.entries.get(hash)?.record === record && this.entries.delete(hash),
+      (r) => (r === null ? this.entries.get(hash)?.record === record && this.entries.delete(hash) : (entry.settled = r)),
       () => this.entries.get(hash)?.record === record && this.entries.delete(hash),
     )
     // Map iteration follows insertion: the first entries are the oldest.
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!)
     return record
+  }
+
+  /**
+   * The record for a secret's hash if a lookup of it has answered and is
+   * still remembered, without waiting; undefined otherwise.
+   */
+  peek(hash: string, now = Date.now()): KeyRecord | undefined {
+    const hit = this.entries.get(hash)
+    return hit !== undefined && hit.expires > now ? hit.settled : undefined
   }
 
   /** Forgets a key (after it was revoked). */

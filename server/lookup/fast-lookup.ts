@@ -11,9 +11,14 @@
  * - GET, path exactly /api/v1/lookup, a query of exactly `lon` and `lat`, each
  *   a plain decimal (no sign other than '-', no exponent, no escapes) in range;
  *   any other parameter (at, crs, nearest, fields), any malformed value → Fastify;
- * - no key presented (Authorization, X-API-Key: the key would be checked);
+ * - no key presented, or a key (Authorization: Bearer, X-API-Key) that a
+ *   request through Fastify has already found valid and that is still
+ *   remembered (the key cache): not revoked, its administrator active. An
+ *   unknown, expired or odd key goes to Fastify, which checks it (and caches
+ *   it for the next request). The answer does not depend on who asks;
  * - not rate limited: limits off, or the peer address on the allow-list, and
- *   no proxy trusted (the client address would come from X-Forwarded-For);
+ *   no proxy trusted (the client address would come from X-Forwarded-For); a
+ *   keyed caller when keys have no limit of their own;
  * - no Origin header when CORS is configured (Vary: Origin is still added);
  * - not draining (Connection: close), not shedding load (503);
  * - with the access log on (LOG_LEVEL info or below), no proxy trusted (the
@@ -25,9 +30,10 @@
  *   point outside every grid come from PostGIS, asked once per generation).
  * Everything else goes to Fastify unchanged.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { normalizeIP } from '@fastify/rate-limit'
+import type { KeyRecord } from '../auth/api-keys.ts'
 import { API_CSP } from '../plugins/security-headers.ts'
 import { singleHead, singleRest } from './answers.ts'
 import type { LookupService } from './lookup-service.ts'
@@ -42,8 +48,10 @@ export interface FastLookupOptions {
   draining: () => boolean
   /** True while the back-pressure plugin refuses requests. */
   underPressure: () => boolean
-  /** Keyless callers' limit; absent or max 0: none. */
-  rateLimit?: { max: number; allowList?: readonly string[] }
+  /** Keyless callers' limit; absent or max 0: none. keyedMax > 0: keyed callers have a limit of their own. */
+  rateLimit?: { max: number; allowList?: readonly string[]; keyedMax?: number }
+  /** A presented key's record when a lookup of it has answered and is still cached (KeyCache.peek). */
+  knownKey?: (secret: string) => KeyRecord | undefined
   trustProxy: boolean | string
   corsConfigured: boolean
 }
@@ -52,6 +60,8 @@ export interface FastLookupOptions {
 export type FastHandler = ((req: IncomingMessage, res: ServerResponse) => boolean) & { served: number }
 
 const PATH = '/api/v1/lookup?'
+/** As the auth plugin reads Authorization (auth/key-from-request.ts). */
+const BEARER = /^\s*Bearer\s+(\S+)\s*$/i
 /** A plain decimal as clients write coordinates: what Number() reads exactly as Ajv's coercion would. */
 const PLAIN_DECIMAL = /^-?\d{1,3}(\.\d{1,20})?$/
 
@@ -67,6 +77,18 @@ export function fastLookup(opts: FastLookupOptions): FastHandler {
   }
   if (opts.trustProxy !== false && limited) return Object.assign(() => false, { served: 0 })
 
+  const keysLimited = limited && (opts.rateLimit?.keyedMax ?? 0) > 0
+  /** A key presented as the auth plugin reads it, known valid; anything else is Fastify's to answer. */
+  const validKey = (h: IncomingHttpHeaders): boolean => {
+    if (opts.knownKey === undefined || keysLimited) return false
+    let secret: string | undefined
+    if (h.authorization !== undefined) secret = BEARER.exec(h.authorization)?.[1]
+    else if (typeof h['x-api-key'] === 'string') secret = h['x-api-key'].trim()
+    if (secret === undefined || secret === '') return false
+    const record = opts.knownKey(secret)
+    return record !== undefined && record.revokedAt === null && record.administratorActive !== false
+  }
+
   const headers = (length: number): Record<string, string | number> => ({
     'content-type': 'application/json; charset=utf-8',
     ...(opts.corsConfigured ? { vary: 'Origin' } : {}),
@@ -81,7 +103,9 @@ export function fastLookup(opts: FastLookupOptions): FastHandler {
     const url = req.url
     if (req.method !== 'GET' || url === undefined || !url.startsWith(PATH)) return false
     const h = req.headers
-    if (h.authorization !== undefined || h['x-api-key'] !== undefined || (opts.corsConfigured && h.origin !== undefined)) return false
+    if (opts.corsConfigured && h.origin !== undefined) return false
+    const keyed = h.authorization !== undefined || h['x-api-key'] !== undefined
+    if (keyed && !validKey(h)) return false
     const amp = url.indexOf('&', PATH.length)
     if (amp < 0 || url.indexOf('&', amp + 1) >= 0) return false
     const first = url.slice(PATH.length, amp)
@@ -94,7 +118,7 @@ export function fastLookup(opts: FastLookupOptions): FastHandler {
     const lon = Number(lonText)
     const lat = Number(latText)
     if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) return false
-    if (limited && !peerExempt(req.socket)) return false
+    if (limited && !keyed && !peerExempt(req.socket)) return false
     if (opts.draining() || opts.underPressure()) return false
     const logging = opts.accessLog()
     if (logging && (opts.log === undefined || opts.requestId === undefined || opts.trustProxy !== false)) return false

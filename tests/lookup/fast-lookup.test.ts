@@ -3,14 +3,17 @@
  * answer exactly as the Fastify route does, and leave to Fastify every request
  * that a key, a rate limit, CORS or draining could change; with the access
  * log on it logs what Fastify logs.
+ * Keyed callers take it once the key is known valid (cached by a request through Fastify).
  * Over real HTTP (which meets the short path) against `inject` (which goes
  * straight to Fastify, never to the short path) on the same app.
  */
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { buildApp, type AppOptions } from '../../server/app.ts'
+import { createApiKey } from '../../server/auth/api-keys.ts'
 import { importUnits } from '../../server/units/import-units.ts'
 import { describeBackends } from '../helpers/backends.ts'
+import { keyHeaders } from '../helpers/keys.ts'
 import { squareCity } from '../helpers/square-city.ts'
 
 type App = Awaited<ReturnType<typeof buildApp>>
@@ -95,6 +98,47 @@ describeBackends('Single lookups on the short path', ({ db }) => {
     expect(app.fastLookup!.served).toBe(before)
     const picked = await (await fetch(`${url}/api/v1/lookup?lon=113.715&lat=22.925&fields=grid`)).json()
     expect(Object.keys(picked)).toEqual(['grid'])
+  })
+
+  it('takes a keyed caller once Fastify has found the key valid, with the same answers, and never a revoked key', async () => {
+    const { app, url } = await start()
+    const { secret, key } = await createApiKey(db(), { name: 'dispatch-system', role: 'system' }, 'tests')
+    const admin = await keyHeaders(db(), { name: 'fast-admin', role: 'admin' })
+    const q = '/api/v1/lookup?lon=113.715&lat=22.925'
+    const start0 = app.fastLookup!.served
+    const forms: Record<string, string>[] = [{ authorization: `Bearer ${secret}` }, { 'x-api-key': secret }]
+    for (const [k, headers] of forms.entries()) {
+      const viaHttp = await fetch(`${url}${q}`, { headers })
+      const again = await fetch(`${url}${q}`, { headers })
+      const viaFastify = await app.inject({ url: q, headers })
+      for (const res of [viaHttp, again]) {
+        expect(res.status).toBe(viaFastify.statusCode)
+        expect(headersOf(plainHeaders(res.headers))).toEqual(headersOf(viaFastify.headers))
+        expect(Buffer.from(await res.arrayBuffer()).equals(viaFastify.rawPayload)).toBe(true)
+      }
+      // The first time the key is seen Fastify checks it; from then on it is known.
+      expect(app.fastLookup!.served, k === 0 ? 'Authorization: Bearer' : 'X-API-Key').toBe(start0 + (k === 0 ? 1 : 3))
+    }
+    // A key nobody issued, another scheme, a blank X-API-Key (no key): Fastify's answers, never the short path.
+    const served = app.fastLookup!.served
+    const odd: Record<string, string>[] = [{ authorization: `Bearer ${secret}x` }, { authorization: `Basic ${secret}` }, { 'x-api-key': ' ' }]
+    const statuses = []
+    for (const headers of odd) statuses.push((await fetch(`${url}${q}`, { headers })).status)
+    expect(statuses).toEqual([401, 401, 200])
+    expect(app.fastLookup!.served).toBe(served)
+    // Revoked through the API: refused at once, on both paths.
+    expect((await fetch(`${url}/api/v1/keys/${key.id}`, { method: 'DELETE', headers: admin })).status).toBe(200)
+    const revoked = await fetch(`${url}${q}`, { headers: { authorization: `Bearer ${secret}` } })
+    expect(revoked.status).toBe(401)
+    expect(app.fastLookup!.served).toBe(served)
+
+    // Keys with a limit of their own are counted by Fastify's rate limiter.
+    const limited = await start({ rateLimit: { max: 100, windowMs: 60_000, keyedMax: 2, allowList: [] } })
+    const other = await keyHeaders(db(), { name: 'limited-system', role: 'system' })
+    const counted = []
+    for (let i = 0; i < 3; i++) counted.push((await fetch(`${limited.url}${q}`, { headers: other })).status)
+    expect(counted).toEqual([200, 200, 429])
+    expect(limited.app.fastLookup!.served).toBe(0)
   })
 
   it('counts keyless callers against the rate limit unless their address is allowed', async () => {
