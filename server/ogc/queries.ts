@@ -3,7 +3,6 @@
  * text in PostgreSQL, so a page of 10,000 grids is a list of strings joined
  * once, never a tree of JavaScript objects.
  */
-import { EXACT_DECIMALS } from '../units/queries.ts'
 
 /** A timestamptz as RFC 3339 in UTC (JSON's ISO form keeps the exact fraction of a second). */
 const utc = (column: string) => `((to_json(${column} AT TIME ZONE 'UTC') #>> '{}') || 'Z')`
@@ -43,7 +42,7 @@ WHERE u.level = $1
 const UNIT_FEATURE = `json_build_object(
   'type', 'Feature',
   'id', CASE WHEN g.valid_to IS NULL THEN u.code ELSE u.code || '@' || g.id END,
-  'geometry', ST_AsGeoJSON(u.geom, ${EXACT_DECIMALS})::json,
+  'geometry', zw_geojson_exact(u.geom)::json,
   'properties', json_build_object(
     'code', u.code, 'level', u.level, 'parent_code', u.parent_code, 'name', u.name_zh, 'name_en', u.name_en,
     'area_m2', round(u.area_m2::numeric, 2), 'population', u.population, 'households', u.households,

@@ -33,27 +33,26 @@ const UNIT_COLUMNS = `
   ST_X(u.centroid) AS centroid_lon, ST_Y(u.centroid) AS centroid_lat,
   u.population, u.households, u.buildings, u.rented_rooms, u.businesses, u.extra`
 
-/**
- * Stored geometry goes out as stored: up to 15 decimals (PostGIS writes the
- * shortest form, so 113.7 stays 113.7), which re-imports as it is. Rounding to
- * 7 decimals moved a grid corner lying on its community's slanted edge by up
- * to 5 cm, enough for the export to come back as "reaches 1–10 m² outside its
- * parent". A simplified outline is for display: 7 decimals (1 cm).
+/*
+ * Stored geometry goes out as stored, every double in its shortest exact form
+ * (zw_geojson_exact, migration 021: 113.7 stays 113.7), which re-imports as it
+ * is. Rounding to 7 decimals moved a grid corner lying on its community's
+ * slanted edge by up to 5 cm, enough for the export to come back as "reaches
+ * 1–10 m² outside its parent". A simplified outline is for display: 7 decimals (1 cm).
  */
-export const EXACT_DECIMALS = 15
 
 /** $6: simplification tolerance in metres (0 = exact geometry), $7 limit, $8 offset. */
 export const LIST_UNITS = `
 SELECT ${UNIT_COLUMNS},
   CASE WHEN $6::float8 > 0
        THEN ST_AsGeoJSON(ST_Multi(ST_SimplifyPreserveTopology(u.geom, $6::float8 / 111320.0)), 7)
-       ELSE ST_AsGeoJSON(u.geom, ${EXACT_DECIMALS}) END::json AS geometry
+       ELSE zw_geojson_exact(u.geom) END::json AS geometry
 ${FILTER}
 ORDER BY u.code
 LIMIT $7 OFFSET $8`
 
 export const GET_UNIT = `
-SELECT ${UNIT_COLUMNS}, ST_AsGeoJSON(u.geom, ${EXACT_DECIMALS})::json AS geometry
+SELECT ${UNIT_COLUMNS}, zw_geojson_exact(u.geom)::json AS geometry
 FROM unit u WHERE u.generation_id = $1 AND u.code = $2`
 
 /** Ancestors from the city down, by the code prefixes of $2. */

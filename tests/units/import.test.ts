@@ -285,6 +285,46 @@ describeBackends('Unit import', ({ db }) => {
     const ogc = (await app.inject('/ogc/collections/grids/items/441900003001002')).json()
     expect(ogc.geometry).toEqual(middle.geometry)
   })
+
+  it('exports coordinates near the prime meridian and the equator to the last bit', async () => {
+    // Corners at k/7 of a slanted edge across (0, 0): doubles such as -0.1008000007428596 need
+    // 16–17 decimals, more than ST_AsGeoJSON's 15; every exported number must be the stored double.
+    const A: [number, number] = [-0.1, -0.05]
+    const B: [number, number] = [0.1, 0.05]
+    const at = (k: number): [number, number] => [A[0] + ((B[0] - A[0]) * k) / 7, A[1] + ((B[1] - A[1]) * k) / 7]
+    const [X, Y] = [at(4), at(5)]
+    const whole = [A, [-0.1, -0.15], [0.1, -0.15], B, A]
+    const city = {
+      type: 'FeatureCollection',
+      features: [
+        feature('city', '990900', 'Null Island', [whole]),
+        feature('town', '990900001', 'Gulf', [whole]),
+        feature('community', '990900001001', 'Slant', [whole]),
+        feature('grid', '990900001001001', 'West', [[A, [-0.1, -0.15], [X[0], -0.15], X, A]]),
+        feature('grid', '990900001001002', 'Middle', [[X, [X[0], -0.15], [Y[0], -0.15], Y, X]]),
+        feature('grid', '990900001001003', 'East', [[Y, [Y[0], -0.15], [0.1, -0.15], B, Y]]),
+      ],
+    }
+    expect((await post(app, city)).statusCode).toBe(201)
+    const stored = new Map<string, number[][]>()
+    for (const r of (await db().query<{ code: string; x: number; y: number }>(
+      `SELECT u.code, ST_X(d.geom) AS x, ST_Y(d.geom) AS y FROM unit u JOIN generation g ON g.id = u.generation_id AND g.valid_to IS NULL,
+              ST_DumpPoints(u.geom) d ORDER BY u.code, d.path`)).rows) {
+      stored.set(r.code, [...(stored.get(r.code) ?? []), [Number(r.x), Number(r.y)]])
+    }
+    expect(stored.get('990900001001002')).toContainEqual(X)
+    const flat = (g: { coordinates: number[][][][] }) => g.coordinates.flat(2)
+    const exported = (await app.inject('/api/v1/units?limit=10000')).json()
+    expect(exported.features).toHaveLength(6)
+    for (const f of exported.features) expect(flat(f.geometry), f.properties.code).toEqual(stored.get(f.properties.code))
+    const one = (await app.inject('/api/v1/units/990900001001002')).json()
+    expect(flat(one.geometry)).toEqual(stored.get('990900001001002'))
+    const ogc = (await app.inject('/ogc/collections/grids/items/990900001001002')).json()
+    expect(flat(ogc.geometry)).toEqual(stored.get('990900001001002'))
+    // Re-imported, the export is the same geometry: PostGIS finds every unit point for point equal.
+    const again = await post(app, exported, '?dryRun=true')
+    expect(again.json()).toMatchObject({ valid: true, errors: [] })
+  })
 })
 
 function bounds(ring: [number, number][]) {
