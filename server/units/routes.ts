@@ -37,8 +37,8 @@ const ImportQuery = Type.Object({
 export interface UnitRoutesOptions {
   db: Db
   importBodyLimit: number
-  /** Called after a generation was stored. */
-  onPublished?: () => void
+  /** Called after a generation was stored; the answer waits for it (lookups answering from the new generation). */
+  onPublished?: () => Promise<unknown>
 }
 
 export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesOptions) {
@@ -142,7 +142,7 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
         actor: request.principal.name,
         source: 'api',
       })
-      if (!report.dryRun) opts.onPublished?.()
+      if (!report.dryRun) await opts.onPublished?.()
       // Grid administrators' keys of removed grids see their remaining grids at once.
       if (report.administratorsUnassigned?.length) app.keyCache.clear()
       reply.code(report.dryRun ? 200 : 201)

@@ -286,6 +286,18 @@ describeBackends('Unit import', ({ db }) => {
     expect(ogc.geometry).toEqual(middle.geometry)
   })
 
+  it('answers from the new generation as soon as the import has answered', async () => {
+    const inside = '/api/v1/lookup?lon=113.715&lat=22.925&fields=grid,generation'
+    expect((await post(app, squareCity({ nx: 2, ny: 2 }))).statusCode).toBe(201)
+    const first = (await app.inject(inside)).json()
+    const res = await post(app, squareCity({ nx: 4, ny: 4 }))
+    expect(res.statusCode).toBe(201)
+    // The lookup right after it, without waiting for the rebuild: the generation just stored.
+    const next = (await app.inject(inside)).json()
+    expect(next.generation.id).toBe(res.json().generation.id)
+    expect(next.generation.id).toBeGreaterThan(first.generation.id)
+  })
+
   it('exports coordinates near the prime meridian and the equator to the last bit', async () => {
     // Corners at k/7 of a slanted edge across (0, 0): doubles such as -0.1008000007428596 need
     // 16–17 decimals, more than ST_AsGeoJSON's 15; every exported number must be the stored double.
