@@ -149,7 +149,7 @@ export async function buildApp(options: AppOptions) {
     // A new generation: the import answers once lookups answer from it (as a publish does), so a
     // caller's next lookup sees what it imported; storing the index's cells goes on in the background.
     // A failed build is logged, not the import's failure: the generation is stored, and the poll retries.
-    onPublished: () => lookup.refresh({ untilSwap: true }).catch((err) => app.log.error({ err }, 'lookup index rebuild failed')),
+    onPublished: () => lookup.changed().catch((err) => app.log.error({ err }, 'lookup index rebuild failed')),
   })
   await app.register(lookupRoutes, { db: options.db, lookup })
   await app.register(administratorRoutes, { db: options.db, lookup })

@@ -57,7 +57,7 @@ export default async function administratorRoutes(app: FastifyInstance, opts: { 
   const changed = async (result: StoreResult) => {
     if (result.created.length + result.updated.length === 0) return
     app.keyCache.clear()
-    await opts.lookup.administratorsChanged()
+    await opts.lookup.changed()
   }
   /** One administrator as GET shows it; null when unknown. */
   const view = async (employeeNo: string, role: string) => {

@@ -113,10 +113,12 @@ export class LookupService {
   }
 
   /**
-   * After administrators or their grids changed on this server: resolves once
-   * lookups name the new ones. (Other servers see the change at their next poll.)
+   * After boundaries, administrators or their grids changed on this server:
+   * resolves once lookups answer from what was committed. A build already
+   * under way may have read the state before the change, so it is let finish
+   * first. (Other servers see the change at their next poll.)
    */
-  async administratorsChanged(): Promise<void> {
+  async changed(): Promise<void> {
     await this.building?.catch(() => {})
     await this.refresh({ untilSwap: true })
   }

@@ -247,7 +247,7 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
       // one assignment, and the tiles forget the old generation, before the
       // planner hears that the plan is live.
       const started = performance.now()
-      await lookup.refresh({ untilSwap: true })
+      await lookup.changed()
       app.tiles?.invalidate()
       void app.tiles?.warm()
       // Administrators of removed grids moved to the heirs: grid_admin keys see their new grids now.

@@ -101,7 +101,7 @@ describeBackends('Grid administrators: writing, history and lookups', ({ db }) =
       INSERT INTO administrator (employee_no, name) VALUES ('DG-OLD', '老陈');
       INSERT INTO administrator_grid SELECT id, '${G1}' FROM administrator WHERE employee_no = 'DG-OLD';
       COMMIT;`)
-    await app.lookup.administratorsChanged()
+    await app.lookup.changed()
     expect(await namesAt(IN_G1, new Date('2021-06-01T00:00:00Z'))).toEqual(['老陈'])
     expect(await namesAt(IN_G1)).toContain('老陈')
     expect((await call('GET', '/api/v1/administrators/DG-OLD', undefined, {})).body.assignments).toEqual([{ grid: G1, from: null, to: null }])
