@@ -11,7 +11,7 @@ export type Format = (typeof FORMATS)[number]
 
 export const isFormat = (value: unknown): value is Format => (FORMATS as readonly unknown[]).includes(value)
 
-export type Root = 'services' | 'service_definition' | 'service_requests' | 'errors'
+export type Root = 'services' | 'service_definition' | 'service_requests' | 'errors' | 'discovery'
 
 const ITEM_TAGS: Record<string, string> = {
   services: 'service',
@@ -19,6 +19,8 @@ const ITEM_TAGS: Record<string, string> = {
   attributes: 'attribute',
   values: 'value',
   errors: 'error',
+  endpoints: 'endpoint',
+  formats: 'format',
 }
 
 export function render(reply: FastifyReply, format: Format, root: Root, body: XmlValue): string | XmlValue {

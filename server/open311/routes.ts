@@ -17,6 +17,7 @@ import { requestRecord, type RequestRow } from './request-records.ts'
 import { formatOfUrl, isFormat, render, type Format } from './representation.ts'
 import { attributeDefinitions, definitionRecord, serviceNotice, serviceRecord, type CategoryRow } from './service-definitions.ts'
 import { readServiceRequest } from './service-request-input.ts'
+import { formatW3c } from './w3c-datetime.ts'
 
 /** The one jurisdiction served here; answers carry its UTC offset (China Standard Time, no daylight saving). */
 export const JURISDICTION = { id: 'dongguan', utcOffsetMinutes: 480 } as const
@@ -52,6 +53,25 @@ export default async function open311Routes(app: FastifyInstance, opts: Open311O
   app.setNotFoundHandler((request, reply) =>
     sendErrors(reply, formatOfUrl(request.url), new GeoReportError(404, [`No Open311 resource at ${request.method} ${request.url.split('?')[0]}`])),
   )
+
+  // Service discovery (the GeoReport companion spec): where the endpoint is, in which formats, and
+  // whom to ask for a key. The changeset is when this server started serving it.
+  const since = formatW3c(new Date(), 0)
+  app.get<WithFormat>('/discovery.:format', { config: { roles: EVERYONE } }, async (request, reply) => {
+    const format = begin(request)
+    return render(reply, format, 'discovery', {
+      changeset: since,
+      contact: 'The city grid management centre (网格管理中心), which runs this Zhiwang server.',
+      key_service: 'Keys to submit service requests (api_key) are issued by the administrators of this Zhiwang server: POST /api/v1/keys, role system.',
+      endpoints: [{
+        specification: 'http://wiki.open311.org/GeoReport_v2',
+        url: `${request.protocol}://${request.host}${request.url.slice(0, request.url.indexOf('/discovery'))}`,
+        changeset: since,
+        type: 'production',
+        formats: ['text/xml', 'application/json'],
+      }],
+    })
+  })
 
   app.get<WithFormat>('/services.:format', { config: { roles: EVERYONE } }, async (request, reply) => {
     const format = begin(request)

@@ -15,7 +15,7 @@ import { asXmlText, parseXml, xmlToValue } from './xml-parse.ts'
 
 type App = Awaited<ReturnType<typeof buildApp>>
 const V2 = '/open311/v2'
-const LISTS = ['services', 'service_requests', 'attributes', 'values', 'errors']
+const LISTS = ['services', 'service_requests', 'attributes', 'values', 'errors', 'endpoints', 'formats']
 const HOUR = 3600_000
 const DAY = 24 * HOUR
 
@@ -97,6 +97,24 @@ describeBackends('Open311 GeoReport v2', ({ db }) => {
     expect(codes).toHaveLength(19)
     expect(codes.filter((c: string) => /^(SEC|HOUS)-/.test(c))).toEqual([])
     expect((await both('/services.{fmt}?jurisdiction_id=dongguan')).json).toEqual(services)
+  })
+
+  it('describes itself for service discovery: where the endpoint is, its formats, whom to ask for a key', async () => {
+    const { json: discovery, root } = await both('/discovery.{fmt}')
+    expect(root).toBe('discovery')
+    expect(Date.parse(discovery.changeset)).toBeLessThanOrEqual(Date.now())
+    expect(discovery.contact).not.toBe('')
+    expect(discovery.key_service).toMatch(/api_key/)
+    expect(discovery.endpoints).toHaveLength(1)
+    const [endpoint] = discovery.endpoints
+    expect(endpoint).toMatchObject({ specification: 'http://wiki.open311.org/GeoReport_v2', type: 'production', formats: ['text/xml', 'application/json'] })
+    expect(Date.parse(endpoint.changeset)).toBeLessThanOrEqual(Date.now())
+    // The url is the base a client appends /services.xml to.
+    const url = new URL(endpoint.url)
+    expect(`${url.protocol}//${url.host}${url.pathname}`).toBe('http://localhost/open311/v2')
+    const services = await app.inject({ url: `${url.pathname}/services.xml`, headers: { host: url.host } })
+    expect(services.statusCode).toBe(200)
+    expect(parseXml(services.body).name).toBe('services')
   })
 
   it('answers a service definition from the category attributes, empty for a category without any', async () => {
@@ -266,7 +284,7 @@ describeBackends('Open311 GeoReport v2', ({ db }) => {
     expectErrors(await get('/services.csv'), 404, 'xml', /No format "csv"/)
     expectErrors(await get('/requests/1.html'), 404, 'xml', /No format "html"/)
     expectErrors(await get('/services.json?jurisdiction_id=shenzhen'), 404, 'json', /No jurisdiction_id "shenzhen"/)
-    expectErrors(await get('/discovery.json'), 404, 'json', /No Open311 resource/)
+    expectErrors(await get('/areas.json'), 404, 'json', /No Open311 resource/)
     expectErrors(await get('/requests.xml?start_date=2024-01-01T00:00:00%2B08:00&end_date=2024-04-01T00:00:01%2B08:00'), 400, 'xml', /spans 91\.0 days; at most 90/)
     expectErrors(
       await get('/requests.json?start_date=yesterday&status=pending&service_request_id='),
