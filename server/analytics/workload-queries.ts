@@ -23,14 +23,19 @@ WHERE reported_at >= $1 AND reported_at < $2 AND starts_with(grid_code, $3)
 GROUP BY grid_code`
 
 /**
- * The countable incidents of [$1, $2) under $3 with where they happened, to be
- * re-attributed to the grids of another generation by location (after a
- * boundary change) instead of the grid they were routed to.
+ * The countable incidents of [$1, $2) that happened within the box of unit $3
+ * of generation $4, with where they happened, to be re-attributed to that
+ * generation's grids by location (after a boundary change) instead of the grid
+ * they were routed to. Chosen by place, not by the routed code: an incident
+ * routed to a neighbouring community before an edge moved belongs here if it
+ * lies here (the caller keeps the grids under $3).
  */
 export const INCIDENT_POINTS = `
 SELECT ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, ci.effort_weight AS weight
-FROM countable_incident ci JOIN incident i ON i.id = ci.id
-WHERE ci.reported_at >= $1 AND ci.reported_at < $2 AND starts_with(ci.grid_code, $3)`
+FROM unit p
+JOIN incident i ON i.geom && p.geom
+JOIN countable_incident ci ON ci.id = i.id
+WHERE p.generation_id = $4 AND p.code = $3 AND ci.reported_at >= $1 AND ci.reported_at < $2`
 
 /** Active administrators per grid under $1, as assigned now (assignments keep no history). */
 export const ADMINISTRATORS_PER_GRID = `

@@ -122,7 +122,7 @@ export default async function workloadRoutes(app: FastifyInstance, opts: { db: D
 
 /** Loads per grid of `ix` from where the incidents happened, looked up in its index (millions of points a second). */
 async function loadsByLocation(db: Db, ix: IndexedGeneration, period: { from: Date; to: Date }, prefix: string) {
-  const points = (await db.query<{ lon: number; lat: number; weight: number }>(q.INCIDENT_POINTS, [period.from, period.to, prefix])).rows
+  const points = (await db.query<{ lon: number; lat: number; weight: number }>(q.INCIDENT_POINTS, [period.from, period.to, prefix, ix.generation.id])).rows
   const incidents = new Int32Array(ix.codes.length)
   const load = new Float64Array(ix.codes.length)
   for (const p of points) {
