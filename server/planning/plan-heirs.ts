@@ -31,12 +31,16 @@ export function removedGrids(base: Int32Array, gridsBefore: readonly PlanGrid[],
   return out
 }
 
-/** The grids with the administrators they will have once published: each heir with those of the grids it inherits. */
+/** The grids with the administrators they will have once published: each heir with those of the grids it inherits, a removed grid with none. */
 export function withInheritedAdministrators(base: Int32Array, gridsBefore: readonly PlanGrid[], after: Int32Array, gridsAfter: readonly PlanGrid[]): PlanGrid[] {
   const moves = removedGrids(base, gridsBefore, after, gridsAfter)
   if (moves.length === 0) return gridsAfter as PlanGrid[]
   const serving = new Map(gridsBefore.map((g) => [g.code, g.administrators]))
   const gained = new Map<string, number>()
   for (const m of moves) gained.set(m.heir, (gained.get(m.heir) ?? 0) + (serving.get(m.removed) ?? 0))
-  return gridsAfter.map((g) => (gained.has(g.code) ? { ...g, administrators: g.administrators + gained.get(g.code)! } : g))
+  const removed = new Set(moves.map((m) => m.removed))
+  // A removed grid keeps none: they serve its heir now.
+  return gridsAfter.map((g) =>
+    removed.has(g.code) ? { ...g, administrators: 0 } : gained.has(g.code) ? { ...g, administrators: g.administrators + gained.get(g.code)! } : g,
+  )
 }

@@ -391,6 +391,10 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     const after3 = merged.metrics.after.grids.find((g) => g.code === G(3))!
     expect(before4.administrators).toBeGreaterThan(0)
     expect(after3.administrators).toBe(before3.administrators + before4.administrators)
+    // …and none in grid 4 any more: the plan's total staff is the base's.
+    expect(merged.metrics.after.grids.find((g) => g.code === G(4))!.administrators).toBe(0)
+    const staff = (grids: { administrators: number }[]) => grids.reduce((s, g) => s + g.administrators, 0)
+    expect(staff(merged.metrics.after.grids)).toBe(staff(merged.metrics.before.grids))
     expect(after3.loadPerAdministrator).toBeCloseTo(after3.workload / after3.administrators, 9)
     const stalePublish = await send('POST', `/api/v1/plans/${id}/publish`, { version: 1 })
     expect(stalePublish.status).toBe(409)
