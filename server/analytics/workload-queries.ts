@@ -37,12 +37,22 @@ JOIN incident i ON i.geom && p.geom
 JOIN countable_incident ci ON ci.id = i.id
 WHERE p.generation_id = $4 AND p.code = $3 AND ci.reported_at >= $1 AND ci.reported_at < $2`
 
-/** Active administrators per grid under $1, as assigned now (assignments keep no history). */
+/** Active administrators per grid under $1, as assigned now. */
 export const ADMINISTRATORS_PER_GRID = `
 SELECT ag.grid_code, count(*)::int AS administrators
 FROM administrator_grid ag JOIN administrator a ON a.id = ag.administrator_id
 WHERE a.active AND starts_with(ag.grid_code, $1)
 GROUP BY ag.grid_code`
+
+/**
+ * The same at moment $2, from the assignment history (periods served while
+ * active; from null: since before records), as lookups name them with at=.
+ */
+export const ADMINISTRATORS_PER_GRID_AT = `
+SELECT h.grid_code, count(DISTINCT h.administrator_id)::int AS administrators
+FROM administrator_assignment h
+WHERE starts_with(h.grid_code, $1) AND (h.valid_from IS NULL OR h.valid_from <= $2) AND (h.valid_to IS NULL OR h.valid_to > $2)
+GROUP BY h.grid_code`
 
 /**
  * The resolution-10 cells that patrols passed through in [$1, $2), of the

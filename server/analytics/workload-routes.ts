@@ -145,7 +145,10 @@ async function gridWorkload(db: Db, lookup: LookupService, query: Static<typeof 
     query.attribution === 'location'
       ? loadsByLocation(db, scope.ix, period, prefix)
       : db.query<{ grid_code: string; incidents: number; load: number }>(q.GRID_LOADS, [period.from, period.to, prefix]),
-    db.query<{ grid_code: string; administrators: number }>(q.ADMINISTRATORS_PER_GRID, [prefix]),
+    // Those who served then when the question is about another moment; those serving now otherwise.
+    at
+      ? db.query<{ grid_code: string; administrators: number }>(q.ADMINISTRATORS_PER_GRID_AT, [prefix, at])
+      : db.query<{ grid_code: string; administrators: number }>(q.ADMINISTRATORS_PER_GRID, [prefix]),
     visitedCells(db, scope.ix, period, scope.grids.map((g) => g.code)),
   ])
   const loadOf = new Map(loads.rows.map((r) => [r.grid_code, r]))

@@ -34,12 +34,14 @@ function city(edge: number) {
 describeBackends('Workload by location under a community', ({ db }) => {
   let app: App
   let analyst: Record<string, string>
+  let admin: Record<string, string>
   beforeAll(async () => {
     await importUnits(db(), city(113.71), { validFrom: new Date('2024-01-01T00:00:00+08:00') })
     // The shared edge moves east: 113.71–113.715 passes from the east community to the west one.
     await importUnits(db(), city(113.715), { validFrom: new Date('2025-01-01T00:00:00+08:00') })
     app = await buildApp({ db: db() })
     analyst = await keyHeaders(db(), { name: 'analyst-wl', role: 'analyst' })
+    admin = await keyHeaders(db(), { name: 'admin-wl', role: 'admin' })
     const system = await keyHeaders(db(), { name: 'hotline-wl', role: 'system' })
     // Reported under the second generation: 113.712 goes to the west grid, though it lies where the east grid was.
     for (const lon of [113.705, 113.712, 113.713, 113.718]) {
@@ -52,11 +54,13 @@ describeBackends('Workload by location under a community', ({ db }) => {
     return () => app.close()
   })
 
-  const incidents = async (parent: string, attribution: string) => {
-    const res = await app.inject({ url: `/api/v1/analytics/workload?parent=${parent}&from=2025-01-01&to=2026-01-01&at=2024-06-01&attribution=${attribution}`, headers: analyst })
+  const workload = async (query: string) => {
+    const res = await app.inject({ url: `/api/v1/analytics/workload?from=2025-01-01&to=2026-01-01&${query}`, headers: analyst })
     expect(res.statusCode, res.body).toBe(200)
-    return Object.fromEntries((res.json() as { items: { code: string; incidents: number }[] }).items.map((g) => [g.code, g.incidents]))
+    return (res.json() as { items: { code: string; incidents: number; administrators: number }[] }).items
   }
+  const incidents = async (parent: string, attribution: string) =>
+    Object.fromEntries((await workload(`parent=${parent}&at=2024-06-01&attribution=${attribution}`)).map((g) => [g.code, g.incidents]))
 
   it('counts an incident for the grid holding it then, asked by its community as by the city', async () => {
     // PostGIS says where each incident lies in the first generation.
@@ -69,5 +73,19 @@ describeBackends('Workload by location under a community', ({ db }) => {
     expect(await incidents(WEST, 'location')).toEqual({ [`${WEST}001`]: 1 })
     // Routed, each counts where it was sent.
     expect(await incidents(WEST, 'routed')).toEqual({ [`${WEST}001`]: 3 })
+  })
+
+  it('counts the administrators who served each grid at the moment asked about', async () => {
+    const put = (grids: string[], since: string) =>
+      app.inject({ method: 'PUT', url: `/api/v1/administrators/WL1?since=${since}`, headers: admin, payload: { name: '王敏', phone: '13800000001', grids } })
+    // Served the west grid since before records, then moves to the east one today.
+    expect((await put([`${WEST}001`], 'unknown')).statusCode).toBe(201)
+    expect((await put([`${EAST}001`], 'now')).statusCode).toBe(200)
+    const staff = (items: { code: string; administrators: number }[]) => Object.fromEntries(items.map((g) => [g.code, g.administrators]))
+    expect(staff(await workload('parent=441900'))).toEqual({ [`${WEST}001`]: 0, [`${EAST}001`]: 1 })
+    expect(staff(await workload('parent=441900&at=2024-06-01'))).toEqual({ [`${WEST}001`]: 1, [`${EAST}001`]: 0 })
+    // What a lookup as of that day names agrees.
+    const then = (await app.inject(`/api/v1/lookup?lon=113.705&lat=22.905&at=2024-06-01`)).json()
+    expect(then.administrators.map((a: { employeeNo: string }) => a.employeeNo)).toEqual(['WL1'])
   })
 })
