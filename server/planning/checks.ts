@@ -20,7 +20,15 @@ export interface Violation {
 
 const MAX_CELLS = 1000
 
-export function planViolations(blocks: PlanBlocks, assignment: Int32Array, grids: PlanGrid[], constraints: PlanConstraints, uncoveredM2: number): Violation[] {
+/**
+ * `baseParts`: how many pieces each grid of the base generation has (grids in
+ * one piece left out). A grid the city already keeps in several pieces (an
+ * exclave the import accepted) is flagged only when the plan splits it further.
+ */
+export function planViolations(
+  blocks: PlanBlocks, assignment: Int32Array, grids: PlanGrid[], constraints: PlanConstraints, uncoveredM2: number,
+  baseParts: ReadonlyMap<string, number> = new Map(),
+): Violation[] {
   const out: Violation[] = []
   const cellsOf = (list: Iterable<number>) => {
     const cells: string[] = []
@@ -32,6 +40,7 @@ export function planViolations(blocks: PlanBlocks, assignment: Int32Array, grids
   }
 
   for (const v of contiguityViolations(blocks, assignment, grids)) {
+    if (v.parts.length + 1 <= (baseParts.get(v.grid) ?? 1)) continue
     const detached = v.parts.flat()
     out.push({
       check: 'contiguity',

@@ -10,7 +10,7 @@ import { AppError } from '../errors.ts'
 import { childCode } from '../units/unit-codes.ts'
 import { planViolations } from './checks.ts'
 import { applyOp, type OpResult, type PlanOp } from './operations.ts'
-import { computeMetrics, disruption } from './plan-metrics.ts'
+import { computeMetrics, contiguityViolations, disruption } from './plan-metrics.ts'
 import { withInheritedAdministrators } from './plan-heirs.ts'
 import { expectVersion, type PlanState, type PlanStore } from './plan-state.ts'
 import type { PlanGrid } from './plan-types.ts'
@@ -20,6 +20,8 @@ export type EditOp = PlanOp | { op: 'undo' } | { op: 'redo' }
 
 /** The base generation's metrics never change for a plan: computed once per blocks object. */
 const baseMetrics = new WeakMap<object, ReturnType<typeof computeMetrics>>()
+/** Nor the pieces of the base's grids that are already in several (see planViolations). */
+const baseParts = new WeakMap<object, Map<string, number>>()
 
 export function describePlan(state: PlanState) {
   const { row, blocks, assignment, grids } = state
@@ -27,7 +29,9 @@ export function describePlan(state: PlanState) {
   let before = baseMetrics.get(blocks)
   if (!before) baseMetrics.set(blocks, (before = computeMetrics(blocks, state.base, row.base_grids)))
   const after = computeMetrics(blocks, assignment, withInheritedAdministrators(state.base, row.base_grids, assignment, grids))
-  const violations = planViolations(blocks, assignment, grids, row.constraints, row.uncovered_m2)
+  let parts = baseParts.get(blocks)
+  if (!parts) baseParts.set(blocks, (parts = new Map(contiguityViolations(blocks, state.base, row.base_grids).map((v) => [v.grid, v.parts.length + 1]))))
+  const violations = planViolations(blocks, assignment, grids, row.constraints, row.uncovered_m2, parts)
   const counts = new Int32Array(grids.length)
   for (const g of assignment) counts[g]!++
   return {

@@ -7,6 +7,7 @@
 import { cellArea, cellToBoundary, cellToLatLng, cellsToDirectedEdge, edgeLength, gridDisk, latLngToCell, originToDirectedEdges } from 'h3-js'
 import { describe, expect, it } from 'vitest'
 import { buildCellGraph } from '../../server/planning/cell-graph.ts'
+import { planViolations } from '../../server/planning/checks.ts'
 import { computeMetrics, contiguityViolations, disruption } from '../../server/planning/plan-metrics.ts'
 import type { PlanBlocks, PlanGrid } from '../../server/planning/plan-types.ts'
 import { rebalance, splitGrid, splitGridByLine } from '../../server/planning/rebalance.ts'
@@ -195,6 +196,20 @@ describe('plan metrics', () => {
     expect(m.grids.map((g) => g.contiguous)).toEqual([true, false, false])
     // A ring without its centre piece is still one piece: A holds the ring, B the centre.
     expect(contiguityViolations(blocks, Int32Array.from([1, 0, 0, 0, 0, 0, 0]), two)).toEqual([])
+  })
+
+  it('lets a grid the city already keeps in pieces stay so, and flags it when a plan splits it further', () => {
+    // B's base: two opposite ring cells (an exclave the import accepted); A the rest, E nothing.
+    const two = [grid('A'), grid('B'), grid('E')]
+    const base = Int32Array.from([0, 1, 0, 0, 1, 0, 0])
+    const baseParts = new Map(contiguityViolations(blocks, base, two).map((v) => [v.grid, v.parts.length + 1]))
+    const none = { minAreaM2: undefined, maxAreaM2: undefined, minPopulation: undefined, maxPopulation: undefined }
+    expect(planViolations(blocks, base, two, none, 0, baseParts)).toEqual([])
+    expect(planViolations(blocks, base, two, none, 0).map((v) => v.grid)).toEqual(['B'])
+    // Reshaped but still two pieces: fine. Three pieces (every other ring cell): flagged.
+    expect(planViolations(blocks, Int32Array.from([0, 1, 0, 1, 1, 0, 0]), two, none, 0, baseParts)).toEqual([])
+    const worse = planViolations(blocks, Int32Array.from([0, 1, 0, 1, 0, 1, 0]), two, none, 0, baseParts)
+    expect(worse.map((v) => [v.check, v.grid, v.cells.length])).toEqual([['contiguity', 'B', 2]])
   })
 
   // Its speed (a few ms, so that every edit can answer with fresh metrics) is bench:planning's to measure, not a unit test's.
