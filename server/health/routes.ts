@@ -14,7 +14,9 @@ export default async function healthRoutes(app: FastifyInstance, opts: { db: Db 
     if (app.lifecycle?.draining) return unavailable(reply, 'The server is shutting down: it finishes the requests it has and takes no new ones')
     try {
       const { rows } = await opts.db.query<{ id: number; label: string; units: number }>(READY)
-      return { status: 'ok', backend: opts.db.backend, generation: rows[0] ?? null }
+      // Without boundaries every lookup is a 404: a load balancer should send traffic elsewhere (an import makes it ready).
+      if (!rows[0]) return unavailable(reply, 'No boundary generation has been imported yet: lookups cannot answer (import units to make this server ready)')
+      return { status: 'ok', backend: opts.db.backend, generation: rows[0] }
     } catch (err) {
       return unavailable(reply, `Database not reachable: ${(err as Error).message}`)
     }

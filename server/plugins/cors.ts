@@ -15,8 +15,8 @@ export interface CorsOptions {
   origins: readonly string[]
 }
 
-const ALLOW_METHODS = 'GET, HEAD, POST, PUT, DELETE'
-const ALLOW_HEADERS = 'Authorization, X-API-Key, Content-Type, If-None-Match'
+const ALLOW_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE'
+const ALLOW_HEADERS = 'Authorization, X-API-Key, Content-Type, If-None-Match, If-Match'
 /** Answer headers a page may read besides the CORS-safelisted ones. */
 const EXPOSE_HEADERS = 'ETag, Location, Retry-After, X-Generation, Zhiwang-Params, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset'
 const PREFLIGHT_MAX_AGE_S = '600'

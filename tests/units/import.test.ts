@@ -27,6 +27,17 @@ describeBackends('Unit import', ({ db }) => {
     return () => app.close()
   })
 
+  it('is not ready for traffic before boundaries are imported', async () => {
+    // Runs first: the database holds no generation yet, so every lookup would be a 404.
+    const empty = await app.inject('/health')
+    expect(empty.statusCode).toBe(503)
+    expect(empty.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(empty.json().detail).toMatch(/No boundary generation/)
+    expect((await app.inject('/health/live')).statusCode).toBe(200)
+    expect((await app.inject('/api/v1/lookup?lon=113.705&lat=22.905')).statusCode).toBe(404)
+    // Ready once a generation is stored: tests/units/read-api.test.ts.
+  })
+
   it('rejects one bow-tie among 100 good grids, naming its index, code and self-intersection point, storing nothing', async () => {
     const before = await registryChecksum(db())
     const city = squareCity()
