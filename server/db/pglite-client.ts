@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, realpathSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { postgis } from '@electric-sql/pglite-postgis'
 import type { Db, Queryable } from './client.ts'
@@ -29,9 +29,11 @@ function abortWatch() {
   }
 }
 
-export async function openPgliteDb(dataDir: string, loadDataDir?: Blob): Promise<PgliteDb> {
-  const onDisk = !dataDir.includes('://')
-  if (onDisk) mkdirSync(dataDir, { recursive: true })
+export async function openPgliteDb(given: string, loadDataDir?: Blob): Promise<PgliteDb> {
+  const onDisk = !given.includes('://')
+  if (onDisk) mkdirSync(given, { recursive: true })
+  // PGlite's file system cannot follow a symbolic link (ENOTDIR, errno 20): open, and lock, the directory it names.
+  const dataDir = onDisk ? realpathSync(given) : given
   const lock = onDisk ? lockDataDir(dataDir) : null
   let pglite: PGlite
   try {

@@ -5,7 +5,7 @@
  * would corrupt the directory. A lock whose holder has gone is taken over.
  */
 import { execFile, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -47,6 +47,20 @@ describe('one process at a time on an embedded data directory', () => {
     open.push(again)
     const { rows } = await again.query<{ n: number }>(`SELECT count(*)::int AS n FROM incident_category WHERE code = 'LOCK_TEST'`)
     expect(rows[0]!.n, 'what the first process wrote is there').toBe(1)
+  })
+
+  it('opens a data directory reached through a symbolic link, and locks the directory itself', async () => {
+    const first = await openDb({ dataDir: dir, loadDataDir: template() })
+    await first.query(`INSERT INTO incident_category (code, name_zh, name_en, class, department, sla_hours, effort_weight)
+      VALUES ('LINK_TEST', '链', 'Link', 'test', 'none', 24, 1)`)
+    await first.close()
+    const link = join(base, 'current')
+    symlinkSync(dir, link)
+    const linked = await openDb({ dataDir: link })
+    open.push(linked)
+    expect((await linked.query<{ n: number }>(`SELECT count(*)::int AS n FROM incident_category WHERE code = 'LINK_TEST'`)).rows[0]!.n).toBe(1)
+    // One directory, one lock, by whichever name it is opened.
+    await expect(openDb({ dataDir: dir })).rejects.toBeInstanceOf(DataDirInUse)
   })
 
   it('the keys CLI refuses the directory of a running process with one clear line, and stores nothing', async () => {
