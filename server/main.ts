@@ -7,12 +7,11 @@ import { migrate } from './db/migrate.ts'
 import { seedDemoIfEmpty } from './demo/seed-demo.ts'
 import { backfillIncidentCells } from './analytics/incident-cells.ts'
 import { ensureConsoleDemoKey } from './auth/console-demo-key.ts'
+import { redactUrl } from './plugins/log-redaction.ts'
 
 const config = loadConfig()
 const started = Date.now()
 const db = await openDbOrExit({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
-// Open311 clients may send api_key in the query string: keep keys out of the logs.
-const redactKey = (url: string) => url.replace(/([?&]api_key=)[^&]*/gi, '$1***')
 // The console's demo key: made after the demo is seeded (see below), read by the console route on each request.
 let demoKey: string | null = null
 let demoPlannerKey: string | null = null
@@ -32,7 +31,7 @@ const app = await buildApp({
   requestTimeoutMs: config.requestTimeoutMs,
   // Logs go through process.stdout as a plain stream (whose errors are ignored below) rather than pino's
   // own synchronous writer, which retries a closed pipe forever (a parent that died) and so blocks shutdown.
-  logger: { level: config.logLevel, stream: process.stdout, serializers: { req: (req) => ({ method: req.method, url: redactKey(req.url), remoteAddress: req.ip }) } },
+  logger: { level: config.logLevel, stream: process.stdout, serializers: { req: (req) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }) } },
 })
 const log = (msg: string) => app.log.info(msg)
 log(`Database: ${db.backend === 'postgres' ? 'PostgreSQL server (DATABASE_URL)' : `embedded PostGIS in ${config.dataDir}`}`)
