@@ -12,6 +12,7 @@ export const PROBLEMS = {
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
+  'request-timeout': { status: 408, title: 'Request timeout' },
   'payload-too-large': { status: 413, title: 'Request body too large' },
   'precondition-required': { status: 428, title: 'Precondition required' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
@@ -20,6 +21,7 @@ export const PROBLEMS = {
   'invalid-track': { status: 422, title: 'Invalid patrol track' },
   'plan-rejected': { status: 422, title: 'Plan not publishable: nothing was published' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
+  'header-fields-too-large': { status: 431, title: 'Request header fields too large' },
   'service-unavailable': { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal server error' },
 } as const satisfies Record<string, { status: number; title: string }>

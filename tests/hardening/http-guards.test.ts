@@ -165,6 +165,28 @@ describe('body limits, security headers, CORS and back-pressure', () => {
     expect(Date.now() - started).toBeLessThan(3000)
   })
 
+  it('cuts a request that trickles in once the request timeout has passed, not at the next 30 s check, with a 408 problem', async () => {
+    const timed = await buildApp({ db, connectionTimeoutMs: 20_000, requestTimeoutMs: 1500 })
+    apps.push(timed)
+    const url = new URL(await timed.listen({ port: 0, host: '127.0.0.1' }))
+    const socket = connect(Number(url.port), url.hostname)
+    let answer = ''
+    socket.on('data', (d) => (answer += d.toString()))
+    const started = Date.now()
+    socket.write('GET /api/v1/me HTTP/1.1\r\nHost: x\r\n')
+    // A header line every 300 ms (each resets the idle timer), the request never finished.
+    const trickle = setInterval(() => socket.writable && socket.write(`X-Slow-${Date.now()}: 1\r\n`), 300)
+    await new Promise((resolve) => socket.once('close', resolve))
+    clearInterval(trickle)
+    const took = Date.now() - started
+    expect(took).toBeGreaterThanOrEqual(1400)
+    expect(took).toBeLessThan(3000)
+    expect(answer).toMatch(/^HTTP\/1\.1 408 Request timeout\r\n/)
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))
+    expect(body).toMatchObject({ type: '/problems/request-timeout', status: 408 })
+    expect((await timed.inject('/problems/request-timeout')).statusCode).toBe(200)
+  })
+
   it('answers 503 problem+json with Retry-After while the event loop lags, except liveness, and recovers', async () => {
     const pressured = await buildApp({ db, backPressure: { maxEventLoopDelayMs: 40, sampleIntervalMs: 50, retryAfterS: 3 } })
     apps.push(pressured)
