@@ -8,6 +8,7 @@ import { seedDemoIfEmpty } from './demo/seed-demo.ts'
 import { backfillIncidentCells } from './analytics/incident-cells.ts'
 import { ensureConsoleDemoKey } from './auth/console-demo-key.ts'
 import { redactUrl } from './plugins/log-redaction.ts'
+import { startShutdownWatchdog } from './shutdown-watchdog.ts'
 
 const config = loadConfig()
 const started = Date.now()
@@ -75,6 +76,8 @@ async function shutdown(signal: NodeJS.Signals) {
       app.log.error(`Shutdown took longer than ${config.shutdownTimeoutMs} ms: exiting`)
       process.exit(1)
     }, config.shutdownTimeoutMs).unref()
+    // The same deadline (1 s later) from a thread of its own, for when a statement of the embedded database holds this one.
+    startShutdownWatchdog(config.shutdownTimeoutMs + 1000, `Shutdown took longer than ${config.shutdownTimeoutMs} ms while a database statement held the server's thread: killing the process`)
   }
   try {
     if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs))
