@@ -137,7 +137,10 @@ export async function buildApp(options: AppOptions) {
   await app.register(securityHeaders, { basemapStyle: options.console?.basemapStyle })
   await app.register(lifecycle)
   // Before any route, so that its onRoute hook sees (and checks the roles of) every route.
-  await app.register(auth, { db: options.db, keyCacheTtlMs: options.keyCacheTtlMs })
+  const limits = options.rateLimit
+  // Failed keys count against the keyless limit of their address (they never reach the rate limiter: 401 comes first).
+  const badKeys = limits && limits.max > 0 ? { max: limits.max, windowMs: limits.windowMs ?? 60_000, allowList: limits.allowList } : undefined
+  await app.register(auth, { db: options.db, keyCacheTtlMs: options.keyCacheTtlMs, badKeys })
   if (options.rateLimit) await app.register(rateLimit, options.rateLimit)
   // Before any route too: the API description is made from every route's schema.
   await app.register(openapi)

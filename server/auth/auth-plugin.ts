@@ -11,6 +11,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { normalizeIP } from '@fastify/rate-limit'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { findKey, hashSecret } from './api-keys.ts'
@@ -54,6 +55,12 @@ export interface AuthOptions {
   db: Db
   /** How long a presented key's lookup is remembered; 0 disables the cache. */
   keyCacheTtlMs?: number
+  /**
+   * Keys that fail (unknown, revoked) per client address and window: past
+   * `max`, the address's requests with a key are refused with 429 before any
+   * lookup until the window ends. Absent or max 0: not limited.
+   */
+  badKeys?: { max: number; windowMs: number; allowList?: readonly string[] }
 }
 
 const IMPLICITLY_PUBLIC = /^\/(health|problems\/)/
@@ -61,6 +68,7 @@ const REALM = 'Bearer realm="zhiwang"'
 
 async function auth(app: FastifyInstance, opts: AuthOptions) {
   const cache = new KeyCache(opts.keyCacheTtlMs ?? 30_000)
+  const failures = badKeyCounter(opts.badKeys)
   const routes: RouteRoles[] = []
   app.decorate('keyCache', cache)
   app.decorate('routeRoles', routes)
@@ -113,7 +121,18 @@ async function auth(app: FastifyInstance, opts: AuthOptions) {
       if (err instanceof AppError) reply.header('www-authenticate', `${REALM}, error="invalid_request"`)
       throw err
     }
-    if (secret !== null) request.principal = await principalFor(secret, reply)
+    if (secret !== null) {
+      // Guessing keys, or a client stuck on a revoked one: past the limit, no lookup at all
+      // (a key this server already knows valid still passes: a shared address is not locked out).
+      const known = cache.peek(hashSecret(secret))
+      if (!known || known.revokedAt) failures.refuse(request, reply)
+      try {
+        request.principal = await principalFor(secret, reply)
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'unauthorized') failures.count(request)
+        throw err
+      }
+    }
     const principal = request.principal
     if (roles.includes(principal.role)) return
 
@@ -141,6 +160,42 @@ async function auth(app: FastifyInstance, opts: AuthOptions) {
       throw new AppError('forbidden', `The API key ${JSON.stringify(principal.name)} belongs to administrator ${principal.administratorId}, who is no longer active`)
     }
     return principal
+  }
+}
+
+/** Failed keys per client address (an IPv6 client by its /64) in fixed windows. */
+function badKeyCounter(limit: AuthOptions['badKeys']) {
+  const windows = new Map<string, { n: number; resetAt: number }>()
+  const allowed = new Set((limit?.allowList ?? []).map((ip) => normalizeIP(ip)))
+  const active = limit !== undefined && limit.max > 0
+  const entry = (request: FastifyRequest) => {
+    const ip = normalizeIP(request.ip)
+    if (allowed.has(ip)) return null
+    const now = Date.now()
+    let w = windows.get(ip)
+    if (!w || w.resetAt <= now) {
+      if (windows.size >= 100_000) for (const [k, v] of windows) if (v.resetAt <= now) windows.delete(k)
+      windows.set(ip, (w = { n: 0, resetAt: now + limit!.windowMs }))
+    }
+    return w
+  }
+  return {
+    refuse(request: FastifyRequest, reply: FastifyReply) {
+      if (!active) return
+      const w = entry(request)
+      if (!w || w.n < limit!.max) return
+      const after = Math.max(1, Math.ceil((w.resetAt - Date.now()) / 1000))
+      reply.header('retry-after', String(after))
+      throw new AppError('too-many-requests', `${w.n} requests from this address presented a key that is not valid; keys are not checked for it for another ${after} s`, {
+        limit: limit!.max,
+        windowSeconds: Math.round(limit!.windowMs / 1000),
+      })
+    },
+    count(request: FastifyRequest) {
+      if (!active) return
+      const w = entry(request)
+      if (w) w.n++
+    },
   }
 }
 

@@ -32,6 +32,24 @@ describe('rate limits on keyless callers', () => {
     }
   })
 
+  it('stops checking keys for an address that keeps presenting invalid ones, without locking out a valid key', async () => {
+    const limited = await app({ max: 3, windowMs: 60_000 })
+    await limited.inject({ url: '/api/v1/me', headers: analyst, ...from('203.0.113.50') }) // a valid key, known to this server
+    const guess = (k: number, ip = '203.0.113.50') => limited.inject({ url: '/api/v1/me', headers: { 'x-api-key': `zw_guess${k}aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa` }, ...from(ip) })
+    for (let k = 0; k < 3; k++) expect((await guess(k)).statusCode).toBe(401)
+    const refused = await guess(3)
+    expect(refused.statusCode).toBe(429)
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+    expect(refused.json()).toMatchObject({ type: '/problems/too-many-requests', limit: 3 })
+    // The valid key still works from that address; another address still gets its 401s.
+    expect((await limited.inject({ url: '/api/v1/me', headers: analyst, ...from('203.0.113.50') })).statusCode).toBe(200)
+    expect((await guess(4, '198.51.100.60')).statusCode).toBe(401)
+    // Without limits configured, bad keys are only refused.
+    const open = await app()
+    for (let k = 0; k < 5; k++) expect((await open.inject({ url: '/api/v1/me', headers: { 'x-api-key': `zw_guess${k}bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb` }, ...from('203.0.113.50') })).statusCode).toBe(401)
+  })
+
   it('answers 429 problem+json with Retry-After after N keyless requests, counted across public routes', async () => {
     const limited = await app({ max: 5, windowMs: 60_000 })
     const urls = ['/api/v1/me', '/api/v1/generations', '/api/v1/incident-categories', '/api/v1/me', '/api/v1/generations']
