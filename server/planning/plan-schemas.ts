@@ -1,6 +1,7 @@
 /** Request schemas of the planning API (./routes.ts): who may call, and the bodies and ids it takes. */
 import { Type, type Static } from 'typebox'
 import type { KeyRole } from '../auth/roles.ts'
+import { MOMENT_PATTERN } from '../analytics/period-scope.ts'
 
 export const READERS: KeyRole[] = ['admin', 'planner', 'analyst', 'supervisor']
 export const WRITERS: KeyRole[] = ['admin', 'planner']
@@ -35,8 +36,8 @@ export const NewPlanBody = Type.Object(
     scope: ScopeCode,
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     res: Type.Integer({ minimum: 7, maximum: 10, default: 10, description: 'H3 resolution of the building blocks' }),
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'Start of the workload period (default: a year before `to`)' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'End of the workload period, exclusive (default: now)' })),
+    from: Type.Optional(Type.String({ pattern: MOMENT_PATTERN, description: 'Start of the workload period: a date (its midnight in the city, UTC+8) or a date-time with offset (default: a year before `to`)' })),
+    to: Type.Optional(Type.String({ pattern: MOMENT_PATTERN, description: 'End of the workload period, exclusive: a date or a date-time with offset (default: now)' })),
     constraints: Type.Optional(Constraints),
   },
   { additionalProperties: false },

@@ -9,6 +9,7 @@ import { Type, type Static } from 'typebox'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
+import { readMoment } from '../analytics/period-scope.ts'
 import { createPlan } from './create-plan.ts'
 import { planCsv, planGeoJson, rowsFromCsv, rowsFromGeoJson } from './exchange.ts'
 import type { PlanOp } from './operations.ts'
@@ -71,8 +72,9 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
         scope: b.scope,
         name: b.name,
         res: b.res,
-        from: b.from ? new Date(b.from) : undefined,
-        to: b.to ? new Date(b.to) : undefined,
+        // Dates as analytics read them: a bare date is its midnight in the city.
+        from: b.from ? readMoment('from', b.from) : undefined,
+        to: b.to ? readMoment('to', b.to) : undefined,
         constraints: b.constraints,
         actor: request.principal.name,
       })

@@ -106,6 +106,16 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(((await send('GET', '/api/v1/plans')).body as { numberMatched: number }).numberMatched).toBe(before.numberMatched)
   })
 
+  it('takes the workload period as dates (midnights in the city) or date-times with an offset, as analytics do', async () => {
+    const byDate = await send('POST', '/api/v1/plans', { scope: COMMUNITY, from: '2025-01-01', to: '2026-01-01' })
+    expect(byDate.status, JSON.stringify(byDate.body)).toBe(201)
+    expect((byDate.body as { plan: { period: unknown } }).plan.period).toEqual({ from: '2024-12-31T16:00:00.000Z', to: '2025-12-31T16:00:00.000Z' })
+    const bad = await send('POST', '/api/v1/plans', { scope: COMMUNITY, from: '2025-02-30' })
+    expect(bad.status).toBe(400)
+    expect((bad.body as { detail: string }).detail).toMatch(/from/)
+    for (const r of [byDate]) await send('DELETE', `/api/v1/plans/${(r.body as PlanView).plan.id}`, { version: (r.body as PlanView).plan.version })
+  })
+
   it('cuts a plan from the current generation: blocks tile the community, each starts in the grid holding most of it', async () => {
     const view = await newPlan()
     expect(view.plan).toMatchObject({ version: 1, status: 'draft', baseGeneration: generation1, canUndo: false })
