@@ -113,7 +113,10 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
       const { code } = request.params
       const gen = await generationAt(request.query.at)
       const row = (await db.query<UnitRow>(q.GET_UNIT, [gen.id, code])).rows[0]
-      if (!row) throw notFound('unit', code)
+      if (!row) {
+        const when = request.query.at ? `valid at ${request.query.at}` : 'current'
+        throw new AppError('not-found', `No unit with code ${JSON.stringify(code)} in generation ${gen.id} (${JSON.stringify(gen.label)}, the one ${when})`)
+      }
       const [ancestors, children, administrators] = await Promise.all([
         db.query<{ code: string; level: string; name_zh: string; name_en: string | null }>(q.ANCESTORS, [gen.id, code]),
         db.query<{ code: string }>(q.CHILD_CODES, [gen.id, code]),

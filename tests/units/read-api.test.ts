@@ -96,6 +96,11 @@ describeBackends('Unit read API', ({ db }) => {
     expect(missing.status).toBe(404)
     expect(missing.type).toMatch(/^application\/problem\+json/)
     expect(missing.body.detail).toContain('441900003001999')
+    expect(missing.body.detail).toMatch(/in generation \d+ .*current/)
+    // Asked as of a date: the message says which generation it looked in.
+    const then = await get('/api/v1/units/441900003001999?at=2030-01-01')
+    expect(then.status).toBe(404)
+    expect(then.body.detail).toMatch(/in generation \d+ .*valid at 2030-01-01/)
     for (const url of ['/api/v1/units/44190X', '/api/v1/units?limit=0', '/api/v1/units?level=village', '/api/v1/units?bbox=1,2,3', '/api/v1/units?bbox=114,23,113,22', '/api/v1/units?at=yesterday']) {
       const res = await get(url)
       expect(res.status, url).toBe(400)
