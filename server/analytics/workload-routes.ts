@@ -91,7 +91,7 @@ export default async function workloadRoutes(app: FastifyInstance, opts: { db: D
       const params = { ...w.params, level: request.query.level }
       if (wantsCsv(request)) return sendCsv(reply, 'workload', params, WORKLOAD_COLUMNS, w.grids, request.query.bom)
       const incidents = w.grids.reduce((n, g) => n + g.incidents, 0)
-      return { params, generation: w.generation, parent: w.parent, summary: { grids: w.grids.length, incidents, load: w.totalLoad, meanLoad: w.meanLoad }, items: w.grids }
+      return { params, generation: w.generation, parent: w.parent, summary: { grids: w.grids.length, incidents, load: w.totalLoad, meanLoad: w.meanLoad, unattributed: w.unattributed }, items: w.grids }
     },
   )
 
@@ -152,6 +152,7 @@ async function gridWorkload(db: Db, lookup: LookupService, query: Static<typeof 
     visitedCells(db, scope.ix, period, scope.grids.map((g) => g.code)),
   ])
   const loadOf = new Map(loads.rows.map((r) => [r.grid_code, r]))
+  const inScope = new Set(scope.grids.map((g) => g.code))
   const adminsOf = new Map(admins.rows.map((r) => [r.grid_code, r.administrators]))
   const meanLoad = mean(scope.grids.map((g) => loadOf.get(g.code)?.load ?? 0))
   const grids: GridWorkload[] = scope.grids.map((g) => {
@@ -185,5 +186,8 @@ async function gridWorkload(db: Db, lookup: LookupService, query: Static<typeof 
     grids,
     meanLoad,
     totalLoad: grids.reduce((sum, g) => sum + g.load, 0),
+    // Routed to a grid under the parent that the answered generation no longer has (as hot spots say): not zeros, elsewhere.
+    // (By location every incident lies in a grid of the answered generation or outside the parent: none.)
+    unattributed: query.attribution === 'location' ? 0 : loads.rows.reduce((n, r) => n + (inScope.has(r.grid_code) ? 0 : r.incidents), 0),
   }
 }

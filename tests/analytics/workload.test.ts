@@ -260,7 +260,7 @@ describeBackends('Workload, balance and supervision analytics', ({ db }) => {
   it('gives empty, well-formed answers when nothing matches', async () => {
     const quiet = 'from=2020-01-01&to=2020-02-01'
     const w = await json(`/api/v1/analytics/workload?${quiet}`)
-    expect(w.summary).toEqual({ grids: 6, incidents: 0, load: 0, meanLoad: 0 })
+    expect(w.summary).toEqual({ grids: 6, incidents: 0, load: 0, meanLoad: 0, unattributed: 0 })
     expect(w.items.every((i: Row) => i.load === 0 && i.deviation === null && i.patrolCoverage === 0)).toBe(true)
     const b = await json(`/api/v1/analytics/balance?${quiet}`)
     expect(b.units[0]).toEqual({ code: '441900', level: 'city', name: '东莞市', n: 6, mean: 0, median: 0, gini: null, cv: null, maxOverMedian: null, shareBeyondBand: 0 })

@@ -499,6 +499,11 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     const oldRouted = await workload('at=2025-06-01T00:00:00Z')
     const byLocation = await workload('attribution=location')
     expect(byLocation.has(G(4))).toBe(false)
+    // Routed, the incidents of the grid the new generation no longer has are counted as such, not lost from sight.
+    const summaryNow = (await app.inject({ url: `/api/v1/analytics/workload?parent=${COMMUNITY}`, headers: supervisor })).json().summary
+    const g4Then = ((await app.inject({ url: `/api/v1/analytics/workload?parent=${COMMUNITY}&at=2025-06-01T00:00:00Z`, headers: supervisor })).json().items as { code: string; incidents: number }[]).find((g) => g.code === G(4))!.incidents
+    expect(g4Then).toBeGreaterThan(0)
+    expect(summaryNow.unattributed).toBe(g4Then)
     expect(byLocation.get(G(3))).toBeCloseTo(oldRouted.get(G(3))! + oldRouted.get(G(4))!, 6)
     expect([...byLocation.values()].reduce((a, b) => a + b, 0)).toBeCloseTo([...oldRouted.values()].reduce((a, b) => a + b, 0), 6)
     expect(((await app.inject({ url: `/api/v1/incidents?grid=${G(4)}&limit=1`, headers: supervisor })).json() as { numberMatched: number }).numberMatched).toBeGreaterThan(0)
