@@ -41,8 +41,9 @@ export class IndexedGeneration {
      * Whether some town or community of the generation has area its children
      * leave uncovered (a gap a boundary import left): only then can a point
      * outside every grid still lie in a community or town, which PostGIS tells.
-     * Asked once, when the first point outside every grid comes (shared by the
-     * copies withAdministrators makes); undefined until then.
+     * Asked once, when the current generation's index is built (past
+     * generations: when their first point outside every grid comes); shared by
+     * the copies withAdministrators makes; undefined until then.
      */
     readonly gaps: { uncovered?: boolean; asking?: Promise<boolean> } = {},
   ) {}

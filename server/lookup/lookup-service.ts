@@ -70,6 +70,10 @@ export class LookupService {
           }
           const started = Date.now()
           const next = await loadIndexedGeneration(this.db, id, this.log, this.current)
+          // Whether points outside every grid can still lie in a community or town: asked now rather than by the
+          // first such lookup under traffic (a union of every community's grids, ~0.7 s on the embedded database,
+          // which holds the server's thread meanwhile). A failure leaves it to that first lookup.
+          await next.uncovered(this.db).catch(() => undefined)
           this.current = next // the swap: one assignment, so no request sees a half-built index
           this.administratorsVersion = state!.administrators
           swapped(next)

@@ -92,7 +92,7 @@ export const REQUIRED: Record<(typeof OPS)[number], Exclude<keyof EditBody, 'ver
 export const PublishBody = Type.Object(
   {
     version: Type.Optional(Type.Integer({ minimum: 1 })),
-    validFrom: Type.Optional(Type.String({ format: 'date-time' })),
+    validFrom: Type.Optional(Type.String({ pattern: MOMENT_PATTERN, description: 'When the new generation starts (default: now): a date-time with offset, or a date (its midnight in the city, UTC+8)' })),
     label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     note: Type.Optional(Type.String({ maxLength: 2000 })),
   },

@@ -240,7 +240,7 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
       const body = request.body ?? {}
       const published = await publishPlan(store, db, request.params.id, {
         version: requiredVersion(request, body),
-        validFrom: body.validFrom ? new Date(body.validFrom) : undefined,
+        validFrom: body.validFrom ? readMoment('validFrom', body.validFrom) : undefined,
         label: body.label,
         note: body.note,
         actor: request.principal.name,

@@ -30,7 +30,7 @@ const ImportQuery = Type.Object({
   clip: Type.Boolean({ default: false }),
   mode: Type.Unsafe<'replace' | 'merge'>({ type: 'string', enum: ['replace', 'merge'], default: 'replace' }),
   toleranceM2: Type.Number({ minimum: 0, maximum: 1e9, default: 1 }),
-  validFrom: Type.Optional(Type.String({ format: 'date-time' })),
+  validFrom: Type.Optional(Type.String({ pattern: MOMENT_PATTERN, description: 'When the new generation starts (default: now): a date-time with offset, or a date (its midnight in the city, UTC+8)' })),
   label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 })
 
@@ -141,7 +141,7 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
       const query = request.query
       const report = await importUnits(db, request.body, {
         ...query,
-        validFrom: query.validFrom ? new Date(query.validFrom) : undefined,
+        validFrom: query.validFrom ? readMoment('validFrom', query.validFrom) : undefined,
         actor: request.principal.name,
         source: 'api',
       })

@@ -544,8 +544,10 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(await generations()).toBe(before)
     expect((await edit(rebasedId, { op: 'rename', grid: G(6), name: '新名字网格' })).status).toBe(200)
     const indexBefore = app.lookup.ready!.index
-    const renamed = await send('POST', `/api/v1/plans/${rebasedId}/publish`, { validFrom: '2026-03-01T00:00:00Z' })
+    // validFrom as a bare date: that day's midnight in the city (UTC+8).
+    const renamed = await send('POST', `/api/v1/plans/${rebasedId}/publish`, { validFrom: '2026-03-01' })
     expect(renamed.status, JSON.stringify(renamed.body)).toBe(201)
+    expect((renamed.body as { generation: { validFrom: string } }).generation.validFrom).toBe('2026-02-28T16:00:00.000Z')
     const gen3 = (renamed.body as { generation: { id: number }; renamed: string[]; changed: string[] })
     expect(gen3.renamed).toEqual([G(6)])
     expect(gen3.changed).toEqual([])

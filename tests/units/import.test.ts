@@ -154,12 +154,20 @@ describeBackends('Unit import', ({ db }) => {
     const first = await post(app, squareCity({ nx: 2, ny: 2 }), '?validFrom=2020-01-01T00:00:00Z&label=first')
     expect(first.statusCode).toBe(201)
     expect(first.json()).toMatchObject({ valid: true, counts: { city: 1, town: 1, community: 1, grid: 4 } })
-    const second = await post(app, squareCity({ nx: 3, ny: 3 }), '?validFrom=2022-06-01T00:00:00Z&label=second')
+    // Not a real day, or a time without offset: refused, naming validFrom; nothing stored.
+    for (const bad of ['2022-02-30', '2022-06-01T00:00:00']) {
+      const refused = await post(app, squareCity({ nx: 3, ny: 3 }), `?validFrom=${bad}&label=second`)
+      expect(refused.statusCode).toBe(400)
+      expect(refused.json().detail).toMatch(/validFrom/)
+    }
+    // A bare date is that day's midnight in the city (UTC+8).
+    const second = await post(app, squareCity({ nx: 3, ny: 3 }), '?validFrom=2022-06-01&label=second')
     expect(second.statusCode).toBe(201)
+    expect(second.json().generation.validFrom).toBe('2022-05-31T16:00:00.000Z')
 
     const gens = (await app.inject('/api/v1/generations')).json().items
     expect(gens.map((g: { label: string }) => g.label).slice(0, 2)).toEqual(['second', 'first'])
-    expect(gens[1].validTo).toBe('2022-06-01T00:00:00.000Z')
+    expect(gens[1].validTo).toBe('2022-05-31T16:00:00.000Z')
     expect(gens[0].current).toBe(true)
 
     const now = (await app.inject('/api/v1/units?level=grid')).json()
