@@ -1,10 +1,12 @@
 /**
- * The grids of one generation as flat typed arrays, with an exact
- * point-in-polygon test that agrees with PostGIS ST_Covers in lon/lat: inside,
- * outside or on the boundary (edges and vertices), decided with robust
- * orientation predicates so that points on an edge are never misjudged.
+ * The grids of one generation as flat typed arrays, with a point-in-polygon
+ * test that answers as PostGIS ST_Covers does in lon/lat: inside, outside or on
+ * the boundary (edges and vertices). It is PostGIS's own test (liblwgeom's
+ * winding rule with lw_segment_side, the same double-precision operations in
+ * the same order), so a point within rounding of an edge is on it exactly when
+ * PostGIS says so; plain ray casting, which divides, disagrees with PostGIS on
+ * about one edge point in eight.
  */
-import { orient2d } from 'robust-predicates'
 
 export interface GridPolygonsInput {
   codes: string[]
@@ -111,8 +113,11 @@ export class GridPolygons {
         const bAbove = by > y
         // Only edges that reach the point's latitude can touch it or cross its ray.
         if (aAbove === bAbove && ay !== y && by !== y) continue
-        // robust-predicates' orient2d is positive when c is to the right of a→b (y up).
-        const side = orient2d(ax, ay, bx, by, x, y)
+        // The side of a→b the point is on, positive to the right (y up), computed as PostGIS computes it
+        // (liblwgeom's lw_segment_side: these operations in this order, in double precision), so that a
+        // point within rounding of an edge falls where ST_Covers puts it. Exact predicates (robust-predicates'
+        // orient2d) disagreed with PostGIS on 2.4 % of points interpolated along edges near 0° (tests/lookup/lookup-exact).
+        const side = (x - ax) * (by - ay) - (bx - ax) * (y - ay)
         if (side === 0 && x >= Math.min(ax, bx) && x <= Math.max(ax, bx) && y >= Math.min(ay, by) && y <= Math.max(ay, by)) {
           return ON_BOUNDARY
         }
