@@ -39,10 +39,11 @@ export function alignWindow(f: Filters, step: 'week' | 'month'): { from: string;
     const steps = Math.floor(daysBetween(f.from, f.to) / 7)
     return { from: addDays(f.to, -7 * steps), to: f.to, steps }
   }
-  const from = `${f.from.slice(0, 7)}-01`
-  const [ty, tm] = [Number(f.to.slice(0, 4)), Number(f.to.slice(5, 7))]
-  const to = f.to.endsWith('-01') ? f.to : `${tm === 12 ? ty + 1 : ty}-${String(tm === 12 ? 1 : tm + 1).padStart(2, '0')}-01`
-  const steps = (Number(to.slice(0, 4)) * 12 + Number(to.slice(5, 7))) - (Number(from.slice(0, 4)) * 12 + Number(from.slice(5, 7)))
+  // Whole calendar months inside [from, to): from moves forward to the next first of a month, to back to its month's first.
+  const [fy, fm] = [Number(f.from.slice(0, 4)), Number(f.from.slice(5, 7))]
+  const from = f.from.endsWith('-01') ? f.from : `${fm === 12 ? fy + 1 : fy}-${String(fm === 12 ? 1 : fm + 1).padStart(2, '0')}-01`
+  const to = `${f.to.slice(0, 7)}-01`
+  const steps = Math.max(0, (Number(to.slice(0, 4)) * 12 + Number(to.slice(5, 7))) - (Number(from.slice(0, 4)) * 12 + Number(from.slice(5, 7))))
   return { from, to, steps }
 }
 

@@ -231,6 +231,27 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
     expect(quiet.every((r: { pattern: string }) => !r.pattern.endsWith('_hot'))).toBe(true)
   })
 
+  it('cuts a monthly window to the whole months inside from…to and counts only their incidents', async () => {
+    // from and to in the middle of months: the window starts at the next first of a month and ends at to's month's first.
+    const from = localDay(stepStart(0) + 3 * 86_400_000).replace(/-01$/, '-02')
+    const to = localDay(Date.now()).replace(/-01$/, '-02')
+    const [fy, fm] = from.split('-').map(Number) as [number, number]
+    const first = fm === 12 ? `${fy + 1}-01-01` : `${fy}-${String(fm + 1).padStart(2, '0')}-01`
+    const last = `${to.slice(0, 7)}-01`
+    const steps = (Number(last.slice(0, 4)) - fy) * 12 + Number(last.slice(5, 7)) - fm - 1
+    const answer = await get(`/api/v1/analytics/emerging?res=8&step=month&from=${from}&to=${to}&format=json`)
+    // The 20 weeks of data hold 2 or 3 whole months, by the day the test runs; a trend needs 3.
+    if (steps < 3) return void expect(answer.json().detail).toContain(`holds ${steps} whole months`)
+    const body = answer.json()
+    expect(body.params).toMatchObject({ from: first, to: last, steps, step: 'month' })
+    const inWindow = kept().filter((s) => localDay(s.at) >= first && localDay(s.at) < last).length
+    const counted = body.rows.reduce((sum: number, r: { total: number }) => sum + r.total, 0)
+    expect(counted).toBeLessThanOrEqual(inWindow)
+    expect(counted).toBeGreaterThan(0.9 * inWindow)
+    // Incidents of the partial months at either end exist, and are left out.
+    expect(kept().filter((s) => localDay(s.at) >= from && localDay(s.at) < to).length).toBeGreaterThan(inWindow)
+  })
+
   it('answers incidents over time by category, every step present, from the cube', async () => {
     const from = localDay(stepStart(0))
     const body = (await get(`/api/v1/analytics/series?step=week&by=category&from=${from}`)).json()
