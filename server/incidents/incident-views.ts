@@ -13,7 +13,9 @@ export function staffView(r: IncidentRow) {
     point: [r.lon, r.lat],
     reportedAt: iso(r.reported_at),
     channel: r.channel,
-    externalId: r.external_id,
+    // A citizen report's external id is the reporting app's retry key: with the point, category and
+    // description (which staff read) it would answer a key-less retry with the reporter's receipt token.
+    externalId: r.channel === 'citizen' ? null : r.external_id,
     description: r.description,
     mediaUrls: r.media_urls,
     attributes: r.attributes,

@@ -70,6 +70,17 @@ describeBackends('Incident rights', ({ db }) => {
     const guess = await post('/api/v1/incidents', { ...mine, description: '?' })
     expect(guess.statusCode).toBe(409)
     expect(guess.body).not.toContain(made.token)
+    // Staff read everything else of it, never its external id: they cannot repeat it and be answered the token.
+    // (The hotline's ids are shown: its retries need the system key.)
+    for (const who of [keys.sup, keys.adm, keys.ga, keys.ana]) {
+      const seen = (await get(`/api/v1/incidents/${made.id}`, who)).json()
+      expect(seen).toMatchObject({ id: made.id, description: '路灯不亮', externalId: null })
+      const listed = (await get(`/api/v1/incidents?grid=${G(6)}&limit=1000`, who)).json()
+      const row = (listed.items ?? listed.features?.map((f: { properties: object }) => f.properties))?.find((r: { id: number }) => r.id === made.id)
+      if (row) expect(row.externalId ?? null).toBeNull()
+      expect(JSON.stringify(listed)).not.toContain('app-7f3a')
+    }
+    expect((await get(`/api/v1/incidents/${id}`, keys.sup)).json().externalId).toBe('DG12345-1')
 
     // In bulk, such a row is refused with its row number and the others are stored.
     const lines = [hotline, { ...hotline, description: '别的' }, { ...hotline, external_id: 'DG12345-3' }].map((r) => JSON.stringify(r)).join('\n')
