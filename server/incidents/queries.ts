@@ -51,7 +51,7 @@ WITH input AS (
   OVERRIDING SYSTEM VALUE
   SELECT i.id, i.category_code, i.geom, i.reported_at, i.channel, i.external_id, i.description, i.media_urls, i.reporter, i.attributes,
          i.generation_id, i.grid_code, i.community_code, i.town_code, i.token, h3_from_hex(i.h3), d.id
-  FROM input i LEFT JOIN LATERAL (${PROBABLE_ORIGINAL('i')} ORDER BY o.reported_at, o.id LIMIT 1) d ON true
+  FROM input i LEFT JOIN LATERAL (${PROBABLE_ORIGINAL('i')} AND o.id < i.id ORDER BY o.reported_at, o.id LIMIT 1) d ON true
   -- In the order of the unique key: two batches holding some of the same (channel, external_id) then
   -- wait for each other's keys in one order and never deadlock (file order made them meet from both ends).
   ORDER BY i.channel, i.external_id, i.n

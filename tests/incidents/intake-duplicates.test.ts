@@ -108,6 +108,8 @@ describeBackends('Probable duplicates at intake', ({ db }) => {
     const [near, far] = await storingLater
     expect(first!.id).toBeLessThan(near!.id)
     expect(near!.duplicateOf).toBe(first!.id)
+    // The earlier report is the original, though the later batch had committed when it was stored: no link both ways.
+    expect(first!.duplicateOf).toBeNull()
     expect(far!.duplicateOf).toBeNull()
     const stored = await db().query<{ duplicate_of: number | null }>('SELECT duplicate_of FROM incident WHERE id = $1', [near!.id])
     expect(stored.rows[0]!.duplicate_of).toBe(first!.id)
