@@ -136,6 +136,13 @@ export async function buildApp(options: AppOptions) {
   await app.register(cors, { origins: options.corsOrigins ?? [] })
   await app.register(securityHeaders, { basemapStyle: options.console?.basemapStyle })
   await app.register(lifecycle)
+  // A native route without query parameters of its own takes none: `?limit=3` there is a 400 naming
+  // limit (validators.ts), as on every route with some, not an answer that silently ignores it.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1/')) return
+    const schema = (route.schema ??= {})
+    schema.querystring ??= { type: 'object', properties: {}, additionalProperties: false }
+  })
   // Before any route, so that its onRoute hook sees (and checks the roles of) every route.
   const limits = options.rateLimit
   // Failed keys count against the keyless limit of their address (they never reach the rate limiter: 401 comes first).
