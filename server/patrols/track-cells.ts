@@ -54,6 +54,15 @@ export function trackCells(points: TrackPoint[]): { cells: Map<string, number>; 
   for (let i = 1; i < points.length; i++) {
     const a = points[i - 1]!
     const b = points[i]!
+    if (b.gap) {
+      // A new track segment: the way from a was not recorded, so it adds neither length nor cells.
+      pCell = latLngToCell(b.lat, b.lon, PATROL_RES)
+      if (!cells.has(pCell)) cells.set(pCell, b.t)
+      pLon = b.lon
+      pLat = b.lat
+      pT = b.t
+      continue
+    }
     const [kx, ky] = metresPerDegree((a.lat + b.lat) / 2)
     const metres = Math.hypot((b.lon - a.lon) * kx, (b.lat - a.lat) * ky)
     lengthM += metres

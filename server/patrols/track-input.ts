@@ -11,6 +11,8 @@ export interface TrackPoint {
   lon: number
   lat: number
   t: number
+  /** The first position of a GPX track segment after another: the way from the previous one was not recorded, so not walked. */
+  gap?: true
 }
 
 export type TrackResult = { ok: true; points: TrackPoint[] } | { ok: false; problems: string[] }
@@ -61,16 +63,22 @@ export function readGpxTrack(xml: string): TrackResult {
   const points: TrackPoint[] = []
   const problems: string[] = []
   const trkpt = /<trkpt\b([^>]*)>([\s\S]*?)<\/trkpt>/g
-  let m: RegExpExecArray | null
   let i = 0
-  while ((m = trkpt.exec(xml))) {
-    const lat = Number(/\blat\s*=\s*["']([^"']+)["']/.exec(m[1]!)?.[1])
-    const lon = Number(/\blon\s*=\s*["']([^"']+)["']/.exec(m[1]!)?.[1])
-    const t = Date.parse(/<time>\s*([^<]+?)\s*<\/time>/.exec(m[2]!)?.[1] ?? '')
-    if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) problems.push(`trkpt ${i} has no valid lat/lon`)
-    else if (!Number.isFinite(t)) problems.push(`trkpt ${i} has no valid <time>`)
-    else points.push({ lon, lat, t })
-    i++
+  // Track segments (<trkseg>, also those of further <trk>s) are recorded separately: a GPS that lost its
+  // fix starts a new one, and the way between two segments was not recorded.
+  for (const [k, segment] of xml.split(/<trkseg\b/).entries()) {
+    let first = k > 0
+    let m: RegExpExecArray | null
+    while ((m = trkpt.exec(segment))) {
+      const lat = Number(/\blat\s*=\s*["']([^"']+)["']/.exec(m[1]!)?.[1])
+      const lon = Number(/\blon\s*=\s*["']([^"']+)["']/.exec(m[1]!)?.[1])
+      const t = Date.parse(/<time>\s*([^<]+?)\s*<\/time>/.exec(m[2]!)?.[1] ?? '')
+      if (!(lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90)) problems.push(`trkpt ${i} has no valid lat/lon`)
+      else if (!Number.isFinite(t)) problems.push(`trkpt ${i} has no valid <time>`)
+      else points.push(first && points.length > 0 ? { lon, lat, t, gap: true } : { lon, lat, t })
+      first = false
+      i++
+    }
   }
   if (i === 0) problems.push('no <trkpt> elements: expected GPX 1.1 with a track')
   return check(points, problems)
@@ -92,6 +100,7 @@ function check(points: TrackPoint[], problems: string[]): TrackResult {
     const b = points[i]!
     // The track is drawn in lon/lat: a step over the antimeridian would be drawn the long way round the Earth.
     if (Math.abs(b.lon - a.lon) > 180) return { ok: false, problems: [`position ${i} crosses the antimeridian (180° E/W) from the previous one; such tracks are not taken`] }
+    if (b.gap) continue // not travelled: no speed to check
     const km = distanceM(a.lon, a.lat, b.lon, b.lat) / 1000
     // Times have a resolution of a second: a step within the same second counts as one.
     const kmh = km / (Math.max(b.t - a.t, 1000) / 3_600_000)

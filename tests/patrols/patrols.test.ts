@@ -67,6 +67,17 @@ describeBackends('Patrols', ({ db }) => {
     expect(items[0].visited30).toBeGreaterThan(5)
   })
 
+  it('counts the track segments of a GPX file without the way between them, which was not recorded', async () => {
+    // Two walks of ~100 m, 1.5 km and 40 minutes apart (a lost GPS fix): ~205 m walked, not ~1.7 km.
+    const seg = (lon0: number, t0: number) => `<trkseg>${[0, 1, 2].map((k) => `<trkpt lat="22.985" lon="${lon0 + k * 0.0005}"><time>${iso(t0 - k * 60_000)}</time></trkpt>`).join('')}</trkseg>`
+    const gpx = `<?xml version="1.0"?><gpx version="1.1" creator="test"><trk>${seg(113.8005, 2 * DAY)}${seg(113.8155, 2 * DAY - 2_400_000)}</trk></gpx>`
+    const res = await upload(gpx, 'application/gpx+xml')
+    expect(res.statusCode).toBe(201)
+    expect(res.json().positions).toBe(6)
+    expect(res.json().lengthM).toBeGreaterThan(195)
+    expect(res.json().lengthM).toBeLessThan(215)
+  })
+
   it('refuses bad tracks and unknown administrators', async () => {
     const line = (coords: unknown, times: unknown) => JSON.stringify({ type: 'Feature', properties: { times }, geometry: { type: 'LineString', coordinates: coords } })
     const backwards = await upload(line([[113.7, 22.91], [113.701, 22.91]], [iso(1000), iso(5000)]))
