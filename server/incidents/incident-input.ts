@@ -53,9 +53,10 @@ export function readIncident(raw: unknown, categories: ReadonlySet<string>, defa
   const number = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && defaults.text ? decimalOrNaN(v) : NaN)
   const lon = number(r.lon ?? r.lng ?? r.long)
   const lat = number(r.lat)
-  const kind = defaults.text ? 'a number' : 'a JSON number (not a string)'
-  if (!Number.isFinite(lon) || lon < -180 || lon > 180) bad('lon', `must be ${kind} in −180…180, got ${JSON.stringify(r.lon ?? r.lng ?? r.long ?? null)}`)
-  if (!Number.isFinite(lat) || lat < -90 || lat > 90) bad('lat', `must be ${kind} in −90…90, got ${JSON.stringify(r.lat ?? null)}`)
+  // A number out of range is told so; "a JSON number (not a string)" only when it is not a number at all.
+  const kind = (v: number) => (Number.isFinite(v) ? 'within' : defaults.text ? 'a number in' : 'a JSON number (not a string) in')
+  if (!Number.isFinite(lon) || lon < -180 || lon > 180) bad('lon', `must be ${kind(lon)} −180…180, got ${JSON.stringify(r.lon ?? r.lng ?? r.long ?? null)}`)
+  if (!Number.isFinite(lat) || lat < -90 || lat > 90) bad('lat', `must be ${kind(lat)} −90…90, got ${JSON.stringify(r.lat ?? null)}`)
 
   const crs = r.crs ?? defaults.crs ?? 'wgs84'
   if (crs !== 'wgs84' && crs !== 'gcj02') bad('crs', `must be wgs84 or gcj02, got ${JSON.stringify(crs)}`)

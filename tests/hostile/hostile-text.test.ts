@@ -225,6 +225,10 @@ describeBackends('Numbers and rows as text', ({ db }) => {
     const quoted = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: sup, payload: { category: 'ENV-03', lon: '113.715', lat: 22.925, channel: 'hotline' } })
     expect(quoted.statusCode).toBe(400)
     expect(quoted.json().errors).toEqual([expect.objectContaining({ where: 'body/lon', field: 'lon', message: expect.stringContaining('a JSON number (not a string)') })])
+    // A number out of range is told so, not that it should be a number.
+    const far = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: sup, payload: { category: 'ENV-03', lon: 181, lat: 22.925, channel: 'hotline' } })
+    expect(far.statusCode).toBe(400)
+    expect(far.json().errors).toEqual([expect.objectContaining({ field: 'lon', message: 'must be within −180…180, got 181' })])
     const encoded = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { ...sup, 'content-encoding': 'gzip', 'content-type': 'application/json' },
       payload: JSON.stringify({ category: 'ENV-03', lon: 113.715, lat: 22.925, channel: 'hotline' }) })
     expect(encoded.statusCode).toBe(415)
