@@ -116,18 +116,23 @@ export class CellValues {
    * The measure of every cell of `area` (zeros included), as a vector in the
    * area's cell order; per 1,000 residents when asked (cells without residents → 0).
    */
-  async vector(area: StudyArea, f: Filters, ix: IndexedGeneration): Promise<{ values: Float64Array; counts: Float64Array; loads: Float64Array }> {
+  /** Per study-area cell; `outside`: incidents in cells the study area leaves out (no grid of the generation at their centre). */
+  async vector(area: StudyArea, f: Filters, ix: IndexedGeneration): Promise<{ values: Float64Array; counts: Float64Array; loads: Float64Array; outside: number }> {
     const counts = new Float64Array(area.cells.length)
     const loads = new Float64Array(area.cells.length)
+    let outside = 0
     for (const t of await this.totals(area.res, f, area.parent ? { ix, code: area.parent } : undefined)) {
       const i = area.indexOf.get(t.cell)
-      if (i === undefined) continue
+      if (i === undefined) {
+        outside += t.n
+        continue
+      }
       counts[i] = t.n
       loads[i] = t.load
     }
     const base = f.measure === 'load' ? loads : counts
     const values = f.per1000 ? base.map((v, i) => (area.population[i]! > 0 ? (1000 * v) / area.population[i]! : 0)) : base
-    return { values, counts, loads }
+    return { values, counts, loads, outside }
   }
 }
 

@@ -59,7 +59,7 @@ export async function h3Hotspots(cells: CellValues, ix: IndexedGeneration, res: 
   const area = await cells.area(ix, res, f.parent)
   capCells(area.cells.length, MAX_HOTSPOT_CELLS, 'Hot-spot analysis')
   capNeighbourWork('Hot-spot analysis', area.cells.length, res, o.distance !== null ? { distance: o.distance } : { k: o.k ?? 1 }, o.method === 'moran' ? o.permutations : 0)
-  const { values, counts, loads } = await cells.vector(area, f, ix)
+  const { values, counts, loads, outside } = await cells.vector(area, f, ix)
   let nb: Neighbours
   if (o.distance !== null) {
     const lon = new Float64Array(area.cells.length)
@@ -67,7 +67,10 @@ export async function h3Hotspots(cells: CellValues, ix: IndexedGeneration, res: 
     area.cells.forEach((c, i) => ([lat[i], lon[i]] = cellToLatLng(c)))
     nb = distanceBandNeighbours(lon, lat, o.distance)
   } else nb = cells.kRing(area, o.k ?? 1)
-  return analyse(area.cells, area.grid, counts, loads, values, nb, o)
+  const result = analyse(area.cells, area.grid, counts, loads, values, nb, o)
+  // Incidents in cells whose centre no grid covers (at the city's edge) are not in the study area: say how many.
+  result.summary.outsideStudyArea = outside
+  return result
 }
 
 export async function gridHotspots(db: Db, layouts: GridLayouts, ix: IndexedGeneration, f: Filters, o: HotspotOptions): Promise<HotspotResult> {

@@ -199,6 +199,12 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
     expect((byCell.get(hot) as { z: number }).z).toBeGreaterThan(2.58)
     expect(gi.params).toMatchObject({ unit: 'h3', method: 'gi', res: 9, k: 1, fdr: false })
     expect(gi.warnings).toBeUndefined()
+    // Every incident of the period is in a cell of the study area or counted as outside it (a cell at the city's edge
+    // whose centre no grid covers).
+    const inPeriod = (await get(`/api/v1/analytics/h3?res=9&from=${from}&to=${to}&format=json`)).json()
+    const all = inPeriod.cells.reduce((n: number, c: { count: number }) => n + c.count, 0)
+    expect(gi.rows.reduce((n: number, r: { count: number }) => n + r.count, 0) + gi.summary.outsideStudyArea).toBe(all)
+    expect(gi.summary.outsideStudyArea).toBe(inPeriod.cells.filter((c: { cell: string }) => !byCell.has(c.cell)).reduce((n: number, c: { count: number }) => n + c.count, 0))
     const fdr = (await get(`/api/v1/analytics/hotspots?res=9&k=1&from=${from}&to=${to}&fdr=true&format=json`)).json()
     const significant = (rows: { bin: number }[]) => rows.filter((r) => r.bin !== 0).length
     expect(significant(fdr.rows)).toBeLessThanOrEqual(significant(gi.rows))
