@@ -88,9 +88,10 @@ async function start(): Promise<void> {
   const keyMessage = await settleKey(config, check)
   setPlannerKey(config.demoPlannerKey ?? null)
   const tiles = config.tiles ?? {}
-  // Grid tiles start at some zoom: open there, so the first picture has grids.
+  // Grid tiles start at some zoom: open there when the city fits nearly whole (the first picture then
+  // has grids); on a narrow screen (a phone) the whole city first, its towns and communities, grids on zooming in.
   const gridsFrom = tiles.grids?.minzoom ?? 0
-  if (map.getZoom() < gridsFrom) map.jumpTo({ zoom: gridsFrom })
+  if (map.getZoom() < gridsFrom && map.getZoom() >= gridsFrom - 0.25) map.jumpTo({ zoom: gridsFrom })
   const town = await townLabels
   performance.mark('zw:labels')
   await mapLoaded

@@ -268,6 +268,18 @@ describe('map console in Chromium', () => {
     } finally {
       await own.context.close()
     }
+    // On a phone the first view is the whole city (grids come on zooming in), not a cut-out of it.
+    const phone = await openConsole(browser, { viewport: { width: 390, height: 844 } })
+    try {
+      await phone.page.goto(server.url)
+      await mapIdle(phone.page, 60_000)
+      const [w, s, e, n] = await phone.page.evaluate(() => window.zhiwang!.map.getBounds().toArray().flat())
+      const city = await phone.page.evaluate(async () => (await (await fetch('/api/v1/units?level=city&limit=1')).json()).features[0].bbox ?? null)
+      const [cw, cs, ce, cn] = (city as number[] | null) ?? [113.5, 22.64, 114.27, 23.15]
+      expect([w! <= cw!, s! <= cs!, e! >= ce!, n! >= cn!], `map ${[w, s, e, n]} holds the city ${[cw, cs, ce, cn]}`).toEqual([true, true, true, true])
+    } finally {
+      await phone.context.close()
+    }
     // A saved key the server no longer accepts is said to be so, not silently replaced.
     const stale = await openConsole(browser, { localStorage: { 'zhiwang.apiKey': JSON.stringify({ secret: 'zw_no_such_key_0123456789', source: 'user' }) } })
     try {
