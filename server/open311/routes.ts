@@ -62,7 +62,7 @@ export default async function open311Routes(app: FastifyInstance, opts: Open311O
     return render(reply, format, 'discovery', {
       changeset: since,
       contact: 'The city grid management centre (网格管理中心), which runs this Zhiwang server.',
-      key_service: 'Keys to submit service requests (api_key) are issued by the administrators of this Zhiwang server: POST /api/v1/keys, role system.',
+      key_service: 'Keys to submit service requests (api_key) are issued by the administrators of this Zhiwang server (POST /api/v1/keys): any live key is taken; a citizen app is usually given one of role system.',
       endpoints: [{
         specification: 'http://wiki.open311.org/GeoReport_v2',
         url: `${request.protocol}://${request.host}${request.url.slice(0, request.url.indexOf('/discovery'))}`,

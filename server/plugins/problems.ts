@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { AppError, PROBLEMS, type ProblemCode } from '../errors.ts'
 import { RouteMethods } from './method-not-allowed.ts'
+import { MOMENT_PATTERN, PARENT_PATTERN } from '../analytics/period-scope.ts'
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 
@@ -15,13 +16,32 @@ function spelledHere(request: FastifyRequest, context: string | undefined, name:
   return other && schema?.properties?.[other] ? `; this route names it ${JSON.stringify(other)}` : ''
 }
 
+/** Shapes of values the schemas check by pattern, in words: a caller should not have to read a regular expression. */
+const PATTERN_WORDS: Record<string, string> = {
+  [MOMENT_PATTERN]: 'must be a date (2025-01-01) or a date-time with offset (2025-01-01T08:00:00+08:00)',
+  [PARENT_PATTERN]: 'must be the code of the city (6 digits), a town (9) or a community (12)',
+}
+
+/** Ajv's message, with the allowed values named and known patterns in words. */
+function plainMessage(v: { keyword: string; message?: string; params?: Record<string, unknown> }, consts: unknown[] = []): string {
+  const p = v.params ?? {}
+  const oneOf = (values: unknown[]) => (values.length === 1 ? `must be ${JSON.stringify(values[0])}` : `must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}`)
+  if (v.keyword === 'enum' && Array.isArray(p.allowedValues)) return oneOf(p.allowedValues)
+  // A union of constants (TypeBox's Union of Literals) fails once per constant: name them all.
+  if (v.keyword === 'const' && 'allowedValue' in p) return oneOf(consts.length > 0 ? consts : [p.allowedValue])
+  if (v.keyword === 'pattern' && typeof p.pattern === 'string' && PATTERN_WORDS[p.pattern]) return PATTERN_WORDS[p.pattern]!
+  return v.message ?? 'is invalid'
+}
+
 /** Maps any error thrown by a route, a schema or the body parser to problem+json. */
 function toAppError(err: FastifyError, request: FastifyRequest): AppError {
   if (err instanceof AppError) return err
   if (err.validation) {
+    const consts = new Map<string, unknown[]>()
+    for (const v of err.validation) if (v.keyword === 'const') consts.set(v.instancePath, [...(consts.get(v.instancePath) ?? []), v.params?.allowedValue])
     const errors = err.validation.map((v) => ({
       where: `${err.validationContext ?? 'request'}${v.instancePath || ''}`,
-      message: v.keyword === 'additionalProperties' ? `must not have additional properties: ${JSON.stringify(v.params?.additionalProperty)} is not taken here${spelledHere(request, err.validationContext, String(v.params?.additionalProperty))}` : v.message ?? 'is invalid',
+      message: v.keyword === 'additionalProperties' ? `must not have additional properties: ${JSON.stringify(v.params?.additionalProperty)} is not taken here${spelledHere(request, err.validationContext, String(v.params?.additionalProperty))}` : plainMessage(v, consts.get(v.instancePath)),
       ...(v.params && Object.keys(v.params).length ? { params: v.params } : {}),
     }))
     const first = errors[0]!

@@ -193,6 +193,9 @@ describeBackends('Lookup API', ({ db }) => {
       expect(res.status, url).toBe(400)
       expect(res.type, url).toMatch(/^application\/problem\+json/)
     }
-    expect((await get('/api/v1/lookup?lon=113.7&lat=22.9&crs=bd09')).body.detail).toMatch(/wgs84|gcj02|allowed/i)
+    // The values a parameter takes are named, and a date is described in words rather than as a regular expression.
+    expect((await get('/api/v1/lookup?lon=113.7&lat=22.9&crs=bd09')).body.detail).toBe('querystring/crs must be one of "wgs84", "gcj02"')
+    expect((await get('/api/v1/lookup?lon=113.7&lat=22.9&at=yesterday')).body.detail).toBe('querystring/at must be a date (2025-01-01) or a date-time with offset (2025-01-01T08:00:00+08:00)')
+    expect((await get('/api/v1/units/441900/coverage?format=xml')).body.detail).toBe('querystring/format must be one of "json", "geojson"')
   })
 })
