@@ -162,7 +162,8 @@ class RowTransform extends Transform {
     }
     const obj = value as Record<string, unknown>
     const [lon, lat] = Array.isArray(value) ? value : [obj.lon ?? obj.lng ?? obj.longitude, obj.lat ?? obj.latitude]
-    const { error } = this.answer(lon, lat)
+    // The row as sent: JSON.parse has turned 1e999 into Infinity and a missing lon into undefined.
+    const { error } = this.answer(lon, lat, line.length > 80 ? `${line.slice(0, 80)}…` : line)
     const id = !Array.isArray(value) && 'id' in obj ? `,"id":${JSON.stringify(obj.id)}` : ''
     if (error) {
       out.push(`{"row":${n}${id},"error":${JSON.stringify(error)}}\n`)

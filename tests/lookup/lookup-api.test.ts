@@ -121,7 +121,7 @@ describeBackends('Lookup API', ({ db }) => {
       method: 'POST',
       url: '/api/v1/lookup/batch?fields=grid',
       headers: { 'content-type': 'application/x-ndjson' },
-      payload: '{"id":"a","lon":113.715,"lat":22.925}\n[113.735,22.905]\nnot json\n\n{"lon":"x","lat":1}\n',
+      payload: '{"id":"a","lon":113.715,"lat":22.925}\n[113.735,22.905]\nnot json\n\n{"lon":"x","lat":1}\n[1e999,2]\n',
     })
     expect(ndjson.statusCode).toBe(200)
     const lines = ndjson.body.trim().split('\n').map((l) => JSON.parse(l))
@@ -129,7 +129,9 @@ describeBackends('Lookup API', ({ db }) => {
       { row: 1, id: 'a', lon: 113.715, lat: 22.925, grid: G(6) },
       { row: 2, lon: 113.735, lat: 22.905, grid: G(16) },
       { row: 3, error: expect.stringMatching(/not JSON/) },
-      { row: 4, error: expect.stringMatching(/WGS84/) },
+      { row: 4, error: 'lon/lat must be numbers in WGS84 range, got {"lon":"x","lat":1}' },
+      // The row as sent, not as JSON.parse read it (Infinity).
+      { row: 5, error: 'lon/lat must be numbers in WGS84 range, got [1e999,2]' },
     ])
     const csv = await app.inject({
       method: 'POST',
