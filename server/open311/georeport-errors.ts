@@ -9,7 +9,7 @@
 import type { FastifyError } from 'fastify'
 import { AppError } from '../errors.ts'
 
-export type GeoReportStatus = 400 | 403 | 404 | 413 | 429 | 500 | 503
+export type GeoReportStatus = 400 | 403 | 404 | 405 | 413 | 429 | 500 | 503
 
 export class GeoReportError extends Error {
   constructor(

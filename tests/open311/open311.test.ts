@@ -279,6 +279,11 @@ describeBackends('Open311 GeoReport v2', ({ db }) => {
   it('answers the spec errors for unknown ids, tokens, formats, jurisdictions and windows over 90 days', async () => {
     expectErrors(await get('/requests/999999.xml'), 404, 'xml', /No service request with service_request_id "999999"/)
     expectErrors(await get('/requests/999999.json'), 404, 'json', /No service request/)
+    // A resource asked with a method it does not take: 405 naming the ones it does, in the spec's error list.
+    const deleted = await app.inject({ method: 'DELETE', url: `${V2}/requests/1.json` })
+    expectErrors(deleted, 405, 'json', /takes GET.*not DELETE/)
+    expect(deleted.headers.allow).toMatch(/GET/)
+    expectErrors(await app.inject({ method: 'PUT', url: `${V2}/services.xml` }), 405, 'xml', /not PUT/)
     expectErrors(await get('/requests/abc.json'), 404, 'json', /No service request/)
     expectErrors(await get('/tokens/nosuchtoken.json'), 404, 'json', /No service request with token/)
     expectErrors(await get('/services.csv'), 404, 'xml', /No format "csv"/)
