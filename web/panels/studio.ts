@@ -114,7 +114,8 @@ export class StudioPanel implements Panel {
       h('label', { className: 'row' }, t('level.town'), ' ', town),
       h('label', { className: 'row' }, t('level.community'), ' ', community),
       this.#error ? h('div', { className: 'error', id: 'studio-error' }, this.#error) : null,
-      scope ? this.#planChoice(scope) : null)
+      // Drafts that could not be read (a key whose role may not plan): the error says so, no endless "Loading…" or New plan.
+      scope && !(this.#error !== null && this.#drafts === null) ? this.#planChoice(scope) : null)
   }
 
   #planChoice(scope: string): HTMLElement {
