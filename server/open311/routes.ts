@@ -9,7 +9,7 @@ import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
 import { intakeIncidents, type IntakeResult } from '../incidents/intake.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
-import { RouteMethods } from '../plugins/method-not-allowed.ts'
+import { setNotFoundOrNotAllowed } from '../plugins/method-not-allowed.ts'
 import { registerFormBody } from './form-body.ts'
 import { GeoReportError, toGeoReportError } from './georeport-errors.ts'
 import * as q from './queries.ts'
@@ -52,20 +52,10 @@ export default async function open311Routes(app: FastifyInstance, opts: Open311O
     return sendErrors(reply, formatOfUrl(request.url), error)
   })
   // A resource that exists, asked with a method it does not take (DELETE /requests/1.json): 405 with Allow, as HTTP says.
-  let methods: RouteMethods | null = null
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]!
-    if (!methods) {
-      methods = new RouteMethods()
-      for (const r of app.routeRoles ?? []) methods.add(r.url, r.method)
-    }
-    const allowed = methods.allowedMethods(path).filter((m) => m !== request.method)
-    if (allowed.length > 0) {
-      reply.header('allow', allowed.join(', '))
-      return sendErrors(reply, formatOfUrl(request.url), new GeoReportError(405, [`${path} takes ${allowed.join(', ')}, not ${request.method}`]))
-    }
-    return sendErrors(reply, formatOfUrl(request.url), new GeoReportError(404, [`No Open311 resource at ${request.method} ${path}`]))
-  })
+  setNotFoundOrNotAllowed(app, (request, reply, path, allowed) =>
+    sendErrors(reply, formatOfUrl(request.url), allowed.length > 0
+      ? new GeoReportError(405, [`${path} takes ${allowed.join(', ')}, not ${request.method}`])
+      : new GeoReportError(404, [`No Open311 resource at ${request.method} ${path}`])))
 
   // Service discovery (the GeoReport companion spec): where the endpoint is, in which formats, and
   // whom to ask for a key. The changeset is when this server started serving it.

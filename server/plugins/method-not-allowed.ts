@@ -5,6 +5,7 @@
  * roles by the auth plugin: app.routeRoles) are matched here as patterns, and
  * the not-found handler asks `allowedMethods` before saying 404.
  */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 export class RouteMethods {
   private readonly routes: { pattern: RegExp; methods: Set<string> }[] = []
@@ -32,4 +33,26 @@ export class RouteMethods {
 function patternOf(url: string): RegExp {
   const body = url.split(/(:[A-Za-z_]\w*|\*)/).map((part) => (part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('')
   return new RegExp(`^${body}/?$`)
+}
+
+/**
+ * Sets `app`'s not-found handler: `answer` gets the methods the path takes other than the one asked
+ * (the Allow header already set: a 405), or none (a 404). Routes are read from app.routeRoles on first
+ * use, when all are known.
+ */
+export function setNotFoundOrNotAllowed(
+  app: FastifyInstance,
+  answer: (request: FastifyRequest, reply: FastifyReply, path: string, allowed: string[]) => unknown,
+): void {
+  let routes: RouteMethods | null = null
+  app.setNotFoundHandler((request, reply) => {
+    if (!routes) {
+      routes = new RouteMethods()
+      for (const r of app.routeRoles ?? []) routes.add(r.url, r.method)
+    }
+    const path = request.url.split('?')[0]!
+    const allowed = routes.allowedMethods(path).filter((m) => m !== request.method)
+    if (allowed.length > 0) reply.header('allow', allowed.join(', '))
+    return answer(request, reply, path, allowed)
+  })
 }

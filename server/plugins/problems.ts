@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError, PROBLEMS, type ProblemCode } from '../errors.ts'
-import { RouteMethods } from './method-not-allowed.ts'
+import { setNotFoundOrNotAllowed } from './method-not-allowed.ts'
 import { MOMENT_PATTERN, PARENT_PATTERN } from '../analytics/period-scope.ts'
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
@@ -115,7 +115,6 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
 
 async function problems(app: FastifyInstance) {
   // Built at the first 404, when every route is registered.
-  let routes: RouteMethods | null = null
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const appError = toAppError(err, request)
     if (appError.status >= 500) request.log.error({ err }, 'request failed')
@@ -125,19 +124,10 @@ async function problems(app: FastifyInstance) {
     return sendProblem(reply, request, appError)
   })
 
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]!
-    if (!routes) {
-      routes = new RouteMethods()
-      for (const r of app.routeRoles ?? []) routes.add(r.url, r.method)
-    }
-    const allowed = routes.allowedMethods(path).filter((m) => m !== request.method)
-    if (allowed.length > 0) {
-      reply.header('allow', allowed.join(', '))
-      return sendProblem(reply, request, new AppError('method-not-allowed', `${path} takes ${allowed.join(', ')}, not ${request.method}`, { allow: allowed }))
-    }
-    return sendProblem(reply, request, new AppError('not-found', `No route ${request.method} ${path}`))
-  })
+  setNotFoundOrNotAllowed(app, (request, reply, path, allowed) =>
+    sendProblem(reply, request, allowed.length > 0
+      ? new AppError('method-not-allowed', `${path} takes ${allowed.join(', ')}, not ${request.method}`, { allow: allowed })
+      : new AppError('not-found', `No route ${request.method} ${path}`)))
 
   // Each problem type URI resolves to a short description of it.
   app.get<{ Params: { code: string } }>('/problems/:code', async (request) => {
