@@ -219,10 +219,15 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
     async (request) => {
       const row = (await db.query<IncidentRow>(q.GET_INCIDENT, [request.params.id])).rows[0]
       if (!row) throw notFound('incident', String(request.params.id))
-      assertMayTouch(request, row)
       const { action, duplicateOf } = request.body
+      // A field the step does not take is refused by name rather than ignored.
+      for (const [field, takenBy] of [['department', 'dispatch'], ['duplicateOf', 'merge']] as const) {
+        if (request.body[field] !== undefined && action !== takenBy) throw new AppError('invalid-parameter', `body/${field} is taken by "${takenBy}" only, not by "${action}"`, { parameter: field })
+      }
+      // The role first: a key whose role never takes this step is told so, whoever's incident it is.
       const role = roleOf(request)
       if (!ACTION_ROLES[action].includes(role)) throw new AppError('forbidden', `"${action}" is for role ${ACTION_ROLES[action].join(', ')}; this key has role ${role}`)
+      assertMayTouch(request, row)
       if (action === 'merge' && duplicateOf !== undefined) {
         const target = (await db.query<IncidentRow>(q.GET_INCIDENT, [duplicateOf])).rows[0]
         if (target) assertMayTouch(request, target)

@@ -131,7 +131,17 @@ describeBackends('Incident rights', ({ db }) => {
 
   it('lets a department only report its work handled, and merges only into a live incident the caller may see', async () => {
     const { id } = (await post('/api/v1/incidents', report({ category: 'SAFE-03', lon: 113.7155 }))).json()
-    expect((await step(id, 'accept', keys.water)).statusCode).toBe(403)
+    // Told about its role (a department never accepts), not about whose incident this is.
+    const accepting = await step(id, 'accept', keys.water)
+    expect(accepting.statusCode).toBe(403)
+    expect(accepting.json().detail).toBe('"accept" is for role grid_admin, supervisor, admin; this key has role department')
+    // A field the step does not take is refused by name, and the step is not taken.
+    for (const [more, field] of [[{ department: 'water_affairs' }, 'department'], [{ duplicateOf: id }, 'duplicateOf']] as const) {
+      const res = await step(id, 'accept', keys.ga, more)
+      expect(res.statusCode).toBe(400)
+      expect(res.json().detail).toMatch(new RegExp(`^body/${field} is taken by "(dispatch|merge)" only, not by "accept"$`))
+    }
+    expect((await get(`/api/v1/incidents/${id}`, keys.sup)).json().status).toBe('reported')
     await step(id, 'accept', keys.ga)
     await step(id, 'dispatch', keys.ga)
     expect((await step(id, 'handle', keys.ga)).statusCode).toBe(403)
