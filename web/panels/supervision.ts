@@ -42,6 +42,9 @@ export class SupervisionPanel implements Panel {
   onAdd(ctx: ConsoleContext, el: HTMLElement): void {
     this.#ctx = ctx
     this.#el = el
+    // Two tables of five and seven columns: a wider panel keeps both whole in either language.
+    document.body.classList.add('supervision-wide')
+    ctx.map.resize()
     if (!ctx.hasKey()) return fill(el, h('h2', {}, t('view.supervision')), needsKey(ctx))
     void categoryNames().then((c) => ((this.#names = new Map(c.map((x) => [x.code, x]))), this.render()))
     const queue = supervisionQueue().then(
@@ -53,7 +56,11 @@ export class SupervisionPanel implements Panel {
   }
 
   onRemove(): void {
-    if (this.#ctx) highlightPoint(this.#ctx.map, null)
+    if (this.#ctx) {
+      highlightPoint(this.#ctx.map, null)
+      document.body.classList.remove('supervision-wide')
+      this.#ctx.map.resize()
+    }
     this.#ctx = null
   }
 
