@@ -155,7 +155,7 @@ export function historyWriter(city: IncidentCity, descriptions: string[], capaci
         citizen: actor(CALLER.hotline),
       }
       const pace = (DEPARTMENT_PACE[category.department] ?? 0.45) * (town ? townPace.get(town)! : 1.3)
-      simulateHistory({ reportedAt: report.at, channel: channelName, slaHours: category.slaHours, pace, department: departmentOf[c]!, duplicateOf, actors }, rng, steps)
+      simulateHistory({ reportedAt: report.at, channel: channelName, slaHours: category.slaHours, pace, department: departmentOf[c]!, duplicateOf, actors, end }, rng, steps)
 
       let dispatched = NaN, handled = NaN, closed = NaN, done = Infinity, k = 0
       for (; k < steps.count && steps.at[k]! < end; k++) {

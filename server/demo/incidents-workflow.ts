@@ -48,7 +48,12 @@ export interface HistoryInput {
   /** Id of the open incident this one duplicates, or 0. */
   duplicateOf: number
   actors: Actors
+  /** The end of the demo's history (Unix s): a dispatch forgotten long before it has been chased up since. */
+  end: number
 }
+
+/** A forgotten dispatch is still forgotten at the end with probability e^(-age/this); else it was escalated and handled late. */
+const FORGOTTEN_MEAN_AGE = 45 * 24 * HOUR
 
 /** Steps of one history, reused between incidents (no allocation per incident). */
 export class Steps {
@@ -92,10 +97,13 @@ export function simulateHistory(input: HistoryInput, rng: Rng, steps: Steps): vo
 
   t += input.slaHours <= 12 ? lognormal(10 * MINUTE, 0.6) : lognormal(45 * MINUTE, 1)
   steps.push(t, 'dispatch', 'dispatched', actors.centre, 0, input.department)
-  const stuck = 0.001 * Math.sqrt(input.slaHours / 24)
+  const stuck = 0.003 * Math.sqrt(input.slaHours / 24)
   for (let round = 0; round < 2; round++) {
-    if (rng.next() < stuck) return // never handled: overdue for good
-    t += Math.max(10 * MINUTE, sla * lognormal(input.pace, 0.55) * (round === 0 ? 1 : 0.6))
+    if (rng.next() < stuck) {
+      // Nobody handles it: overdue for good, mostly when recent; an older one was escalated and handled weeks late.
+      if (rng.next() < Math.exp(-(input.end - t) / FORGOTTEN_MEAN_AGE)) return
+      t += Math.max(sla, rng.range(7, 50) * 24 * HOUR)
+    } else t += Math.max(10 * MINUTE, sla * lognormal(input.pace, 0.55) * (round === 0 ? 1 : 0.6))
     steps.push(t, 'handle', 'handled', actors.department)
     t = officeHours(t + lognormal(5 * HOUR, 0.8), rng)
     if (round === 0 && rng.next() < 0.04) {

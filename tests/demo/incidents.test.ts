@@ -378,6 +378,17 @@ describeBackends('Demo incidents', ({ backend, db }) => {
     expect(r.overdue_at_end).toBeGreaterThan(50)
     expect(r.level3_at_end).toBeGreaterThan(10)
     expect(r.overdue_now).toBeGreaterThanOrEqual(r.overdue_at_end!)
+    // A supervisor's queue at the end holds recent neglect, not work forgotten for years: an
+    // old dispatch nobody handled was escalated (and handled late) long before the end.
+    const age = await one<Record<string, number>>(db(), `
+      SELECT count(*)::int AS overdue, count(*) FILTER (WHERE dispatched_at >= $1::timestamptz - interval '120 days')::int AS recent,
+             count(*) FILTER (WHERE dispatched_at < $1::timestamptz - interval '365 days')::int AS over_a_year
+      FROM incident WHERE status = 'dispatched' AND deadline_at <= $1::timestamptz`,
+      [new Date(END * 1000)],
+    )
+    expect(age.overdue).toBe(r.overdue_at_end)
+    expect(age.recent).toBeGreaterThanOrEqual(0.8 * age.overdue!)
+    expect(age.over_a_year).toBe(0)
   })
 
   it('stores exactly what the generator makes for the seed, and the generator is deterministic', async () => {
