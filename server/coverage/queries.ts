@@ -13,7 +13,7 @@ const GRID_SIZE = '9.094947017729282e-13'
 const areaM2 = (g: string) => `zw_area_m2(${g})`
 
 export const PARENT = `
-SELECT u.code, u.level, u.name_zh, ${areaM2('u.geom')} AS area_m2,
+SELECT u.code, u.level, u.name_zh, u.area_m2,
        (SELECT count(*)::int FROM unit c WHERE c.generation_id = $1 AND c.parent_code = $2) AS children
 FROM unit u WHERE u.generation_id = $1 AND u.code = $2`
 

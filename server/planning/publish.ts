@@ -100,7 +100,7 @@ WHERE generation_id = $1 AND NOT (code = ANY($3::text[]))`
 const WRITE_CHANGED = `
 INSERT INTO unit (generation_id, code, level, parent_code, name_zh, name_en, geom, area_m2, centroid,
   population, households, buildings, rented_rooms, businesses, extra)
-SELECT $2, p.code, 'grid', p.parent_code, p.name, o.name_en, p.geom, ST_Area(p.geom::geography), ST_Centroid(p.geom),
+SELECT $2, p.code, 'grid', p.parent_code, p.name, o.name_en, p.geom, zw_area_m2(p.geom), ST_Centroid(p.geom),
        round(s.population)::int, round(s.households)::int, round(s.buildings)::int, round(s.rented_rooms)::int, round(s.businesses)::int,
        coalesce(o.extra, '{}'::jsonb)
 FROM publish_grid p

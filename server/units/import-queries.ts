@@ -121,7 +121,7 @@ RETURNING id, label, valid_from`
 export const WRITE_UNITS = `
 INSERT INTO unit (generation_id, code, level, parent_code, name_zh, name_en, geom, area_m2, centroid,
   population, households, buildings, rented_rooms, businesses, extra)
-SELECT $1, code, level, parent_code, name_zh, name_en, geom, ST_Area(geom::geography), ST_Centroid(geom),
+SELECT $1, code, level, parent_code, name_zh, name_en, geom, zw_area_m2(geom), ST_Centroid(geom),
        population, households, buildings, rented_rooms, businesses, extra
 FROM import_staging
 ORDER BY length(code), code`

@@ -193,7 +193,7 @@ describeBackends('Dongguan demo city', ({ backend, db }) => {
                count(*) FILTER (WHERE ST_IsEmpty(geom) OR ST_Area(geom) = 0)::int AS empty,
                count(*) FILTER (WHERE GeometryType(geom) <> 'MULTIPOLYGON' OR ST_SRID(geom) <> 4326)::int AS wrong_type,
                count(*) FILTER (WHERE name_zh = '' OR name_en IS NULL OR name_en = '')::int AS unnamed,
-               count(*) FILTER (WHERE abs(area_m2 - ST_Area(geom::geography)) > 1e-6 * area_m2 + 1e-3)::int AS wrong_area
+               count(*) FILTER (WHERE abs(area_m2 - zw_area_m2(geom)) > 1e-9 * area_m2)::int AS wrong_area
         FROM unit WHERE ${CURRENT}`),
     ).toEqual([{ units: expect.any(Number), invalid: 0, empty: 0, wrong_type: 0, unnamed: 0, wrong_area: 0 }])
   })
