@@ -6,7 +6,7 @@ import { openDbOrExit } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
 import { seedDemoIfEmpty } from './demo/seed-demo.ts'
 import { backfillIncidentCells } from './analytics/incident-cells.ts'
-import { ensureConsoleDemoKey } from './auth/console-demo-key.ts'
+import { CONSOLE_DEMO_PLANNER_KEY_NAME, ensureConsoleDemoKey } from './auth/console-demo-key.ts'
 import { redactUrl } from './plugins/log-redaction.ts'
 import { startShutdownWatchdog } from './shutdown-watchdog.ts'
 
@@ -43,11 +43,11 @@ if (config.seedDemo) await seedDemoIfEmpty(db, log, { end: config.demoEnd })
 // A key for the console on the demo only, rotated at each start and handed to any browser
 // that opens the console: supervisor reads everything the console shows, but cannot
 // manage keys or import boundaries. Production runs with ZHIWANG_DEMO=0 and real keys.
-// The planning studio edits plans with a second demo key of role planner (plans only: publishing
-// changes the demo city's boundaries, which is the point of trying the studio).
+// The planning studio edits plans with a second demo key of role planner (plans only, no imports:
+// publishing changes the demo city's boundaries, which is the point of trying the studio).
 if (config.seedDemo) {
   demoKey = await ensureConsoleDemoKey(db, 'supervisor')
-  demoPlannerKey = await ensureConsoleDemoKey(db, 'planner', 'console-demo-planner')
+  demoPlannerKey = await ensureConsoleDemoKey(db, 'planner', CONSOLE_DEMO_PLANNER_KEY_NAME)
 }
 const backfilled = await backfillIncidentCells(db)
 if (backfilled > 0) log(`Analytics: H3 cells computed for ${backfilled} earlier incidents`)

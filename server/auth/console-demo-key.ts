@@ -10,6 +10,13 @@ import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts'
 import type { KeyRole } from './roles.ts'
 
 export const CONSOLE_DEMO_KEY_NAME = 'console-demo'
+/**
+ * The planning studio's demo key (role planner), handed to anyone who opens the
+ * console: it plans and publishes plans, but may not import boundaries (an
+ * import may replace the whole city). Each start revokes any live key of this
+ * name, so no key of one's own can keep it.
+ */
+export const CONSOLE_DEMO_PLANNER_KEY_NAME = 'console-demo-planner'
 const ACTOR = 'server:console-demo'
 
 /** Revokes any live key of that name (default `console-demo`) and returns the secret of a new one. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { MOMENT_PATTERN, readMoment } from '../analytics/period-scope.ts'
+import { CONSOLE_DEMO_PLANNER_KEY_NAME } from '../auth/console-demo-key.ts'
 import { EVERYONE } from '../auth/roles.ts'
 import type { Db } from '../db/client.ts'
 import { parseBbox } from '../plugins/bbox.ts'
@@ -138,6 +139,9 @@ export default async function unitRoutes(app: FastifyInstance, opts: UnitRoutesO
     '/api/v1/units/import',
     { bodyLimit: opts.importBodyLimit, schema: { querystring: ImportQuery }, config: { roles: ['admin', 'planner'] } },
     async (request, reply) => {
+      if (request.principal.name === CONSOLE_DEMO_PLANNER_KEY_NAME) {
+        throw new AppError('forbidden', `The console's demo planner key (${JSON.stringify(request.principal.name)}) plans only; importing boundaries, which may replace the whole city, needs an admin or planner key of your own`)
+      }
       const query = request.query
       const report = await importUnits(db, request.body, {
         ...query,

@@ -6,8 +6,8 @@ import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../server/app.ts'
 import auth from '../../server/auth/auth-plugin.ts'
-import { ensureConsoleDemoKey } from '../../server/auth/console-demo-key.ts'
-import { findKey, listApiKeys } from '../../server/auth/api-keys.ts'
+import { CONSOLE_DEMO_PLANNER_KEY_NAME, ensureConsoleDemoKey } from '../../server/auth/console-demo-key.ts'
+import { createApiKey, findKey, listApiKeys } from '../../server/auth/api-keys.ts'
 import type { Db } from '../../server/db/client.ts'
 import consoleRoute, { type ConsoleRouteOptions } from '../../server/health/console-route.ts'
 import problems from '../../server/plugins/problems.ts'
@@ -135,6 +135,30 @@ describe('console at /', () => {
       if (app.routeRoles.some((r) => r.url.startsWith('/tiles/'))) expect(config.tiles.grids).toMatchObject({ minzoom: expect.any(Number), maxzoom: expect.any(Number) })
       // Built (npm start builds it) or not: never a server error, never a demand for a key.
       expect([200, 503]).toContain((await app.inject('/')).statusCode)
+    } finally {
+      await app.close()
+    }
+  })
+
+  it("keeps the studio's demo planner key, handed to anyone, to plans: no boundary import", async () => {
+    const demo = await ensureConsoleDemoKey(db, 'planner', CONSOLE_DEMO_PLANNER_KEY_NAME)
+    const own = (await createApiKey(db, { name: 'city-planner', role: 'planner' }, 'test')).secret
+    const app = await buildApp({ db, console: { demoPlannerKey: demo } })
+    try {
+      expect((await app.inject('/console/config.json')).json().demoPlannerKey).toBe(demo)
+      const feature = { type: 'Feature', properties: { level: 'city', code: '441900', name: '东莞市' }, geometry: { type: 'Polygon', coordinates: [[[113.7, 22.9], [113.8, 22.9], [113.8, 23], [113.7, 22.9]]] } }
+      const importAs = (secret: string) => app.inject({
+        method: 'POST', url: '/api/v1/units/import?dryRun=true', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        payload: { type: 'FeatureCollection', features: [feature] },
+      })
+      const refused = await importAs(demo)
+      expect(refused.statusCode).toBe(403)
+      expect(refused.headers['content-type']).toContain('application/problem+json')
+      expect(refused.json().detail).toMatch(/demo planner key.*plans only/)
+      // The same request with a planner key of one's own is taken (a dry run: checked, nothing stored).
+      expect((await importAs(own)).statusCode, (await importAs(own)).body).toBe(200)
+      // The demo key still plans.
+      expect((await app.inject({ method: 'GET', url: '/api/v1/plans', headers: { authorization: `Bearer ${demo}` } })).statusCode).toBe(200)
     } finally {
       await app.close()
     }
