@@ -9,6 +9,7 @@ import type { Queryable } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { childCode } from '../units/unit-codes.ts'
 import { planViolations } from './checks.ts'
+import type { PlanConstraints } from './create-plan.ts'
 import { applyOp, type OpResult, type PlanOp } from './operations.ts'
 import { computeMetrics, contiguityViolations, disruption } from './plan-metrics.ts'
 import { withInheritedAdministrators } from './plan-heirs.ts'
@@ -99,7 +100,10 @@ export async function editPlan(store: PlanStore, id: number, version: number | u
       const undo = op.op === 'undo'
       const seq = undo ? state.row.cursor : state.row.cursor + 1
       if (undo ? seq < 1 : seq > state.row.steps) throw new AppError('conflict', `Nothing to ${op.op} in plan ${id}`, { reason: `no-${op.op}` })
-      const stored = (await store.db.query<{ blocks: number[]; before: number[]; after: number[]; grids_before: PlanGrid[] | null; grids_after: PlanGrid[] | null }>(
+      const stored = (await store.db.query<{
+        blocks: number[]; before: number[]; after: number[]; grids_before: PlanGrid[] | null; grids_after: PlanGrid[] | null
+        constraints_before: PlanConstraints | null; constraints_after: PlanConstraints | null
+      }>(
         q.GET_STEP,
         [id, seq],
       )).rows[0]!
@@ -107,7 +111,9 @@ export async function editPlan(store: PlanStore, id: number, version: number | u
       const values = undo ? stored.before : stored.after
       stored.blocks.forEach((b, i) => (assignment[b] = values[i]!))
       const grids = (undo ? stored.grids_before : stored.grids_after) ?? state.grids
-      result = { assignment, grids }
+      // Null when the step left the constraints alone.
+      const constraints = (undo ? stored.constraints_before : stored.constraints_after) ?? undefined
+      result = { assignment, grids, constraints }
       cursor = undo ? seq - 1 : seq
     } else {
       const factory = await gridFactory(store.db, state)
@@ -123,7 +129,8 @@ export async function editPlan(store: PlanStore, id: number, version: number | u
     const constraints = result.constraints ?? state.row.constraints
     // An edit that changes nothing (repainting a grid's own cells, locking a locked grid,
     // re-importing the same assignment) is no step: no new version to make others' edits stale.
-    if (step && changedBlocks.length === 0 && !gridsChanged && JSON.stringify(constraints) === JSON.stringify(state.row.constraints)) {
+    const constraintsChanged = JSON.stringify(constraints) !== JSON.stringify(state.row.constraints)
+    if (step && changedBlocks.length === 0 && !gridsChanged && !constraintsChanged) {
       return {
         ...describePlan(state),
         changes: { blocks: [], grids: [] },
@@ -151,6 +158,8 @@ export async function editPlan(store: PlanStore, id: number, version: number | u
       changedBlocks.map((b) => result.assignment[b]),
       gridsChanged ? JSON.stringify(state.grids) : null,
       gridsChanged ? JSON.stringify(result.grids) : null,
+      constraintsChanged ? JSON.stringify(state.row.constraints) : null,
+      constraintsChanged ? JSON.stringify(constraints) : null,
     ])).rows[0]
     if (!saved) throw await staleVersion(store.db, id, state.row.version)
     const saveMs = performance.now() - saveStarted

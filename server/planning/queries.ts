@@ -174,11 +174,11 @@ WITH saved AS (
 ), dropped AS (
   DELETE FROM plan_step WHERE plan_id = $1 AND seq > $3 AND $8::boolean AND EXISTS (SELECT 1 FROM saved)
 ), step AS (
-  INSERT INTO plan_step (plan_id, seq, op, blocks, before, after, grids_before, grids_after, actor)
-  SELECT $1, $3, $9, $10, $11, $12, $13, $14, $7 FROM saved WHERE $8::boolean
+  INSERT INTO plan_step (plan_id, seq, op, blocks, before, after, grids_before, grids_after, actor, constraints_before, constraints_after)
+  SELECT $1, $3, $9, $10, $11, $12, $13, $14, $7, $15, $16 FROM saved WHERE $8::boolean
   ON CONFLICT (plan_id, seq) DO UPDATE SET op = excluded.op, blocks = excluded.blocks, before = excluded.before,
     after = excluded.after, grids_before = excluded.grids_before, grids_after = excluded.grids_after,
-    actor = excluded.actor, at = now()
+    actor = excluded.actor, at = now(), constraints_before = excluded.constraints_before, constraints_after = excluded.constraints_after
 )
 SELECT version, updated_at FROM saved`
 
@@ -188,7 +188,7 @@ export const INSERT_STEP = `
 INSERT INTO plan_step (plan_id, seq, op, blocks, before, after, grids_before, grids_after, actor)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 
-export const GET_STEP = `SELECT op, blocks, before, after, grids_before, grids_after FROM plan_step WHERE plan_id = $1 AND seq = $2`
+export const GET_STEP = `SELECT op, blocks, before, after, grids_before, grids_after, constraints_before, constraints_after FROM plan_step WHERE plan_id = $1 AND seq = $2`
 
 export const STEP_COUNT = `SELECT count(*)::int AS n FROM plan_step WHERE plan_id = $1`
 

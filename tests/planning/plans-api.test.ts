@@ -21,9 +21,9 @@ const LON0 = 113.7
 const LAT0 = 22.9
 
 interface Block { id: number; properties: { idx: number; cell: string; grid: string; baseGrid: string; community: string }; geometry: unknown }
-interface GridView { code: string; cells: number; removed: boolean; added: boolean; locked: boolean }
+interface GridView { code: string; cells: number; removed: boolean; added: boolean; locked: boolean; name?: string }
 interface PlanView {
-  plan: { id: number; version: number; cursor: number; steps: number; canUndo: boolean; canRedo: boolean; status: string; baseGeneration: number }
+  plan: { id: number; version: number; cursor: number; steps: number; canUndo: boolean; canRedo: boolean; status: string; baseGeneration: number; constraints: Record<string, number> }
   grids: GridView[]
   metrics: { before: { grids: { code: string; workload: number; contiguous: boolean; deviation: number; administrators: number; loadPerAdministrator: number }[]; balance: Record<string, { gini: number; maxDeviation: number }> }; after: PlanView['metrics']['before'] }
   disruption: { cells: number; residents: number; openIncidents: number; administrators: number; changedGrids: string[] }
@@ -270,6 +270,28 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     const all = (await send('GET', `/api/v1/plans?scope=${COMMUNITY}&limit=1000`)).body as Listing
     expect(all.numberReturned).toBe(all.numberMatched)
     expect(all.links.some((l) => l.rel === 'next')).toBe(false)
+  })
+
+  it('undoes and redoes a change of constraints like any other edit', async () => {
+    const view = await newPlan()
+    const id = view.plan.id
+    const original = view.plan.constraints
+    const tight = await edit(id, { op: 'constraints', constraints: { maxAreaM2: 1000 } })
+    expect(tight.status, JSON.stringify(tight.body)).toBe(200)
+    const constrained = tight.body as PlanView
+    expect(constrained.plan.constraints).toEqual({ maxAreaM2: 1000 })
+    expect(constrained.valid).toBe(false)
+    // A paint after it: undoing twice goes back past both.
+    const border = await borderBlocks(id, G(2), G(1))
+    expect((await edit(id, { op: 'paint', grid: G(1), cells: [border[0]!.properties.cell] })).status).toBe(200)
+    await send('POST', `/api/v1/plans/${id}/undo`, {})
+    const undone = (await send('POST', `/api/v1/plans/${id}/undo`, {})).body as PlanView
+    expect(undone.plan).toMatchObject({ cursor: 0, canUndo: false, canRedo: true, constraints: original })
+    expect(undone.valid).toBe(view.valid)
+    expect((await send('GET', `/api/v1/plans/${id}`)).body as PlanView).toMatchObject({ plan: { constraints: original } })
+    const redone = (await send('POST', `/api/v1/plans/${id}/redo`, {})).body as PlanView
+    expect(redone.plan.constraints).toEqual({ maxAreaM2: 1000 })
+    expect(redone.valid).toBe(false)
   })
 
   it('refuses painting outside the scope and into locked grids, with problem documents', async () => {
@@ -560,5 +582,34 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(answer.generation.id).toBe(gen3.generation.id)
     expect(answer.grid).toMatchObject({ code: G(6), name: '新名字网格' })
     expect(app.lookup.ready!.index).toBe(indexBefore) // no grid redrawn: the index is kept, not rebuilt
+  })
+
+  // After the publishing above: two drafts of the community, drawn at the same time, each number their new grid alike.
+  it('rebases a plan whose new grid took the code another plan has published since: the grid gets the next free code and keeps its own cells', async () => {
+    const [a, b] = [await newPlan(), await newPlan()]
+    const splitA = await edit(a.plan.id, { op: 'split', grid: G(6), k: 2 })
+    const splitB = await edit(b.plan.id, { op: 'split', grid: G(8), k: 2 })
+    expect([splitA.status, splitB.status], JSON.stringify([splitA.body, splitB.body])).toEqual([200, 200])
+    const newOf = (v: PlanView) => v.grids.filter((g) => g.added)
+    const [newA, newB] = [newOf(splitA.body as PlanView), newOf(splitB.body as PlanView)]
+    expect(newA).toHaveLength(1)
+    expect(newB).toHaveLength(1)
+    expect(newB[0]!.code).toBe(newA[0]!.code) // the case at hand
+    const published = await send('POST', `/api/v1/plans/${a.plan.id}/publish`, {})
+    expect(published.status, JSON.stringify(published.body)).toBe(201)
+
+    const rebased = await send('POST', `/api/v1/plans/${b.plan.id}/rebase`, {})
+    expect(rebased.status, JSON.stringify(rebased.body)).toBe(201)
+    const view = rebased.body as PlanView
+    const cells = (code: string) => view.grids.find((g) => g.code === code)?.cells
+    // The published grid is as published, not fused with the rebased plan's new grid.
+    expect(cells(newA[0]!.code)).toBe(newA[0]!.cells)
+    const moved = newOf(view)
+    expect(moved).toHaveLength(1)
+    expect(moved[0]!.code).not.toBe(newA[0]!.code)
+    expect(moved[0]).toMatchObject({ cells: newB[0]!.cells, name: newB[0]!.name })
+    expect(cells(G(8))).toBe((splitB.body as PlanView).grids.find((g) => g.code === G(8))!.cells)
+    expect(view.violations).toEqual([])
+    expect(view.valid).toBe(true)
   })
 })
