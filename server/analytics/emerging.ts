@@ -33,7 +33,7 @@ export interface EmergingRow {
   lastP: number
 }
 
-/** Whole steps only: the window is trimmed at its start to a whole number of weeks, or widened to whole calendar months. */
+/** Whole steps only: the window is trimmed at its start to a whole number of weeks, or to the calendar months wholly inside it. */
 export function alignWindow(f: Filters, step: 'week' | 'month'): { from: string; to: string; steps: number } {
   if (step === 'week') {
     const steps = Math.floor(daysBetween(f.from, f.to) / 7)

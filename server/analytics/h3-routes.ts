@@ -112,6 +112,10 @@ export default async function analyticsH3Routes(app: FastifyInstance, opts: { db
       throw new AppError('invalid-parameter', 'Grid hot spots use the grids’ shared edges and vertices as neighbours; res, k and distance apply to unit=h3 only', { parameter: 'unit' })
     if (query.k !== undefined && query.distance !== undefined) throw invalidParameter('distance', 'cannot be given with k: give either k or distance, not both')
     if (unit === 'h3' && query.attribution !== undefined) throw invalidParameter('attribution', 'applies to unit=grid only: H3 cells always count the incidents inside them')
+    for (const name of ['permutations', 'seed'] as const) {
+      if (method === 'gi' && query[name] !== undefined) throw invalidParameter(name, 'applies to method=moran only: Gi* z-scores are tested against the normal distribution, with no permutations')
+    }
+    if (method === 'moran' && query.fdr !== undefined) throw invalidParameter('fdr', 'applies to method=gi only: local Moran\'s I p-values come from permutations, reported as they are')
     const res = query.res ?? 9
     const options = {
       method,
@@ -154,7 +158,7 @@ export default async function analyticsH3Routes(app: FastifyInstance, opts: { db
     const options = { step, k: query.k ?? 1, timeWindow: query.timeWindow ?? 1, fdr: query.fdr ?? true }
     const ix = await lookup.indexFor(f.at ?? undefined)
     const probe = alignWindow(f, step)
-    if (probe.steps < 3) throw new AppError('invalid-parameter', `The window ${f.from}…${f.to} holds ${probe.steps} whole ${step}s; a trend needs at least 3`, { parameter: 'from' })
+    if (probe.steps < 3) throw new AppError('invalid-parameter', `The window ${f.from}…${f.to} holds ${probe.steps} whole ${step}${probe.steps === 1 ? '' : 's'}; a trend needs at least 3`, { parameter: 'from' })
     if (probe.steps > MAX_STEPS) throw new AppError('invalid-parameter', `The window holds ${probe.steps} ${step}s; at most ${MAX_STEPS}`, { parameter: 'from' })
     const result = await emergingAnalysis(cells, ix, res, f, options)
     const params = { ...echo(f), from: result.window.from, to: result.window.to, steps: result.window.steps, res, ...options, generation: ix.generation.id }

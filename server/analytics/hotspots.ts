@@ -68,7 +68,7 @@ export async function h3Hotspots(cells: CellValues, ix: IndexedGeneration, res: 
     nb = distanceBandNeighbours(lon, lat, o.distance)
   } else nb = cells.kRing(area, o.k ?? 1)
   const result = analyse(area.cells, area.grid, counts, loads, values, nb, o)
-  // Incidents in cells whose centre no grid covers (at the city's edge) are not in the study area: say how many.
+  // Incidents in cells outside the study area (the grids' H3 cover at this resolution) are not analysed: say how many.
   result.summary.outsideStudyArea = outside
   return result
 }
@@ -138,7 +138,11 @@ function analyse(ids: string[], grid: string[], counts: Float64Array, loads: Flo
   const incidents = counts.reduce((a, b) => a + b, 0)
   const warnings: string[] = []
   if (ids.length < 2) warnings.push(`${ids.length} location(s): a local statistic needs neighbours to compare with; choose a finer resolution or a larger parent`)
-  else if (incidents < FEW_INCIDENTS) warnings.push(`only ${incidents} incident(s) in ${summary.withIncidents} location(s): with so few, a cell next to one incident can come out significant; widen the period or the filters before reading the bins`)
+  else if (incidents === 0) warnings.push('no incident in the study area: every z-score is 0 and nothing is significant; widen the period or the filters')
+  else if (incidents < FEW_INCIDENTS) {
+    const read = o.method === 'gi' ? 'the bins' : 'the quadrants'
+    warnings.push(`only ${incidents} incident(s) in ${summary.withIncidents} location(s): with so few, a cell next to one incident can come out significant; widen the period or the filters before reading ${read}`)
+  }
   return { rows, summary, warnings }
 }
 

@@ -303,8 +303,8 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
     const gi = await get(`/api/v1/analytics/hotspots?res=8&k=1&from=2001-01-01&to=2001-02-01&format=json`)
     expect(gi.statusCode).toBe(200)
     expect(gi.json().rows.every((r: { bin: number; z: number }) => r.bin === 0 && r.z === 0)).toBe(true)
-    // Too few incidents for the bins to mean much: said, next to the numbers.
-    expect(gi.json().warnings).toEqual([expect.stringContaining('only 0 incident(s)')])
+    // Nothing to analyse: said, next to the numbers.
+    expect(gi.json().warnings).toEqual([expect.stringContaining('no incident in the study area')])
   })
 
   it('refuses bad parameters with problem documents naming them', async () => {
@@ -328,6 +328,10 @@ describeBackends('Analytics on H3 cells and grids', ({ db }) => {
       // A category the catalogue does not hold is a typo, not "nothing happened".
       ['/api/v1/analytics/h3?categories=ENV-01,NOPE-99', 'NOPE-99'],
       ['/api/v1/analytics/hotspots?categories=NOPE-99', 'NOPE-99'],
+      // A parameter of the other method would be ignored: it is refused, naming the method it belongs to.
+      ['/api/v1/analytics/hotspots?method=gi&permutations=999', 'method=moran only'],
+      ['/api/v1/analytics/hotspots?seed=3', 'method=moran only'],
+      ['/api/v1/analytics/hotspots?method=moran&fdr=true', 'method=gi only'],
       ['/api/v1/analytics/emerging?categories=NOPE-99', 'NOPE-99'],
       ['/api/v1/analytics/series?categories=NOPE-99', 'NOPE-99'],
     ] as const) {

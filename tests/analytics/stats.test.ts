@@ -388,6 +388,25 @@ describe('emerging hot spot classification', () => {
       expect(result.trend[cells.indexOf(growing)]!.tau).toBe(1)
     }
   })
+
+  it("emergingHotspots' trend test is unchanged when the cube is scaled (effort-weighted loads): equal z-scores still tie", () => {
+    // Gi* does not change when every value is multiplied by the same weight; in floating point
+    // z-scores that are equal in exact arithmetic come out a few ulps apart, which must not break their tie.
+    const cells = gridDisk(latLngToCell(23.02, 113.75, 8), 6)
+    const n = cells.length
+    const nb = kRingNeighbours(cells, 1)
+    const steps = 16
+    const random = mulberry32(5)
+    const counts = Float64Array.from({ length: n * steps }, () => Math.floor(random() * 3))
+    const exact = emergingHotspots(counts, n, steps, nb, 2)
+    const tied = exact.trend.filter((t) => t.varS < (steps * (steps - 1) * (2 * steps + 5)) / 18).length
+    expect(tied).toBeGreaterThan(n / 2) // the case at hand: most series hold equal z-scores
+    for (const weight of [0.1, 0.7, 1.3]) {
+      const scaled = emergingHotspots(counts.map((c) => c * weight), n, steps, nb, 2)
+      expect(scaled.trend.map((t) => [t.s, t.varS]), `weight ${weight}`).toEqual(exact.trend.map((t) => [t.s, t.varS]))
+      expect(scaled.pattern).toEqual(exact.pattern)
+    }
+  })
 })
 
 describe('speed (logged; bounds are loose so a busy CI machine does not fail them)', () => {

@@ -83,14 +83,17 @@ export function emergingHotspots(
   const trendAlpha = opts.trendAlpha ?? TREND_ALPHA
   const zs = new Float64Array(steps)
   const ps = new Float64Array(steps)
+  /** The z-series as the trend test reads it: to 1e-9, so that z-scores equal but for rounding (equal windowed sums of weighted loads) tie, as they do in exact arithmetic. */
+  const trendZs = new Float64Array(steps)
   const trend: MannKendall[] = new Array(n)
   const pattern: EmergingPattern[] = new Array(n)
   for (let i = 0; i < n; i++) {
     for (let t = 0; t < steps; t++) {
       zs[t] = z[t * n + i]!
       ps[t] = tested[t * n + i]!
+      trendZs[t] = Math.round(zs[t]! * 1e9) / 1e9
     }
-    trend[i] = mannKendall(zs)
+    trend[i] = mannKendall(trendZs)
     pattern[i] = classifyWithTrend(zs, ps, trend[i]!, trendAlpha)
   }
   return { z, p, trend, pattern }
