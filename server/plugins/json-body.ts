@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import sjson from 'secure-json-parse'
@@ -84,6 +85,34 @@ export function unstorable(value: unknown, path: string): string | null {
 
 export const JSON_TYPES = ['application/json', 'application/geo+json']
 
+/**
+ * The body as text. JSON is UTF-8 (RFC 8259); bytes that are not would be
+ * stored as U+FFFD replacement characters, losing what was sent, so they are
+ * refused, saying where.
+ */
+export function utf8Text(raw: Buffer): string {
+  if (isUtf8(raw)) return raw.toString('utf8')
+  const at = firstBadUtf8(raw)
+  throw new AppError('malformed-json', `The body is not UTF-8: the bytes from position ${at} (0x${(raw[at] ?? 0).toString(16).padStart(2, '0')}…) are not a UTF-8 character; JSON is sent in UTF-8`, { position: { offset: at } })
+}
+
+/** Offset where the first sequence that is not UTF-8 starts (RFC 3629: no overlongs, surrogates or values past U+10FFFF). */
+function firstBadUtf8(b: Buffer): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1
+    if (n < 0) return i
+    const lo = c === 0xe0 ? 0xa0 : c === 0xf0 ? 0x90 : 0x80
+    const hi = c === 0xed ? 0x9f : c === 0xf4 ? 0x8f : 0xbf
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k]
+      if (d === undefined || d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) return i
+    }
+    i += n + 1
+  }
+  return b.length
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route's JSON body is optional: an empty one (with a JSON content type) is taken as none. */
@@ -110,11 +139,12 @@ async function jsonBody(app: FastifyInstance) {
     }
   })
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (request, raw, done) => {
     try {
+      const body = utf8Text(raw as Buffer)
       // A route whose body is optional (config.optionalBody) takes an empty one as none: clients send the type regardless.
       if (body === '' && request.routeOptions.config?.optionalBody) return done(null, undefined)
-      done(null, parseJsonBody(body as string))
+      done(null, parseJsonBody(body))
     } catch (err) {
       done(err as AppError, undefined)
     }

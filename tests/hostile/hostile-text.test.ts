@@ -49,6 +49,25 @@ describeBackends('Numbers and rows as text', ({ db }) => {
     expect((await app.inject({ url: '/api/v1/units?q=%E4%B8%9C', headers: adm })).statusCode).toBe(200)
   })
 
+  it('refuses a JSON body that is not UTF-8, saying which byte, and stores nothing', async () => {
+    const before = await checksum(db())
+    const valid = Buffer.from(JSON.stringify({ category: 'ENV-01', lon: 113.715, lat: 22.925, channel: 'system', description: 'ab' }))
+    const at = valid.indexOf('"ab"') + 2
+    for (const bad of [[0xff, 0xfe], [0xc3], [0xed, 0xa0, 0x80] /* a surrogate */, [0xc0, 0xaf] /* overlong */]) {
+      const body = Buffer.concat([valid.subarray(0, at), Buffer.from(bad), valid.subarray(at)])
+      const res = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { ...sup, 'content-type': 'application/json' }, payload: body })
+      expect(res.statusCode, `${bad}: ${res.body}`).toBe(400)
+      expect(res.headers['content-type']).toContain('application/problem+json')
+      expect(res.json().detail).toContain(`not UTF-8: the bytes from position ${at}`)
+      expect(res.json().position).toEqual({ offset: at })
+    }
+    expect(await checksum(db())).toBe(before)
+    // The same report in UTF-8, Chinese included, is taken.
+    const ok = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { ...sup, 'content-type': 'application/json' }, payload: Buffer.from(JSON.stringify({ category: 'ENV-01', lon: 113.715, lat: 22.925, channel: 'system', description: '东莞 ✓ 𠀋' })) })
+    expect(ok.statusCode, ok.body).toBe(201)
+    expect(ok.json().grid).toBe(G6)
+  })
+
   it('takes only plain finite decimals where the query string or path holds a number', async () => {
     expect((await app.inject('/api/v1/lookup?lon=113.715&lat=22.925')).json().grid.code).toBe(G6)
     for (const lon of ['Infinity', '-Infinity', '1e400', '0x71', '0b1', '1_0']) {
