@@ -8,6 +8,7 @@ import { likeLiteral } from '../units/unit-features.ts'
 import { EmployeeNo as EmployeeNoSchema } from './employee-no.ts'
 import * as q from './queries.ts'
 import { patchAdministrator, putAdministrators, type Since, type StoreResult } from './write.ts'
+import { DisplayName } from '../plugins/display-name.ts'
 
 const ListQuery = Type.Object({
   grid: Type.Optional(Type.String({ pattern: '^[0-9]{6}([0-9]{3}){0,3}$', description: 'A grid code, or a town/community code for all grids under it' })),
@@ -19,7 +20,7 @@ const ListQuery = Type.Object({
 
 const EmployeeNo = EmployeeNoSchema()
 const Fields = {
-  name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'Not blank' }),
+  name: DisplayName(200, { description: 'Not blank, one line' }),
   phone: Type.Union([Type.String({ minLength: 1, maxLength: 50 }), Type.Null()], { description: 'Work phone, public contact for citizens while active' }),
   active: Type.Boolean({ description: 'false: no longer serves (kept for the history); the grids are kept but nobody is told to call them' }),
   grids: Type.Array(Type.String({ pattern: '^[0-9]{15}$' }), { maxItems: 1000, description: 'Codes of grids of the current generation the administrator serves' }),

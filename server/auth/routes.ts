@@ -5,10 +5,11 @@ import { notFound } from '../errors.ts'
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts'
 import { EVERYONE, KEY_ROLES } from './roles.ts'
 import { EmployeeNo } from '../administrators/employee-no.ts'
+import { DisplayName } from '../plugins/display-name.ts'
 
 const NewKey = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200, description: 'Who uses the key; the actor in the audit log' }),
+    name: DisplayName(200, { description: 'Who uses the key; the actor in the audit log' }),
     // Checked by createApiKey, whose message lists the roles.
     role: Type.String({ description: `One of ${KEY_ROLES.join(', ')}` }),
     administratorEmployeeNo: Type.Optional(EmployeeNo('grid_admin keys: the administrator whose grids the key may see')),

@@ -3,12 +3,13 @@ import { Type, type Static } from 'typebox'
 import { recordAudit } from '../audit/audit-log.ts'
 import type { Db, Queryable } from '../db/client.ts'
 import { AppError } from '../errors.ts'
+import { DisplayName } from '../plugins/display-name.ts'
 
 const DATATYPES = ['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist']
 
 export const CategoryBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
+    name: DisplayName(100),
     name_en: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
     class: Type.String({ pattern: '^[a-z][a-z_]{0,49}$' }),
     department: Type.String({ pattern: '^[a-z][a-z_]{0,79}$' }),

@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox'
 import type { KeyRole } from '../auth/roles.ts'
 import { MOMENT_PATTERN } from '../analytics/period-scope.ts'
+import { DisplayName } from '../plugins/display-name.ts'
 
 export const READERS: KeyRole[] = ['admin', 'planner', 'analyst', 'supervisor']
 export const WRITERS: KeyRole[] = ['admin', 'planner']
@@ -34,7 +35,7 @@ export const Id = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 21474836
 export const NewPlanBody = Type.Object(
   {
     scope: ScopeCode,
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(DisplayName(200)),
     res: Type.Integer({ minimum: 7, maximum: 10, default: 10, description: 'H3 resolution of the building blocks' }),
     from: Type.Optional(Type.String({ pattern: MOMENT_PATTERN, description: 'Start of the workload period: a date (its midnight in the city, UTC+8) or a date-time with offset (default: a year before `to`)' })),
     to: Type.Optional(Type.String({ pattern: MOMENT_PATTERN, description: 'End of the workload period, exclusive: a date or a date-time with offset (default: now)' })),
@@ -67,7 +68,7 @@ export const EditBody = Type.Object(
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
     timeLimitMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 60000 })),
     locked: Type.Optional(Type.Boolean()),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(DisplayName(200)),
     constraints: Type.Optional(Constraints),
   },
   { additionalProperties: false },
@@ -93,7 +94,7 @@ export const PublishBody = Type.Object(
   {
     version: Type.Optional(Type.Integer({ minimum: 1 })),
     validFrom: Type.Optional(Type.String({ pattern: MOMENT_PATTERN, description: 'When the new generation starts (default: now): a date-time with offset, or a date (its midnight in the city, UTC+8)' })),
-    label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    label: Type.Optional(DisplayName(200)),
     note: Type.Optional(Type.String({ maxLength: 2000 })),
   },
   { additionalProperties: false },

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { AppError, PROBLEMS, type ProblemCode } from '../errors.ts'
 import { setNotFoundOrNotAllowed } from './method-not-allowed.ts'
 import { MOMENT_PATTERN, PARENT_PATTERN } from '../analytics/period-scope.ts'
+import { NAME_PATTERN, NAME_RULE } from './display-name.ts'
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 
@@ -20,6 +21,7 @@ function spelledHere(request: FastifyRequest, context: string | undefined, name:
 const PATTERN_WORDS: Record<string, string> = {
   [MOMENT_PATTERN]: 'must be a date (2025-01-01) or a date-time with offset (2025-01-01T08:00:00+08:00)',
   [PARENT_PATTERN]: 'must be the code of the city (6 digits), a town (9) or a community (12)',
+  [NAME_PATTERN]: NAME_RULE,
 }
 
 /** Ajv's message, with the allowed values named and known patterns in words. */

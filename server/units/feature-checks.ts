@@ -6,6 +6,7 @@
  */
 import gjv from 'geojson-validation'
 import { codeLength, isLevel, levelOfCode, parentCode, type Level } from './unit-codes.ts'
+import { forbiddenInName, NAME_RULE } from '../plugins/display-name.ts'
 
 export type CheckName =
   | 'structure'
@@ -150,6 +151,10 @@ function checkFeature(feature: unknown, index: number): { unit: UnitInput | null
   if (typeof nameZh !== 'string' || nameZh.trim() === '') issue('name', 'Feature needs a non-empty "name" (Chinese name)')
   const nameEn = props.name_en
   if (nameEn !== undefined && nameEn !== null && typeof nameEn !== 'string') issue('name', '"name_en" must be a string')
+  for (const [key, value] of [['name', nameZh], ['name_en', nameEn]] as const) {
+    const bad = typeof value === 'string' ? forbiddenInName(value) : null
+    if (bad) issue('name', `"${key}" ${NAME_RULE}; it holds ${bad}`)
+  }
 
   const attributes = {} as Record<Attribute, number | null>
   for (const key of ATTRIBUTES) {

@@ -10,6 +10,7 @@ import { ADMINISTRATORS_OF_GRID, ADMINISTRATORS_OF_GRID_AT, visiblePhone } from 
 import { importUnits } from './import-units.ts'
 import * as q from './queries.ts'
 import { likeLiteral, unitFeature, type UnitRow } from './unit-features.ts'
+import { DisplayName } from '../plugins/display-name.ts'
 
 const Code = Type.String({ pattern: '^[0-9]{6}([0-9]{3}){0,3}$', description: 'Hierarchical unit code (6, 9, 12 or 15 digits)' })
 const At = Type.String({ pattern: MOMENT_PATTERN, description: 'Answer from the generation valid at this moment (default: current): a date-time with offset, or a date (its midnight in the city, UTC+8)' })
@@ -32,7 +33,7 @@ const ImportQuery = Type.Object({
   mode: Type.Unsafe<'replace' | 'merge'>({ type: 'string', enum: ['replace', 'merge'], default: 'replace' }),
   toleranceM2: Type.Number({ minimum: 0, maximum: 1e9, default: 1 }),
   validFrom: Type.Optional(Type.String({ pattern: MOMENT_PATTERN, description: 'When the new generation starts (default: now): a date-time with offset, or a date (its midnight in the city, UTC+8)' })),
-  label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  label: Type.Optional(DisplayName(200)),
 })
 
 export interface UnitRoutesOptions {

@@ -68,6 +68,31 @@ describeBackends('Numbers and rows as text', ({ db }) => {
     expect(ok.json().grid).toBe(G6)
   })
 
+  it('refuses names that hold control characters, line breaks or bidirectional overrides, wherever a name is given', async () => {
+    const send = (method: 'POST' | 'PUT', url: string, payload: unknown) =>
+      app.inject({ method, url, headers: { ...adm, 'content-type': 'application/json' }, payload: payload as object })
+    const plan = await send('POST', '/api/v1/plans', { scope: '441900003001' })
+    expect(plan.statusCode, plan.body).toBe(201)
+    const id = plan.json().plan.id as number
+    for (const name of ['a\u0007b', 'red \u001b[31m', 'two\nlines', 'x\u2028y', 'evil\u202Etxt.exe', 'iso\u2066late', '   ']) {
+      for (const [what, res] of [
+        ['plan', await send('POST', '/api/v1/plans', { scope: '441900003001', name })],
+        ['rename', await send('POST', `/api/v1/plans/${id}/edits`, { op: 'rename', grid: G6, name })],
+        ['key', await send('POST', '/api/v1/keys', { name, role: 'analyst' })],
+        ['administrator', await send('PUT', '/api/v1/administrators/A-1', { name, phone: null, grids: [G6] })],
+      ] as const) {
+        expect(res.statusCode, `${what} ${JSON.stringify(name)}: ${res.body}`).toBe(400)
+        expect(res.json().detail, what).toContain('must be a name on one line')
+      }
+      const city = squareCity({ nx: 1, ny: 1 }) as { features: { properties: Record<string, unknown> }[] }
+      city.features.at(-1)!.properties.name = name
+      const imported = await app.inject({ method: 'POST', url: '/api/v1/units/import?dryRun=true', headers: { ...adm, 'content-type': 'application/json' }, payload: city as object })
+      expect(imported.statusCode, imported.body).toBe(200) // a dry run answers its report
+      expect(imported.json()).toMatchObject({ valid: false, errors: [{ check: 'name' }] })
+    }
+    expect((await send('POST', `/api/v1/plans/${id}/edits`, { op: 'rename', grid: G6, name: '东城 Dongcheng (北) — 6', version: 1 })).statusCode).toBe(200)
+  })
+
   it('takes only plain finite decimals where the query string or path holds a number', async () => {
     expect((await app.inject('/api/v1/lookup?lon=113.715&lat=22.925')).json().grid.code).toBe(G6)
     for (const lon of ['Infinity', '-Infinity', '1e400', '0x71', '0b1', '1_0']) {
