@@ -124,6 +124,8 @@ export interface PublishAnswer {
   changed: string[]
   added: string[]
   removed: string[]
+  /** Redrawn or new grids no active administrator serves. */
+  unstaffed: string[]
   administratorsMoved: { administrator: number; employeeNo: string; from: string; to: string }[]
   disruption: Disruption
   transactionMs: number

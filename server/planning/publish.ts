@@ -87,6 +87,11 @@ WHERE u.generation_id = $1 AND u.level = 'grid' AND u.code = a.code AND u.name_z
 const INSERT_GENERATION = `
 INSERT INTO generation (label, valid_from, created_by, source, note) VALUES ($1, $2, $3, 'plan', $4) RETURNING id, label, valid_from`
 
+/** Grids $2 of generation $1: whether anyone serves them, and their English name. */
+const UNFINISHED_GRIDS = `
+SELECT u.code, EXISTS (SELECT 1 FROM administrator_grid ag JOIN administrator a ON a.id = ag.administrator_id WHERE ag.grid_code = u.code AND a.active) AS staffed, u.name_en
+FROM unit u WHERE u.generation_id = $1 AND u.code = ANY($2::text[]) ORDER BY u.code`
+
 /** Every unit of the old generation that the plan leaves alone. */
 const CARRY_OVER = `
 INSERT INTO unit (generation_id, code, level, parent_code, name_zh, name_en, geom, area_m2, centroid,
@@ -222,7 +227,18 @@ export async function publishPlan(store: PlanStore, db: Db, id: number, options:
       const moves = removed.length === 0 ? [] : (await tx.query<{ administrator_id: number; employee_no: string; removed: string; heir: string }>(MOVE_ADMINISTRATORS, [removed, heirs])).rows
       const marked = (await tx.query(MARK_PUBLISHED, [id, row.version, gen.id, options.actor])).rows[0]
       if (!marked) throw new AppError('conflict', `Plan ${id} changed while it was being published; reload it`, { reason: 'version' })
+      // What the city still has to do for the grids it redrew: staff them, name them in English.
+      const redrawn = [...new Set([...changed.map((c) => c.code), ...alive.filter((g) => g.added).map((g) => g.code)])]
+      const unfinished = (await tx.query<{ code: string; staffed: boolean; name_en: string | null }>(UNFINISHED_GRIDS, [gen.id, redrawn])).rows
+      const unstaffed = unfinished.filter((g) => !g.staffed).map((g) => g.code)
+      const unnamed = unfinished.filter((g) => g.name_en === null).map((g) => g.code)
+      const warnings = [
+        ...(unstaffed.length > 0 ? [`Grid(s) ${unstaffed.join(', ')} have no administrator: citizens there find no contact until one is assigned (PUT /api/v1/administrators/{employeeNo} with the grid)`] : []),
+        ...(unnamed.length > 0 ? [`Grid(s) ${unnamed.join(', ')} have no English name`] : []),
+      ]
       const summary = {
+        ...(warnings.length > 0 ? { warnings } : {}),
+        unstaffed,
         changed: changed.map((c) => c.code),
         renamed: renamed.map((g) => g.code),
         added: alive.filter((g) => g.added).map((g) => g.code),

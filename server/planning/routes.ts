@@ -9,7 +9,7 @@ import { Type, type Static } from 'typebox'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
-import { readMoment } from '../analytics/period-scope.ts'
+import { invalidParameter, readMoment } from '../analytics/period-scope.ts'
 import { createPlan } from './create-plan.ts'
 import { planCsv, planGeoJson, rowsFromCsv, rowsFromGeoJson } from './exchange.ts'
 import type { PlanOp } from './operations.ts'
@@ -210,6 +210,14 @@ export default async function planRoutes(app: FastifyInstance, opts: PlanRoutesO
     async (request) => {
       const a = await store.load(request.params.id)
       const b = await store.load(request.query.with)
+      // Plans compare cell by cell: they must cover some of the same ground at the same resolution.
+      const [sa, sb] = [a.row.scope_code, b.row.scope_code]
+      if (!sa.startsWith(sb) && !sb.startsWith(sa)) {
+        throw invalidParameter('with', `plan ${b.row.id} covers ${sb} and plan ${a.row.id} covers ${sa}: they share no ground to compare; compare plans of the same scope (or one inside the other)`)
+      }
+      if (a.row.res !== b.row.res) {
+        throw invalidParameter('with', `plan ${b.row.id} is drawn with H3 cells of resolution ${b.row.res} and plan ${a.row.id} of resolution ${a.row.res}: they share no cell to compare`)
+      }
       const keyed = (s: typeof a) => new Map(s.blocks.h3.map((h, i) => [`${s.blocks.communities[s.blocks.community[i]!]}:${h}`, s.grids[s.assignment[i]!]!.code]))
       const ka = keyed(a)
       const kb = keyed(b)

@@ -359,6 +359,12 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     )
     const compare = (await send('GET', `/api/v1/plans/${a.plan.id}/compare?with=${b.plan.id}`)).body as { cells: { shared: number; differ: number } }
     expect(compare.cells.differ).toBe(0)
+    // Cells of another resolution are never the same cells: refused, not "0 shared, 0 differ".
+    const coarser = await send('POST', '/api/v1/plans', { scope: COMMUNITY, res: 9 })
+    expect(coarser.status, JSON.stringify(coarser.body)).toBe(201)
+    const apart = await send('GET', `/api/v1/plans/${a.plan.id}/compare?with=${(coarser.body as PlanView).plan.id}`)
+    expect(apart.status).toBe(400)
+    expect((apart.body as { detail: string }).detail).toMatch(/resolution 9 .* resolution 10: they share no cell/)
     const geojson = (await send('GET', `/api/v1/plans/${a.plan.id}/export?format=geojson`)).body
     const c = await newPlan()
     expect((await send('PUT', `/api/v1/plans/${c.plan.id}/assignment`, geojson, { 'content-type': 'application/geo+json' })).status).toBe(200)
@@ -597,6 +603,12 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(newB[0]!.code).toBe(newA[0]!.code) // the case at hand
     const published = await send('POST', `/api/v1/plans/${a.plan.id}/publish`, {})
     expect(published.status, JSON.stringify(published.body)).toBe(201)
+    // The new grid has nobody serving it yet: the answer says so, for the city to assign someone.
+    const answer = published.body as { unstaffed: string[]; warnings?: string[] }
+    expect(answer.unstaffed).toContain(newA[0]!.code)
+    expect(answer.warnings?.join(' ')).toContain(`${newA[0]!.code}`)
+    const staffed = await db().query<{ code: string }>(`SELECT DISTINCT grid_code AS code FROM administrator_grid ag JOIN administrator a ON a.id = ag.administrator_id WHERE a.active AND grid_code = ANY($1::text[])`, [answer.unstaffed])
+    expect(staffed.rows).toEqual([])
 
     const rebased = await send('POST', `/api/v1/plans/${b.plan.id}/rebase`, {})
     expect(rebased.status, JSON.stringify(rebased.body)).toBe(201)

@@ -96,7 +96,8 @@ export function renderResults(el: HTMLElement, s: PlanSession): void {
       : null,
     state.published
       ? h('div', { className: 'notice', id: 'studio-published', 'data-generation': String(state.published.generation.id) },
-          t('studio.published', { id: state.published.generation.id, label: state.published.generation.label, changed: state.published.changed.length, ms: num(state.published.transactionMs + state.published.indexMs) }))
+          t('studio.published', { id: state.published.generation.id, label: state.published.generation.label, changed: state.published.changed.length, ms: num(state.published.transactionMs + state.published.indexMs) }),
+          state.published.unstaffed?.length ? h('div', { id: 'studio-unstaffed' }, t('studio.unstaffed', { codes: state.published.unstaffed.join(', ') })) : null)
       : null,
     h('h3', {}, t('studio.grids', { n: num(v.grids.filter((g) => !g.removed).length) })),
     gridTable(v, { active: state.active, colour: (c) => s.palette.colour(c), pick: (c) => s.setActive(c) }),
