@@ -17,7 +17,7 @@ import type { Db } from '../db/client.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
 import { csvCell, OVERSIZE, splitCsv, streamRecords, UNCLOSED_MESSAGE } from '../plugins/csv-line.ts'
 import { parseJsonBody, unstorable } from '../plugins/json-body.ts'
-import { readIncident, type Channel, type IncidentInput } from './incident-input.ts'
+import { problemsText, readIncident, type Channel, type IncidentInput } from './incident-input.ts'
 import type { BatchRow } from './batch-duplicates.ts'
 import { allocateIncidentIds, batchRows, intakeIncidents, type ConcurrentBatches, type IntakeResult } from './intake.ts'
 import { actorOf, channelRefusal } from './routes.ts'
@@ -151,7 +151,7 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
       }
       const read = readIncident(raw, categories, { text: csv })
       const refused = read.ok ? refusal(read.value.channel) : null
-      batch.push(read.ok && refused === null ? { row, input: read.value } : { row, error: refused ?? (read.ok ? '' : read.problems.map((p) => `${p.field} ${p.message}`).join('; ')) })
+      batch.push(read.ok && refused === null ? { row, input: read.value } : { row, error: refused ?? (read.ok ? '' : problemsText(read.problems)) })
       if (batch.length >= BATCH) {
         if (inFlight.length >= parallel) yield await inFlight.shift()!.answer
         await store(batch)

@@ -47,16 +47,24 @@ export function readIncident(raw: unknown, categories: ReadonlySet<string>, defa
   // CSV rows may carry other columns of the system that exported them.
   if (!defaults.text) for (const key of Object.keys(r)) if (!REPORT_FIELDS.has(key)) bad(key, `is not a field of a report; the fields are ${[...REPORT_FIELDS].join(', ')}`)
 
+  // A field a CSV has no column for (or a report leaves out) is missing, not "unknown null".
+  const missing = `is missing${defaults.text ? ' (no column of that name)' : ''}`
   const category = r.category ?? r.category_code ?? r.service_code
-  if (typeof category !== 'string' || !categories.has(category)) bad('category', `unknown category ${JSON.stringify(category ?? null)}`)
+  if (category === undefined) bad('category', missing)
+  else if (typeof category !== 'string' || !categories.has(category)) bad('category', `unknown category ${JSON.stringify(category)}`)
 
   const number = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && defaults.text ? decimalOrNaN(v) : NaN)
   const lon = number(r.lon ?? r.lng ?? r.long)
   const lat = number(r.lat)
   // A number out of range is told so; "a JSON number (not a string)" only when it is not a number at all.
-  const kind = (v: number) => (Number.isFinite(v) ? 'within' : defaults.text ? 'a number in' : 'a JSON number (not a string) in')
-  if (!Number.isFinite(lon) || lon < -180 || lon > 180) bad('lon', `must be ${kind(lon)} −180…180, got ${JSON.stringify(r.lon ?? r.lng ?? r.long ?? null)}`)
-  if (!Number.isFinite(lat) || lat < -90 || lat > 90) bad('lat', `must be ${kind(lat)} −90…90, got ${JSON.stringify(r.lat ?? null)}`)
+  const kind = (v: number, raw: unknown) => (Number.isFinite(v) || typeof raw === 'number' ? 'within' : defaults.text ? 'a number in' : 'a JSON number (not a string) in')
+  // A number too large for a double (1e999) reads as Infinity, which JSON.stringify would show as null.
+  const shown = (raw: unknown) => (typeof raw === 'number' && !Number.isFinite(raw) ? `${raw} (the number sent is too large to be a coordinate)` : JSON.stringify(raw))
+  const rawLon = r.lon ?? r.lng ?? r.long
+  if (rawLon === undefined) bad('lon', missing)
+  else if (!Number.isFinite(lon) || lon < -180 || lon > 180) bad('lon', `must be ${kind(lon, rawLon)} −180…180, got ${shown(rawLon)}`)
+  if (r.lat === undefined) bad('lat', missing)
+  else if (!Number.isFinite(lat) || lat < -90 || lat > 90) bad('lat', `must be ${kind(lat, r.lat)} −90…90, got ${shown(r.lat)}`)
 
   const crs = r.crs ?? defaults.crs ?? 'wgs84'
   if (crs !== 'wgs84' && crs !== 'gcj02') bad('crs', `must be wgs84 or gcj02, got ${JSON.stringify(crs)}`)
@@ -132,3 +140,6 @@ function withCityOffset(when: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?$/.exec(when.trim())
   return m ? `${m[1]}T${m[2] ?? '00:00'}+08:00` : when
 }
+
+/** The problems of a report in one line: "lat must be within −90…90, got 95; category is missing". */
+export const problemsText = (problems: readonly FieldProblem[]) => problems.map((p) => (p.field ? `${p.field} ${p.message}` : p.message)).join('; ')

@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/audit-log.ts'
 import { AppError, notFound } from '../errors.ts'
 import { parseBbox } from '../plugins/bbox.ts'
 import type { LookupService } from '../lookup/lookup-service.ts'
-import { readIncident, type Channel } from './incident-input.ts'
+import { problemsText, readIncident, type Channel } from './incident-input.ts'
 import { incidentFeature, incidentsCsv, publicView, staffView, type IncidentRow } from './incident-views.ts'
 import { listIncidents } from './incident-list.ts'
 import { intakeIncidents } from './intake.ts'
@@ -144,7 +144,7 @@ export default async function incidentRoutes(app: FastifyInstance, opts: Inciden
     if (!read.ok) {
       // `where` as every other route names the place; `field` kept for clients that read it.
       const errors = read.problems.map((p) => ({ where: p.field ? `body/${p.field}` : 'body', field: p.field, message: p.message }))
-      throw new AppError('invalid-parameter', `Incident rejected: ${read.problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, { errors })
+      throw new AppError('invalid-parameter', `Incident rejected: ${problemsText(read.problems)}`, { errors })
     }
     const refusal = channelRefusal(request, read.value.channel)
     if (refusal !== null) {

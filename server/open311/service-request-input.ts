@@ -77,7 +77,7 @@ export function readServiceRequest(body: Record<string, unknown>, service: Servi
       if (p.field === 'category') continue // reported above, in Open311's words
       if (p.field === 'media_urls') errors.push('media_url must be an http(s) URL of at most 2000 characters')
       else if (p.field === 'reporter') errors.push(`${CONTACT.join(', ')} must each be at most 200 characters`)
-      else errors.push(`${p.field === 'lon' ? 'long' : p.field} ${p.message}`)
+      else errors.push(p.field ? `${p.field === 'lon' ? 'long' : p.field} ${p.message}` : p.message)
     }
   }
   if (errors.length > 0 || !read.ok) return { ok: false, errors }

@@ -146,6 +146,16 @@ describeBackends('Numbers and rows as text', ({ db }) => {
     const bulk = await app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { ...sup, 'content-type': 'text/csv' },
       payload: 'category,lon,lat,channel,description\nENV-03,113.715,22.925,hotline,"never closed\nENV-03,113.715,22.925,hotline,x\n' })
     expect(bulk.body.trim().split('\n')[1]).toMatch(/^1,.*quoted cell that never closes/)
+    // A CSV without the columns a report needs says they are missing, not "unknown category null".
+    const bare = await app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { ...sup, 'content-type': 'text/csv' }, payload: 'channel,description\nhotline,x\n' })
+    const row = bare.body.trim().split('\n')[1]!
+    for (const field of ['category', 'lon', 'lat']) expect(row).toContain(`${field} is missing (no column of that name)`)
+    expect(row).not.toMatch(/null/)
+    // A JSON report: a body that is no object is said so plainly; a number too large for a double is not shown as null.
+    const post = (payload: string) => app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { ...sup, 'content-type': 'application/json' }, payload })
+    expect((await post('[1,2]')).json().detail).toBe('Incident rejected: an incident must be a JSON object')
+    const huge = (await post('{"category":"ENV-01","lon":1e999,"lat":22.925,"channel":"system"}')).json()
+    expect(huge.detail).toMatch(/lon must be within −180…180, got Infinity \(the number sent is too large/)
   })
 
   it('answers a refused stream over a real socket, and refuses JSON nested past 64 levels as a problem', async () => {
