@@ -21,6 +21,7 @@ import { problemsText, readIncident, type Channel, type IncidentInput } from './
 import type { BatchRow } from './batch-duplicates.ts'
 import { allocateIncidentIds, batchRows, intakeIncidents, type ConcurrentBatches, type IntakeResult } from './intake.ts'
 import { actorOf, channelRefusal } from './routes.ts'
+import { AppError } from '../errors.ts'
 
 const BATCH = 1000
 /** One row at most, in characters: as much as POST /api/v1/incidents takes for one report. */
@@ -48,10 +49,8 @@ export function registerBulkIntake(app: FastifyInstance, db: Db, lookup: LookupS
 
   app.post('/api/v1/incidents/bulk', { config: { roles } }, async (request, reply) => {
     const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-    if (!TYPES.includes(type)) {
-      reply.code(415).type('application/problem+json; charset=utf-8')
-      return { type: '/problems/unsupported-media-type', title: 'Unsupported media type', status: 415, detail: `Send ${TYPES.join(' or ')}; got ${type || 'nothing'}` }
-    }
+    // Thrown, so the problem document is the same as every other route's (instance included).
+    if (!TYPES.includes(type)) throw new AppError('unsupported-media-type', `Send ${TYPES.join(' or ')}; got ${type || 'nothing'}`)
     const csv = type === 'text/csv'
     const categories = await categoryCodes()
     const actor = actorOf(request)

@@ -282,6 +282,13 @@ describeBackends('Incidents', ({ db }) => {
     expect((await db().query<{ n: number }>(`SELECT count(*)::int AS n FROM incident WHERE external_id LIKE 'twice-%'`)).rows[0]!.n).toBe(1000)
   })
 
+  it('refuses a bulk body of another type with the problem document every route answers', async () => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { 'content-type': 'application/json', ...supervisor }, payload: '[]' })
+    expect(res.statusCode).toBe(415)
+    expect(res.headers['content-type']).toContain('application/problem+json')
+    expect(res.json()).toMatchObject({ status: 415, instance: '/api/v1/incidents/bulk', detail: expect.stringMatching(/text\/csv; got application\/json/) })
+  })
+
   it('takes bulk CSV and answers CSV', async () => {
     const res = await app.inject({
       method: 'POST',
