@@ -81,7 +81,8 @@ export function itemsLinks(base: string, collection: Collection, search: URLSear
     { href: self, rel: 'self', type: MEDIA.geojson, title: 'This page' },
     { href: path, rel: 'collection', type: MEDIA.json, title: collection.title },
   ]
-  if (page.offset > 0) links.push({ href: at(Math.max(0, page.offset - page.limit)), rel: 'prev', type: MEDIA.geojson, title: 'Previous page' })
+  // Past the end, the previous page is the last one that holds features.
+  if (page.offset > 0) links.push({ href: at(Math.max(0, Math.min(page.offset - page.limit, page.matched - page.limit))), rel: 'prev', type: MEDIA.geojson, title: 'Previous page' })
   if (page.offset + page.returned < page.matched) links.push({ href: at(page.offset + page.limit), rel: 'next', type: MEDIA.geojson, title: 'Next page' })
   return links
 }

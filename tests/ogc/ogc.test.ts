@@ -113,6 +113,12 @@ describeBackends('OGC API – Features', ({ db }) => {
     }
     // Exactly a page's worth: no next link pointing at an empty page.
     expect((await items('/ogc/collections/grids/items?limit=120')).links.map((l) => l.rel)).toEqual(['self', 'collection'])
+    // Past the end: empty, and "prev" leads back to the last page that holds grids, not to another empty one.
+    const beyond = await items('/ogc/collections/grids/items?offset=500&limit=13')
+    expect(beyond.features).toHaveLength(0)
+    const back = await items(beyond.links.find((l) => l.rel === 'prev')!.href)
+    expect(back.features).toHaveLength(13)
+    expect(back.links.some((l) => l.rel === 'next')).toBe(false)
   })
 
   it('clamps a limit above 10,000 and keeps the other parameters in the next link', async () => {
