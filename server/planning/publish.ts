@@ -20,7 +20,7 @@ import { recordAudit } from '../audit/audit-log.ts'
 import type { Db } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { LOCK_IMPORTS } from '../units/import-queries.ts'
-import { validFromProblem } from '../units/generation-start.ts'
+import { validFromError } from '../units/generation-start.ts'
 import { removedGrids } from './plan-heirs.ts'
 import { describePlan } from './plan-service.ts'
 import { expectVersion, type PlanStore } from './plan-state.ts'
@@ -184,10 +184,8 @@ export async function publishPlan(store: PlanStore, db: Db, id: number, options:
         })
       }
       const validFrom = options.validFrom ?? new Date()
-      const refused = validFromProblem(validFrom, current.valid_from)
-      if (refused) {
-        throw new AppError('conflict', refused, { reason: 'valid-from' })
-      }
+      const refused = validFromError(validFrom, current.valid_from, 'body/validFrom', { reason: 'valid-from' })
+      if (refused) throw refused
       if (changesNothing) {
         throw new AppError('plan-rejected', `Plan ${id} changes nothing in generation ${current.id}; nothing was published`, { violations: [] })
       }

@@ -8,7 +8,7 @@ import { recordAudit } from '../audit/audit-log.ts'
 import type { Db, Queryable } from '../db/client.ts'
 import { AppError } from '../errors.ts'
 import { checkFeatureCollection, type ImportIssue, type UnitInput } from './feature-checks.ts'
-import { validFromProblem } from './generation-start.ts'
+import { validFromError, validFromProblem } from './generation-start.ts'
 import * as q from './import-queries.ts'
 import { LEVELS, type Level } from './unit-codes.ts'
 
@@ -234,8 +234,8 @@ async function checkEmpty(tx: Queryable, report: ImportReport) {
 async function writeGeneration(tx: Queryable, options: ImportOptions, report: ImportReport) {
   const validFrom = options.validFrom ?? new Date()
   const current = (await tx.query<{ id: number; valid_from: Date }>(q.CURRENT_GENERATION)).rows[0]
-  const refused = validFromProblem(validFrom, current?.valid_from)
-  if (refused) throw new AppError('conflict', refused)
+  const refused = validFromError(validFrom, current?.valid_from, 'querystring/validFrom')
+  if (refused) throw refused
   if (current) {
     await tx.query(q.CLOSE_GENERATION, [current.id, validFrom])
   }
