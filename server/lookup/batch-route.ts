@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { EVERYONE } from '../auth/roles.ts'
 import { AppError } from '../errors.ts'
-import { JSON_TYPES, parseJsonBody } from '../plugins/json-body.ts'
+import { JSON_TYPES, parseJsonBody, utf8Text } from '../plugins/json-body.ts'
 import { BATCH_FIELDS, type BatchField } from './answers.ts'
 import type { PointIndex } from './build-index.ts'
 import { BINARY_TYPE, NO_GRID, NOT_A_POINT, readBinaryPoints } from './batch-binary.ts'
@@ -47,7 +47,7 @@ export default async function batchRoute(app: FastifyInstance, opts: BatchRouteO
   app.removeContentTypeParser(JSON_TYPES)
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, async (_request: unknown, body: Buffer) => {
     const coords = await scanPointsJsonInSlices(body)
-    return coords ? { points: coords } : parseJsonBody(body.toString('utf8'))
+    return coords ? { points: coords } : parseJsonBody(utf8Text(body))
   })
   app.addContentTypeParser(BINARY_TYPE, { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
   const answerStream = registerLookupStreams(app, opts.lookup, opts.toWgs84)

@@ -21,6 +21,11 @@ export function parseJsonBody(body: string): unknown {
     const where = at ? ` at line ${at.line}, column ${at.column} (position ${at.offset})` : ''
     throw new AppError('malformed-json', `The body is not valid JSON${where}: ${(err as Error).message}`, at ? { position: at } : {})
   }
+  // JSON.parse keeps the last of two equal names silently: {"lon": 113.7, …, "lon": 0} would store the second.
+  const twice = duplicateName(body)
+  if (twice) {
+    throw new AppError('malformed-json', `The body names ${JSON.stringify(twice.name)} twice in one object (again at position ${twice.offset}); which one was meant is unclear, so neither is taken`, { position: { offset: twice.offset } })
+  }
   // Cheap test on the text first: only bodies that spell a NUL or a surrogate escape are walked.
   if (SUSPECT.test(body)) {
     const at = unstorable(value, '')
@@ -56,6 +61,36 @@ export function nestedTooDeep(text: string, max = MAX_JSON_DEPTH): number {
     } else if (c === 0x5d || c === 0x7d) depth--
   }
   return -1
+}
+
+/** The first name that appears twice in one object of valid JSON text, with the offset of its second appearance, or null. */
+export function duplicateName(text: string): { name: string; offset: number } | null {
+  // One entry per open array (null) or object (the names seen so far).
+  const open: (Set<string> | null)[] = []
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0x22) {
+      const start = i
+      let escaped = false
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i)
+        if (d === 0x5c) (escaped = true), i++
+        else if (d === 0x22) break
+      }
+      const names = open[open.length - 1]
+      if (!names) continue
+      let j = i + 1
+      while (j < text.length && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x0a || text.charCodeAt(j) === 0x0d || text.charCodeAt(j) === 0x09)) j++
+      if (text.charCodeAt(j) !== 0x3a) continue // a value, not a name
+      const raw = text.slice(start + 1, i)
+      const name = escaped ? (JSON.parse(`"${raw}"`) as string) : raw
+      if (names.has(name)) return { name, offset: start }
+      names.add(name)
+    } else if (c === 0x7b) open.push(new Set())
+    else if (c === 0x5b) open.push(null)
+    else if (c === 0x5d || c === 0x7d) open.pop()
+  }
+  return null
 }
 
 const SUSPECT = /\\u0000|\u0000|\\u[dD][89a-fA-F]/

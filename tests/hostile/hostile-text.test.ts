@@ -68,6 +68,20 @@ describeBackends('Numbers and rows as text', ({ db }) => {
     expect(ok.json().grid).toBe(G6)
   })
 
+  it('refuses a JSON object that names a field twice (the last would win silently), in a report and in a bulk row', async () => {
+    const before = await checksum(db())
+    const twice = '{"category":"ENV-01","lon":113.715,"lat":22.925,"channel":"system","external_id":"dup-key","l\\u006fn":0}'
+    const res = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { ...sup, 'content-type': 'application/json' }, payload: twice })
+    expect(res.statusCode, res.body).toBe(400)
+    expect(res.json().detail).toMatch(/names "lon" twice in one object \(again at position \d+\)/)
+    const bulk = await app.inject({ method: 'POST', url: '/api/v1/incidents/bulk', headers: { ...sup, 'content-type': 'application/x-ndjson' }, payload: `${twice}\n` })
+    expect(JSON.parse(bulk.body.trim().split('\n')[0]!).error).toMatch(/names "lon" twice/)
+    expect(await checksum(db())).toBe(before)
+    // The same name in different objects, or as a value, is no duplicate.
+    const fine = '{"category":"ENV-01","lon":113.715,"lat":22.925,"channel":"system","reporter":{"lon":"x","name":"lon"},"attributes":{},"description":"lon"}'
+    expect((await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { ...sup, 'content-type': 'application/json' }, payload: fine })).statusCode).toBe(201)
+  })
+
   it('refuses names that hold control characters, line breaks or bidirectional overrides, wherever a name is given', async () => {
     const send = (method: 'POST' | 'PUT', url: string, payload: unknown) =>
       app.inject({ method, url, headers: { ...adm, 'content-type': 'application/json' }, payload: payload as object })
