@@ -136,3 +136,33 @@ WITH gone AS (
   RETURNING ag.administrator_id, ag.grid_code
 )
 SELECT a.employee_no, g.grid_code FROM gone g JOIN administrator a ON a.id = g.administrator_id ORDER BY g.grid_code, a.employee_no`
+
+/**
+ * A merge's parents whose children no longer cover them: every parent of an
+ * imported unit (and every imported parent), the part of it none of its
+ * children covers, in m². Only parents with children count.
+ */
+export const MERGE_GAPS = `
+WITH touched AS (
+  SELECT parent_code AS code FROM import_staging WHERE idx IS NOT NULL AND parent_code IS NOT NULL
+  UNION SELECT code FROM import_staging WHERE idx IS NOT NULL AND level <> 'grid'
+)
+SELECT p.code, p.level, g.gap_m2, zw_area_m2(p.geom) AS area_m2
+FROM import_staging p JOIN touched t ON t.code = p.code
+CROSS JOIN LATERAL (
+  SELECT zw_area_m2(zw_difference(p.geom, ST_Union(c.geom))) AS gap_m2 FROM import_staging c WHERE c.parent_code = p.code AND c.usable
+) g
+WHERE p.usable AND g.gap_m2 IS NOT NULL AND g.gap_m2 > $1
+ORDER BY p.code`
+
+/** Imported units that replace a current one with figures (residents, households…) the import leaves unknown. */
+export const MERGE_LOST_FIGURES = `
+SELECT s.code, array_remove(ARRAY[
+  CASE WHEN u.population IS NOT NULL AND s.population IS NULL THEN 'population' END,
+  CASE WHEN u.households IS NOT NULL AND s.households IS NULL THEN 'households' END,
+  CASE WHEN u.buildings IS NOT NULL AND s.buildings IS NULL THEN 'buildings' END,
+  CASE WHEN u.rented_rooms IS NOT NULL AND s.rented_rooms IS NULL THEN 'rented_rooms' END,
+  CASE WHEN u.businesses IS NOT NULL AND s.businesses IS NULL THEN 'businesses' END], NULL) AS lost
+FROM import_staging s JOIN unit u ON u.generation_id = current_generation() AND u.code = s.code
+WHERE s.idx IS NOT NULL
+ORDER BY s.code`

@@ -38,6 +38,12 @@ export interface ImportReport {
   fixed: ImportIssue[]
   clipped: ImportIssue[]
   generation: { id: number; label: string; validFrom: string } | null
+  /**
+   * What a merge leaves that the city probably did not mean, stored all the
+   * same: parents its children no longer cover (lookups there answer no grid),
+   * figures a replaced unit had and the import does not give.
+   */
+  warnings?: string[]
   /** Administrators whose grid the new generation no longer has: their assignment to it ended at validFrom. */
   administratorsUnassigned?: { employeeNo: string; grid: string }[]
 }
@@ -80,6 +86,10 @@ export async function importUnits(db: Db, body: unknown, options: ImportOptions 
       if (options.mode === 'merge') await tx.query(q.CARRY_OVER_CURRENT)
       await tx.exec(q.INDEX_STAGING)
       await runGeometryChecks(tx, report, options, tolerance, structural.codes)
+      if (options.mode === 'merge') {
+        const warnings = await mergeWarnings(tx, tolerance)
+        if (warnings.length > 0) report.warnings = warnings
+      }
 
       // What the real run would refuse with a 409 (a start not after the current generation's), a dry run reports.
       if (report.dryRun) {
@@ -121,6 +131,20 @@ async function stage(tx: Queryable, units: UnitInput[]) {
       col((u) => JSON.stringify(u.extra)),
     ])
   }
+}
+
+async function mergeWarnings(tx: Queryable, tolerance: number): Promise<string[]> {
+  const warnings: string[] = []
+  for (const g of (await tx.query<{ code: string; level: string; gap_m2: number; area_m2: number }>(q.MERGE_GAPS, [tolerance])).rows) {
+    const share = g.area_m2 > 0 ? ` (${((100 * g.gap_m2) / g.area_m2).toFixed(g.gap_m2 / g.area_m2 < 0.001 ? 3 : 1)} %)` : ''
+    warnings.push(`${g.level} ${g.code}: ${Math.round(g.gap_m2).toLocaleString('en-US')} m²${share} is covered by none of its children; lookups there answer no grid (GET /api/v1/units/${g.code}/coverage shows where)`)
+  }
+  const lost = (await tx.query<{ code: string; lost: string[] }>(q.MERGE_LOST_FIGURES)).rows.filter((r) => r.lost.length > 0)
+  if (lost.length > 0) {
+    const shown = lost.slice(0, 20).map((r) => `${r.code} (${r.lost.join(', ')})`).join(', ')
+    warnings.push(`${lost.length} unit(s) had figures the import does not give, now unknown: ${shown}${lost.length > 20 ? ', …' : ''}`)
+  }
+  return warnings
 }
 
 async function runGeometryChecks(tx: Queryable, report: ImportReport, options: ImportOptions, tolerance: number, codes: Map<string, number>) {

@@ -224,6 +224,25 @@ describeBackends('Unit import', ({ db }) => {
     expect(a2.properties.area_m2).toBeGreaterThan(a.properties.area_m2 * 1.3)
     const untouched = after.features.find((f: { id: string }) => f.id === '441900003001009')
     expect(untouched.geometry).toEqual(before.features.find((f: { id: string }) => f.id === '441900003001009').geometry)
+    // Stored, but the answer says what the redrawn grids lost: their residents' figures (none were given).
+    expect(res.json().warnings).toEqual([expect.stringMatching(new RegExp(`^2 unit\\(s\\) had figures the import does not give, now unknown: ${a.id} \\(population`))])
+  })
+
+  it('warns when a merge leaves part of a community to no grid (stored all the same), saying where and how much', async () => {
+    const units = (await app.inject('/api/v1/units?level=grid&limit=10000')).json()
+    const grid = units.features.find((f: { id: string }) => f.id === '441900003001005')
+    const [x0, y0, x1, y1] = bounds(grid.geometry.coordinates[0][0])
+    const half = { type: 'FeatureCollection', features: [feature('grid', grid.id, grid.properties.name, [rectangle(x0, y0, (x0 + x1) / 2, y1)], { population: 500 })] }
+    const dry = await post(app, half, '?mode=merge&dryRun=true')
+    expect(dry.statusCode).toBe(200)
+    expect(dry.json().valid).toBe(true)
+    const [warning] = dry.json().warnings as string[]
+    expect(warning).toMatch(/^community 441900003001: [\d,]+ m² \([\d.]+ %\) is covered by none of its children/)
+    const gap = Number(warning!.match(/: ([\d,]+) m²/)![1]!.replace(/,/g, ''))
+    expect(Math.abs(gap - grid.properties.area_m2 / 2) / (grid.properties.area_m2 / 2)).toBeLessThan(0.01)
+    // The whole grid again: no warning.
+    const whole = { type: 'FeatureCollection', features: [feature('grid', grid.id, grid.properties.name, grid.geometry.coordinates[0], { population: 500 })] }
+    expect((await post(app, whole, '?mode=merge&dryRun=true')).json().warnings).toBeUndefined()
   })
 
   it('rejects a merge whose redrawn grid overlaps a carried-over sibling', async () => {
