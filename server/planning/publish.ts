@@ -176,8 +176,11 @@ export async function publishPlan(store: PlanStore, db: Db, id: number, options:
     const result = await db.transaction(async (tx) => {
       await tx.query(LOCK_IMPORTS)
       const current = (await tx.query<{ id: number; valid_from: Date }>(`SELECT id, valid_from FROM generation WHERE valid_to IS NULL`)).rows[0]
-      if (!current || current.id !== row.base_generation_id) {
-        throw new AppError('conflict', `Plan ${id} was drawn on generation ${row.base_generation_id}, but generation ${current?.id} is current now: rebase the plan onto it or discard it`, {
+      // Drawn on an earlier generation is fine as long as the plan's scope is the same in the current one (another area was published meanwhile).
+      const unchanged = current !== undefined && (current.id === row.base_generation_id ||
+        (await tx.query<{ ok: boolean }>(`SELECT zw_scope_unchanged($1, $2) AS ok`, [row.base_generation_id, row.scope_code])).rows[0]!.ok)
+      if (!current || !unchanged) {
+        throw new AppError('conflict', `Plan ${id} was drawn on generation ${row.base_generation_id}, but generation ${current?.id} is current now and redraws part of the plan's scope ${row.scope_code}: rebase the plan onto it or discard it`, {
           reason: 'stale-base',
           baseGeneration: row.base_generation_id,
           currentGeneration: current?.id ?? null,

@@ -130,16 +130,16 @@ p.id, p.name, p.scope_code, p.base_generation_id, p.res, p.period_from, p.period
 p.base_grids, p.grids, p.assignment, p.constraints, p.uncovered_m2, p.published_generation_id,
 p.created_by, p.created_at, p.updated_by, p.updated_at,
 (SELECT count(*)::int FROM plan_step s WHERE s.plan_id = p.id) AS steps,
-p.base_generation_id = current_generation() AS base_is_current`
+zw_scope_unchanged(p.base_generation_id, p.scope_code) AS base_is_current`
 
 export const GET_PLAN = `SELECT ${PLAN_COLUMNS} FROM plan p WHERE p.id = $1`
 
-export const PLAN_VERSION = `SELECT version, status, base_generation_id = current_generation() AS base_is_current FROM plan WHERE id = $1`
+export const PLAN_VERSION = `SELECT version, status, zw_scope_unchanged(base_generation_id, scope_code) AS base_is_current FROM plan WHERE id = $1`
 
 export const LIST_PLANS = `
 SELECT p.id, p.name, p.scope_code, p.base_generation_id, p.res, p.status, p.version, p.created_by, p.created_at,
        p.updated_by, p.updated_at, p.published_generation_id, jsonb_array_length(p.grids) AS grid_entries,
-       p.base_generation_id = current_generation() AS base_is_current,
+       zw_scope_unchanged(p.base_generation_id, p.scope_code) AS base_is_current,
        (SELECT name_zh FROM unit u WHERE u.generation_id = p.base_generation_id AND u.code = p.scope_code) AS scope_name
 FROM plan p
 WHERE ($1::text IS NULL OR starts_with(p.scope_code, $1) OR starts_with($1, p.scope_code))

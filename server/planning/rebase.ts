@@ -18,7 +18,7 @@ import { expectVersion, type PlanStore } from './plan-state.ts'
 export async function rebasePlan(store: PlanStore, id: number, version: number | undefined, actor: string | null): Promise<number> {
   const old = await store.load(id)
   expectVersion(old, version)
-  if (old.row.base_is_current) throw new AppError('conflict', `Plan ${id} is already drawn on the current generation`, { reason: 'current' })
+  if (old.row.base_is_current) throw new AppError('conflict', `Plan ${id} is already drawn on the current generation (or on one whose units in its scope ${old.row.scope_code} are the same): nothing to rebase`, { reason: 'current' })
   const fresh = await createPlan(store.db, {
     scope: old.row.scope_code,
     name: `${old.row.name} (rebased from plan ${id})`,

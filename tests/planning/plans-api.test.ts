@@ -624,4 +624,44 @@ describeBackends('Planning studio API', ({ db, backend }) => {
     expect(view.violations).toEqual([])
     expect(view.valid).toBe(true)
   })
+
+  it('keeps a draft current when a new generation leaves its scope as it was, and stale when it redraws it', async () => {
+    const draft = await newPlan()
+    const border = await borderBlocks(draft.plan.id, G(2), G(1))
+    expect((await edit(draft.plan.id, { op: 'paint', grid: G(1), cells: [border[0]!.properties.cell] })).status).toBe(200)
+    const importMerge = async (f: unknown) => {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/units/import?mode=merge', headers: { ...planner, 'content-type': 'application/json' }, payload: { type: 'FeatureCollection', features: [f] } })
+      expect(res.statusCode, res.body).toBe(201)
+    }
+    const unit = async (code: string) => (await app.inject(`/api/v1/units/${code}`)).json() as { properties: { name: string }; geometry: { coordinates: unknown[] } }
+    // The town is renamed: a new generation, but the community and its grids are as they were.
+    const town = await unit('441900003')
+    await importMerge({ type: 'Feature', properties: { level: 'town', code: '441900003', name: `${town.properties.name}（更名）` }, geometry: town.geometry })
+    const still = (await send('GET', `/api/v1/plans/${draft.plan.id}`)).body as PlanView & { plan: { baseIsCurrent: boolean } }
+    expect(still.plan.baseIsCurrent).toBe(true)
+    expect((await send('POST', `/api/v1/plans/${draft.plan.id}/rebase`, {})).status).toBe(409) // nothing to rebase
+    // A grid of the community is renamed: now the draft is drawn on something else and must be rebased.
+    const g9 = await unit(G(9))
+    await importMerge({ type: 'Feature', properties: { level: 'grid', code: G(9), name: '改名网格九' }, geometry: g9.geometry })
+    const stale = (await send('GET', `/api/v1/plans/${draft.plan.id}`)).body as PlanView & { plan: { baseIsCurrent: boolean } }
+    expect(stale.plan.baseIsCurrent).toBe(false)
+    const refused = await send('POST', `/api/v1/plans/${draft.plan.id}/publish`, {})
+    expect(refused.status).toBe(409)
+    expect((refused.body as { reason: string }).reason).toBe('stale-base')
+  })
+
+  it('publishes a draft drawn before a generation that left its scope alone, on top of that generation', async () => {
+    const draft = await newPlan()
+    const border = await borderBlocks(draft.plan.id, G(2), G(1))
+    expect((await edit(draft.plan.id, { op: 'paint', grid: G(1), cells: [border[0]!.properties.cell] })).status).toBe(200)
+    const town = (await app.inject('/api/v1/units/441900003')).json() as { properties: { name: string }; geometry: unknown }
+    const renamed = await app.inject({ method: 'POST', url: '/api/v1/units/import?mode=merge', headers: { ...planner, 'content-type': 'application/json' },
+      payload: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { level: 'town', code: '441900003', name: '东城街道（再更名）' }, geometry: town.geometry }] } })
+    expect(renamed.statusCode, renamed.body).toBe(201)
+    const published = await send('POST', `/api/v1/plans/${draft.plan.id}/publish`, {})
+    expect(published.status, JSON.stringify(published.body)).toBe(201)
+    // The new generation keeps the town's new name (carried over from the generation it replaced) and the painted cell's grids changed.
+    expect(((await app.inject('/api/v1/units/441900003')).json() as { properties: { name: string } }).properties.name).toBe('东城街道（再更名）')
+    expect((published.body as { changed: string[] }).changed.sort()).toEqual([G(1), G(2)])
+  })
 })
