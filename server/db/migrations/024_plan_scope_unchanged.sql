@@ -5,8 +5,9 @@
 -- current generation, so it may be published without a rebase.
 CREATE FUNCTION zw_scope_unchanged(base integer, scope text) RETURNS boolean
 LANGUAGE sql STABLE AS $$
+  -- CASE, not OR: the comparison is only made when the base is not the current generation itself.
   WITH cur AS (SELECT current_generation() AS id)
-  SELECT base = (SELECT id FROM cur) OR ((SELECT id FROM cur) IS NOT NULL AND NOT EXISTS (
+  SELECT CASE WHEN base = (SELECT id FROM cur) THEN true WHEN (SELECT id FROM cur) IS NULL THEN false ELSE NOT EXISTS (
     (SELECT code, parent_code, level, name_zh, name_en, ST_AsBinary(geom), population, households, buildings, rented_rooms, businesses
        FROM unit WHERE generation_id = base AND starts_with(code, scope)
      EXCEPT
@@ -17,5 +18,5 @@ LANGUAGE sql STABLE AS $$
        FROM unit WHERE generation_id = (SELECT id FROM cur) AND starts_with(code, scope)
      EXCEPT
      SELECT code, parent_code, level, name_zh, name_en, ST_AsBinary(geom), population, households, buildings, rented_rooms, businesses
-       FROM unit WHERE generation_id = base AND starts_with(code, scope))))
+       FROM unit WHERE generation_id = base AND starts_with(code, scope))) END
 $$;
